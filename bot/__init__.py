@@ -1,0 +1,1 @@
+"""optout-bot: answers questions about LinkedIn's generative-AI training opt-out."""
