@@ -1,0 +1,59 @@
+"""The plain-data Answer every front end renders (Discord embed, terminal text, JSON)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from bot.knowledge.schema import Source
+
+Outcome = Literal["answer", "clarify", "decline"]
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepGroup:
+    platform: str
+    label: str
+    steps: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the bot says, decided by the core; front ends only choose how it looks."""
+
+    question: str
+    outcome: Outcome
+    entry_id: str | None
+    title: str
+    body: str
+    platform: str | None = None
+    region: str | None = None
+    region_name: str | None = None
+    region_note: str | None = None
+    steps: tuple[StepGroup, ...] = ()
+    link: str | None = None
+    covers: tuple[str, ...] = ()
+    does_not_cover: tuple[str, ...] = ()
+    uncertain: str | None = None
+    caveat: str | None = None
+    sources: tuple[Source, ...] = ()
+    checked: date | None = None
+    confidence: float = 0.0
+    suggestions: tuple[Suggestion, ...] = ()
+    choices: tuple[Suggestion, ...] = ()
+    kb_version: str = ""
+
+    @property
+    def answered(self) -> bool:
+        return self.outcome == "answer" and self.entry_id is not None
+
+    @property
+    def is_howto(self) -> bool:
+        return bool(self.steps)

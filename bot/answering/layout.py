@@ -1,0 +1,177 @@
+"""Lay an Answer out as title / description / fields within Discord's embed limits.
+
+The layout is plain data so the limits are enforced (and tested) in the core; the
+Discord renderer copies it into an Embed and the terminal renders it as markdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from bot.answering.answer import Answer
+from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS, Entry, KnowledgeBase, Source
+
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FIELD_COUNT_LIMIT = 25
+FOOTER_LIMIT = 2048
+EMBED_TOTAL_LIMIT = 6000
+MESSAGE_LIMIT = 2000
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    title: str
+    description: str
+    fields: tuple[Field, ...]
+    footer: str
+    url: str | None = None
+    truncated: tuple[str, ...] = ()
+
+    def total_chars(self) -> int:
+        return (
+            len(self.title)
+            + len(self.description)
+            + len(self.footer)
+            + sum(len(f.name) + len(f.value) for f in self.fields)
+        )
+
+
+def fit(text: str, limit: int) -> str:
+    """Cut text to a limit, marking the cut, without splitting a surrogate-free char."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
+
+
+def source_line(source: Source) -> str:
+    label = f"{source.title} — {source.publisher}, {source.date}"
+    return f"[{label}]({source.url})" if source.url else label
+
+
+def steps_text(answer: Answer) -> str:
+    parts = []
+    for group in answer.steps:
+        lines = [f"**{group.label}**"]
+        lines += [f"{n}. {step}" for n, step in enumerate(group.steps, 1)]
+        parts.append("\n".join(lines))
+    if answer.link:
+        parts.append(f"**Direct link:** {answer.link}")
+    return "\n\n".join(parts)
+
+
+def layout(answer: Answer) -> Layout:
+    """Build the embed-shaped layout, clamping every part and recording what was cut."""
+    cut: list[str] = []
+
+    def clamp(what: str, text: str, limit: int) -> str:
+        if len(text) > limit:
+            cut.append(f"{what} is {len(text)} characters (limit {limit})")
+        return fit(text, limit)
+
+    description = answer.body
+    steps = steps_text(answer)
+    if steps:
+        description = f"{description}\n\n{steps}"
+    fields: list[Field] = []
+    if answer.region_note:
+        name = f"Where you are: {answer.region_name}" if answer.region_name else "Regions"
+        fields.append(Field(name, answer.region_note))
+    if answer.covers:
+        fields.append(Field("What this covers", _bullets(answer.covers)))
+    if answer.does_not_cover:
+        fields.append(Field("What it does not cover", _bullets(answer.does_not_cover)))
+    if answer.uncertain:
+        fields.append(Field("Not certain", answer.uncertain))
+    if answer.choices:
+        fields.append(Field("Which did you mean?", _bullets(c.title for c in answer.choices)))
+    elif answer.suggestions and answer.outcome != "answer":
+        fields.append(
+            Field("Topics I can help with", _bullets(s.title for s in answer.suggestions))
+        )
+    if answer.sources:
+        fields.append(Field("Sources", _sources_value(answer.sources)))
+    footer_bits = []
+    if answer.checked:
+        footer_bits.append(f"Last checked {answer.checked.isoformat()}")
+    if answer.caveat:
+        footer_bits.append(answer.caveat)
+    fields = [
+        Field(
+            clamp("field name", f.name, FIELD_NAME_LIMIT),
+            clamp(f"'{f.name}'", f.value, FIELD_VALUE_LIMIT),
+        )
+        for f in fields[:FIELD_COUNT_LIMIT]
+    ]
+    result = Layout(
+        title=clamp("title", answer.title, TITLE_LIMIT),
+        description=clamp("description", description, DESCRIPTION_LIMIT),
+        fields=tuple(fields),
+        footer=clamp("footer", " · ".join(footer_bits), FOOTER_LIMIT),
+        url=answer.link,
+    )
+    over = result.total_chars() - EMBED_TOTAL_LIMIT
+    if over > 0:
+        cut.append(f"whole answer is {result.total_chars()} characters (limit {EMBED_TOTAL_LIMIT})")
+        result = Layout(
+            result.title,
+            fit(result.description, max(100, len(result.description) - over)),
+            result.fields,
+            result.footer,
+            result.url,
+        )
+    return Layout(
+        result.title, result.description, result.fields, result.footer, result.url, tuple(cut)
+    )
+
+
+def _sources_value(sources: tuple[Source, ...]) -> str:
+    lines: list[str] = []
+    used = 0
+    for n, source in enumerate(sources):
+        line = f"• {fit(source_line(source), 400)}"
+        remaining = len(sources) - n - 1
+        reserve = len(f"\n… and {remaining} more") if remaining else 0
+        if used + len(line) + 1 + reserve > FIELD_VALUE_LIMIT:
+            lines.append(f"… and {len(sources) - n} more (see /sources)")
+            break
+        lines.append(line)
+        used += len(line) + 1
+    return "\n".join(lines)
+
+
+def _bullets(items) -> str:
+    return "\n".join(f"• {item}" for item in items)
+
+
+def to_markdown(answer: Answer) -> str:
+    """The answer as one markdown text: the JSON 'answer' key and the terminal view."""
+    lay = layout(answer)
+    parts = [f"**{lay.title}**", lay.description]
+    parts += [f"**{f.name}**\n{f.value}" for f in lay.fields]
+    if lay.footer:
+        parts.append(f"_{lay.footer}_")
+    return "\n\n".join(p for p in parts if p)
+
+
+def budget_problems(kb: KnowledgeBase) -> Iterator[tuple[Entry, str]]:
+    """Every entry, composed for every platform and region, must fit an embed uncut."""
+    from bot.answering.compose import compose_entry
+
+    for entry in kb.entries.values():
+        reported: set[str] = set()
+        for platform in (None, *PLATFORM_IDS):
+            for region in (None, *REGION_IDS):
+                answer = compose_entry(kb, entry, question="", platform=platform, region=region)
+                for problem in layout(answer).truncated:
+                    if problem not in reported:
+                        reported.add(problem)
+                        yield entry, f"answer too long for a Discord embed: {problem}"

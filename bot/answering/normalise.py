@@ -1,0 +1,42 @@
+"""Turn raw chat text into comparable words: case, accents, emoji, mentions, markdown.
+
+Input is capped first so a pasted wall of text costs the same as a normal question.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_INPUT_CHARS = 2000  # anything longer is cut before any work is done
+MAX_WORDS = 80
+
+_DISCORD_TOKEN = re.compile(r"<(?:@[!&]?|#|a?:\w+:|/[\w -]+:|t:)\d+(?::\w)?>")
+_EVERYONE = re.compile(r"@(?:everyone|here)\b", re.IGNORECASE)
+_URL = re.compile(r"(?:https?://|www\.|discord\.gg/)\S+", re.IGNORECASE)
+_APOSTROPHE = re.compile(r"(?<=\w)['’`´](?=\w)")
+_NON_WORD = re.compile(r"[^\w]+|_+")
+_REPEATS = re.compile(r"(\w)\1{2,}")
+
+
+def clean(text: str) -> str:
+    """Lower-cased, accent-free text with Discord markup and symbols removed, spaces kept single."""
+    text = text[:MAX_INPUT_CHARS]
+    text = unicodedata.normalize("NFKC", text)
+    text = _DISCORD_TOKEN.sub(" ", text)
+    text = _EVERYONE.sub(" ", text)
+    text = _URL.sub(" ", text)
+    text = _APOSTROPHE.sub("", text)
+    text = text.casefold()
+    text = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
+    text = _NON_WORD.sub(" ", text)
+    text = _REPEATS.sub(r"\1\1", text)
+    return " ".join(text.split()[:MAX_WORDS])
+
+
+def words(text: str) -> list[str]:
+    return clean(text).split()
+
+
+def has_letters(text: str) -> bool:
+    return any(ch.isalpha() for ch in text)

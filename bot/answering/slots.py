@@ -1,0 +1,117 @@
+"""Find the platform and region a question names, even misspelt ("moblie", "germnay").
+
+Aliases come from the knowledge base, so moderators add "Zürich" or "Pixel" in YAML.
+Found words are replaced by placeholder tokens so matching compares intents, not places.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.answering.normalise import clean
+from bot.knowledge.schema import KnowledgeBase
+
+PLATFORM_TOKEN = "platform"
+REGION_TOKEN = "region"
+MAX_ALIAS_WORDS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Slots:
+    platform: str | None
+    region: str | None
+    tokens: tuple[str, ...]
+
+
+def typo_budget(word: str) -> int:
+    """How many edits a word of this length may carry and still count as that word."""
+    n = len(word)
+    return 0 if n < 5 else 1 if n < 9 else 2
+
+
+class SlotFinder:
+    """Precomputed alias tables for one knowledge snapshot."""
+
+    def __init__(self, kb: KnowledgeBase, protected_words: frozenset[str]) -> None:
+        self._phrases: dict[tuple[str, ...], tuple[str, str]] = {}
+        self._exact_case: list[tuple[re.Pattern[str], str, str, str]] = []
+        for kind, items in (("platform", kb.platforms), ("region", kb.regions)):
+            for ident, item in items.items():
+                for alias in (*item.aliases, ident if kind == "platform" else ""):
+                    if not alias:
+                        continue
+                    if alias.isupper() and len(alias.replace(".", "")) <= 3:
+                        pattern = re.compile(rf"(?<![A-Za-z]){re.escape(alias)}(?![A-Za-z])")
+                        self._exact_case.append((pattern, clean(alias), kind, ident))
+                        continue
+                    key = tuple(clean(alias).split())
+                    if key:
+                        self._phrases.setdefault(key, (kind, ident))
+        self._fuzzy = {" ".join(k): v for k, v in self._phrases.items() if len(" ".join(k)) >= 5}
+        self._fuzzy_keys = list(self._fuzzy)
+        alias_words = {w for key in self._phrases for w in key}
+        self._protected = protected_words - alias_words
+
+    def find(self, raw: str, tokens: list[str]) -> Slots:
+        found: list[tuple[str, str]] = []
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            hit = self._match_at(tokens, i)
+            if hit is None:
+                out.append(tokens[i])
+                i += 1
+                continue
+            width, kind, ident = hit
+            found.append((kind, ident))
+            out.append(PLATFORM_TOKEN if kind == "platform" else REGION_TOKEN)
+            i += width
+        for pattern, folded, kind, ident in self._exact_case:
+            if pattern.search(raw):
+                found.append((kind, ident))
+                placeholder = PLATFORM_TOKEN if kind == "platform" else REGION_TOKEN
+                out = [placeholder if t == folded else t for t in out]
+        platforms = [ident for kind, ident in found if kind == "platform"]
+        regions = [ident for kind, ident in found if kind == "region"]
+        return Slots(_resolve_platform(platforms), regions[0] if regions else None, tuple(out))
+
+    def _match_at(self, tokens: list[str], i: int) -> tuple[int, str, str] | None:
+        for width in range(min(MAX_ALIAS_WORDS, len(tokens) - i), 0, -1):
+            key = tuple(tokens[i : i + width])
+            if key in self._phrases:
+                return (width, *self._phrases[key])
+        for width in (2, 1):
+            if i + width > len(tokens):
+                continue
+            phrase = " ".join(tokens[i : i + width])
+            if width == 1 and (phrase in self._protected or not phrase.isalpha()):
+                continue
+            budget = typo_budget(phrase)
+            if budget == 0:
+                continue
+            best = process.extractOne(
+                phrase, self._fuzzy_keys, scorer=OSA.distance, score_cutoff=budget
+            )
+            if best is not None and abs(len(best[0]) - len(phrase)) <= budget:
+                return (width, *self._fuzzy[best[0]])
+        return None
+
+
+def _resolve_platform(found: list[str]) -> str | None:
+    """One platform for the answer: specific beats general; web plus app means show both."""
+    kinds = set(found)
+    if not kinds:
+        return None
+    mobile_like = kinds & {"mobile", "ios", "android"}
+    if "desktop" in kinds and mobile_like:
+        return None
+    if {"ios", "android"} <= kinds:
+        return "mobile"
+    for specific in ("ios", "android", "mobile", "desktop"):
+        if specific in kinds:
+            return specific
+    return None

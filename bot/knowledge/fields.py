@@ -1,0 +1,253 @@
+"""Field rules for each kind of knowledge item, checked with human-readable messages.
+
+Kept declarative so the rules a moderator reads in knowledge/README.md and the rules
+the loader enforces are one list.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from rapidfuzz import process
+
+from bot.knowledge.problems import Problem
+from bot.knowledge.safe_yaml import YList, YMap
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+DATE_PATTERN = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+
+# Lengths chosen so any composed answer fits one Discord embed (see answering.layout).
+MAX_TITLE = 200
+MAX_ANSWER = 1500
+MAX_STEP = 300
+MAX_STEPS = 10
+MAX_NOTE = 600
+MAX_SCOPE_ITEM = 200
+MAX_SCOPE_ITEMS = 6
+MAX_EXAMPLE = 200
+MAX_ALIAS = 60
+MAX_MESSAGE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    kind: str  # text | str | id | idlist | strlist | date | url | steps | notes
+    required: bool = False
+    max_len: int = 0
+
+
+SOURCE_FIELDS = {
+    "id": Field("id", True),
+    "title": Field("text", True, 300),
+    "publisher": Field("text", True, 120),
+    "date": Field("date", True),
+    "url": Field("url"),
+}
+REGION_FIELDS = {
+    "id": Field("id", True),
+    "name": Field("text", True, 100),
+    "aliases": Field("strlist", True, MAX_ALIAS),
+    "note": Field("text", True, MAX_NOTE),
+}
+PLATFORM_FIELDS = {
+    "id": Field("id", True),
+    "name": Field("text", True, 100),
+    "aliases": Field("strlist", True, MAX_ALIAS),
+    "falls_back_to": Field("id"),
+}
+ENTRY_FIELDS = {
+    "id": Field("id", True),
+    "title": Field("text", True, MAX_TITLE),
+    "kind": Field("str"),
+    "examples": Field("strlist", True, MAX_EXAMPLE),
+    "answer": Field("text", True, MAX_ANSWER),
+    "link": Field("url"),
+    "steps": Field("steps"),
+    "regions": Field("notes"),
+    "covers": Field("strlist", False, MAX_SCOPE_ITEM),
+    "does_not_cover": Field("strlist", False, MAX_SCOPE_ITEM),
+    "sources": Field("idlist"),
+    "checked": Field("date", True),
+    "related": Field("idlist"),
+    "uncertain": Field("text", False, MAX_NOTE),
+}
+MESSAGE_KEYS = {
+    "region_overview": True,
+    "decline": True,
+    "clarify": False,
+    "too_long": False,
+    "menu_labels_may_differ": False,
+}
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    """A ' (did you mean 'x'?)' hint for a misspelt key or id, or ''."""
+    best = process.extractOne(word, choices, score_cutoff=60)
+    return f" (did you mean '{best[0]}'?)" if best else ""
+
+
+def line_of(m: YMap, key: str) -> int:
+    return m.key_lines.get(key, m.line) if isinstance(m, YMap) else 0
+
+
+def check_fields(
+    item: Any, fields: dict[str, Field], what: str, label: str, problems: list[Problem]
+) -> bool:
+    """Check one mapping against its field rules; return False when it is unusable."""
+    if not isinstance(item, YMap):
+        line = getattr(item, "line", 0)
+        problems.append(
+            Problem(label, line, f"each {what} must be a mapping of keys (got {_kind(item)})")
+        )
+        return False
+    ok = True
+    for key in item:
+        if key not in fields:
+            hint = did_you_mean(key, list(fields))
+            problems.append(
+                Problem(
+                    label,
+                    line_of(item, key),
+                    f"'{key}' is not a key that can be used in a {what}{hint}",
+                )
+            )
+            ok = False
+    for key, rule in fields.items():
+        if key not in item:
+            if rule.required:
+                problems.append(
+                    Problem(label, item.line, f"{what} is missing required key '{key}'")
+                )
+                ok = False
+            continue
+        ok &= _check_value(item[key], rule, key, item, what, label, problems)
+    return ok
+
+
+def _check_value(
+    value: Any, rule: Field, key: str, item: YMap, what: str, label: str, problems: list[Problem]
+) -> bool:
+    line = line_of(item, key)
+    name = f"'{key}' in {what}"
+    kind = rule.kind
+    if kind in ("text", "str", "id", "url"):
+        if not isinstance(value, str):
+            problems.append(Problem(label, line, f"{name} must be text (got {_kind(value)})"))
+            return False
+        if kind == "text" and not value.strip():
+            problems.append(Problem(label, line, f"{name} is empty"))
+            return False
+        if rule.max_len and len(value) > rule.max_len:
+            problems.append(
+                Problem(
+                    label, line, f"{name} is {len(value)} characters; the limit is {rule.max_len}"
+                )
+            )
+            return False
+        if kind == "id" and not ID_PATTERN.match(value):
+            problems.append(
+                Problem(
+                    label,
+                    line,
+                    f"{name} must be lower-case letters, digits and dashes (got {value!r})",
+                )
+            )
+            return False
+        if kind == "url" and not value.startswith("https://"):
+            problems.append(Problem(label, line, f"{name} must start with https://"))
+            return False
+        return True
+    if kind == "date":
+        if isinstance(value, date) or (isinstance(value, str) and DATE_PATTERN.match(value)):
+            return True
+        problems.append(
+            Problem(label, line, f'{name} must be a date like "2026-11-23" (got {value!r})')
+        )
+        return False
+    if kind in ("strlist", "idlist"):
+        return _check_list(value, rule, name, line, label, problems, ids=kind == "idlist")
+    if kind == "steps":
+        return _check_map_of(value, name, line, label, problems, lists=True)
+    if kind == "notes":
+        return _check_map_of(value, name, line, label, problems, lists=False)
+    raise AssertionError(kind)
+
+
+def _check_list(
+    value: Any, rule: Field, name: str, line: int, label: str, problems: list[Problem], ids: bool
+) -> bool:
+    if not isinstance(value, YList):
+        problems.append(Problem(label, line, f"{name} must be a list (got {_kind(value)})"))
+        return False
+    ok = True
+    for item, item_line in zip(value, value.item_lines, strict=True):
+        if not isinstance(item, str) or not item.strip():
+            problems.append(
+                Problem(label, item_line, f"each item of {name} must be non-empty text")
+            )
+            ok = False
+        elif rule.max_len and len(item) > rule.max_len:
+            problems.append(
+                Problem(
+                    label,
+                    item_line,
+                    f"item of {name} is {len(item)} characters; the limit is {rule.max_len}",
+                )
+            )
+            ok = False
+        elif ids and not ID_PATTERN.match(item):
+            problems.append(Problem(label, item_line, f"{item!r} in {name} is not a valid id"))
+            ok = False
+    return ok
+
+
+def _check_map_of(
+    value: Any, name: str, line: int, label: str, problems: list[Problem], lists: bool
+) -> bool:
+    if not isinstance(value, YMap):
+        problems.append(Problem(label, line, f"{name} must be a mapping (got {_kind(value)})"))
+        return False
+    ok = True
+    for key, sub in value.items():
+        sub_line = line_of(value, key)
+        if lists:
+            ok &= _check_list(
+                sub,
+                Field("strlist", False, MAX_STEP),
+                f"'{key}' steps",
+                sub_line,
+                label,
+                problems,
+                False,
+            )
+            if isinstance(sub, YList) and not 1 <= len(sub) <= MAX_STEPS:
+                problems.append(
+                    Problem(label, sub_line, f"'{key}' steps must have 1 to {MAX_STEPS} steps")
+                )
+                ok = False
+        elif not isinstance(sub, str) or not sub.strip():
+            problems.append(Problem(label, sub_line, f"note for '{key}' must be non-empty text"))
+            ok = False
+        elif len(sub) > MAX_NOTE:
+            problems.append(
+                Problem(
+                    label,
+                    sub_line,
+                    f"note for '{key}' is {len(sub)} characters; the limit is {MAX_NOTE}",
+                )
+            )
+            ok = False
+    return ok
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, YMap):
+        return "a mapping"
+    if isinstance(value, YList):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return type(value).__name__

@@ -1,0 +1,534 @@
+"""Load every YAML file under a knowledge folder and validate it as a whole.
+
+All problems are collected in one pass (with file and line) so a moderator fixes
+everything at once; a snapshot is returned only when there are no errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from bot.knowledge import fields as F
+from bot.knowledge.problems import Problem
+from bot.knowledge.safe_yaml import YList, YMap, parse_yaml, read_text
+from bot.knowledge.schema import (
+    PLATFORM_IDS,
+    REGION_IDS,
+    Entry,
+    KnowledgeBase,
+    Platform,
+    Region,
+    Source,
+)
+
+SECTIONS = ("sources", "regions", "platforms", "messages", "entries")
+OPTOUT_ENTRY = "turn-off"
+MAX_FILES = 500
+DEFAULT_STALE_DAYS = 180
+MIN_EXAMPLES = 3
+RECOMMENDED_EXAMPLES = 8
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    kb: KnowledgeBase | None
+    problems: tuple[Problem, ...] = ()
+    files: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return self.kb is not None
+
+
+def default_knowledge_dir() -> Path:
+    """The knowledge shipped with the package (wheel) or the repository's own copy."""
+    here = Path(__file__).resolve().parent.parent
+    bundled = here / "_knowledge"
+    if bundled.is_dir():
+        return bundled
+    return here.parent / "knowledge"
+
+
+@dataclass
+class _Item:
+    value: YMap
+    label: str
+
+
+@dataclass
+class _Collected:
+    items: dict[str, list[_Item]] = field(default_factory=lambda: {s: [] for s in SECTIONS})
+    messages: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    digest: Any = field(default_factory=hashlib.sha256)
+    files: int = 0
+
+
+def load_knowledge(
+    root: str | os.PathLike[str] | None = None,
+    *,
+    today: date | None = None,
+    stale_days: int = DEFAULT_STALE_DAYS,
+) -> LoadResult:
+    """Load and validate the knowledge folder; never raises for bad content."""
+    base = Path(root) if root is not None else default_knowledge_dir()
+    problems: list[Problem] = []
+    if not base.is_dir():
+        return LoadResult(
+            None, (Problem(str(base), 0, "knowledge folder not found or not a folder"),)
+        )
+    collected = _Collected()
+    for path in _yaml_files(base, problems):
+        label = _label(base, path)
+        text, read_problems = read_text(path, label)
+        problems += read_problems
+        if text is None:
+            continue
+        collected.digest.update(label.encode() + b"\0" + text.encode())
+        data, parse_problems = parse_yaml(text, label)
+        problems += parse_problems
+        if data is None:
+            continue
+        collected.files += 1
+        _collect_file(data, label, collected, problems)
+    if collected.files == 0 and not problems:
+        problems.append(Problem(str(base), 0, "no .yaml files found"))
+    kb = _build(collected, base, problems, today or date.today(), stale_days)
+    errors = [p for p in problems if p.severity == "error"]
+    return LoadResult(None if errors else kb, tuple(problems), collected.files)
+
+
+def _yaml_files(base: Path, problems: list[Problem]) -> Iterator[Path]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(
+        base,
+        onerror=lambda e: problems.append(
+            Problem(str(e.filename), 0, f"cannot list folder: {e.strerror}")
+        ),
+    ):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
+        for name in sorted(filenames):
+            if name.startswith(".") or not name.endswith((".yaml", ".yml")):
+                continue
+            found.append(Path(dirpath) / name)
+    if len(found) > MAX_FILES:
+        problems.append(Problem(str(base), 0, f"{len(found)} files; at most {MAX_FILES} are read"))
+        found = found[:MAX_FILES]
+    return iter(found)
+
+
+def _label(base: Path, path: Path) -> str:
+    try:
+        return str(Path(base.name) / path.relative_to(base))
+    except ValueError:
+        return str(path)
+
+
+def _collect_file(data: Any, label: str, c: _Collected, problems: list[Problem]) -> None:
+    if not isinstance(data, YMap):
+        problems.append(
+            Problem(
+                label,
+                getattr(data, "line", 1),
+                f"a knowledge file must be a mapping with any of these keys: {', '.join(SECTIONS)}",
+            )
+        )
+        return
+    for key, value in data.items():
+        line = F.line_of(data, key)
+        if key not in SECTIONS:
+            hint = F.did_you_mean(key, list(SECTIONS))
+            problems.append(
+                Problem(label, line, f"'{key}' is not a section a knowledge file can have{hint}")
+            )
+            continue
+        if key == "messages":
+            _collect_messages(value, label, line, c, problems)
+            continue
+        if not isinstance(value, YList):
+            problems.append(
+                Problem(label, line, f"'{key}' must be a list (each item starts with '- ')")
+            )
+            continue
+        for item in value:
+            c.items[key].append(_Item(item, label))
+
+
+def _collect_messages(
+    value: Any, label: str, line: int, c: _Collected, problems: list[Problem]
+) -> None:
+    if not isinstance(value, YMap):
+        problems.append(Problem(label, line, "'messages' must be a mapping of name: text"))
+        return
+    for key, text in value.items():
+        key_line = F.line_of(value, key)
+        if key not in F.MESSAGE_KEYS:
+            hint = F.did_you_mean(key, list(F.MESSAGE_KEYS))
+            problems.append(Problem(label, key_line, f"'{key}' is not a known message{hint}"))
+        elif not isinstance(text, str) or not text.strip():
+            problems.append(Problem(label, key_line, f"message '{key}' must be non-empty text"))
+        elif len(text) > F.MAX_MESSAGE:
+            problems.append(
+                Problem(label, key_line, f"message '{key}' is over {F.MAX_MESSAGE} characters")
+            )
+        elif key in c.messages:
+            first = c.messages[key]
+            problems.append(
+                Problem(label, key_line, f"message '{key}' is already set at {first[1]}:{first[2]}")
+            )
+        else:
+            c.messages[key] = (text.strip(), label, key_line)
+
+
+def _unique(items: list[_Item], what: str, problems: list[Problem]) -> dict[str, _Item]:
+    seen: dict[str, _Item] = {}
+    for item in items:
+        ident = item.value.get("id")
+        if not isinstance(ident, str):
+            continue
+        if ident in seen:
+            first = seen[ident]
+            problems.append(
+                Problem(
+                    item.label,
+                    item.value.line,
+                    f"duplicate {what} id '{ident}' "
+                    f"(first defined at {first.label}:{first.value.line})",
+                )
+            )
+            continue
+        seen[ident] = item
+    return seen
+
+
+def _build(
+    c: _Collected, base: Path, problems: list[Problem], today: date, stale_days: int
+) -> KnowledgeBase | None:
+    valid: dict[str, list[_Item]] = {}
+    rules = {
+        "sources": F.SOURCE_FIELDS,
+        "regions": F.REGION_FIELDS,
+        "platforms": F.PLATFORM_FIELDS,
+        "entries": F.ENTRY_FIELDS,
+    }
+    for section, field_rules in rules.items():
+        what = section[:-1] if section != "entries" else "entry"
+        valid[section] = [
+            i
+            for i in c.items[section]
+            if F.check_fields(i.value, field_rules, what, i.label, problems)
+        ]
+    sources = {
+        k: _source(v.value) for k, v in _unique(valid["sources"], "source", problems).items()
+    }
+    regions = {
+        k: _region(v.value)
+        for k, v in _unique(valid["regions"], "region", problems).items()
+        if _known(v, REGION_IDS, "region", problems)
+    }
+    platforms = {
+        k: _platform(v.value)
+        for k, v in _unique(valid["platforms"], "platform", problems).items()
+        if _known(v, PLATFORM_IDS, "platform", problems)
+    }
+    entries_items = _unique(valid["entries"], "entry", problems)
+    _check_required_sets(base, regions, platforms, c, problems)
+    _check_aliases(valid["regions"] + valid["platforms"], problems)
+    entries: dict[str, Entry] = {}
+    for ident, item in entries_items.items():
+        entry = _entry(item, sources, regions, platforms, entries_items, problems)
+        if entry is not None:
+            entries[ident] = entry
+            _check_stale(entry, today, stale_days, problems)
+    _check_examples(entries_items, problems)
+    if not any(e.kind == "answer" for e in entries.values()) and not entries_items:
+        problems.append(Problem(str(base), 0, "no entries defined"))
+    elif OPTOUT_ENTRY not in entries_items:
+        problems.append(
+            Problem(
+                str(base),
+                0,
+                f"an entry with id '{OPTOUT_ENTRY}' is required "
+                "(the /optout command answers from it)",
+            )
+        )
+    for source_id, source in sources.items():
+        if source.url is None:
+            item = next(i for i in valid["sources"] if i.value.get("id") == source_id)
+            problems.append(
+                Problem(item.label, item.value.line, f"source '{source_id}' has no url", "warning")
+            )
+    if any(p.severity == "error" for p in problems):
+        return None
+    kb = KnowledgeBase(
+        sources=MappingProxyType(sources),
+        regions=MappingProxyType({r: regions[r] for r in REGION_IDS}),
+        platforms=MappingProxyType({p: platforms[p] for p in PLATFORM_IDS}),
+        entries=MappingProxyType(entries),
+        messages=MappingProxyType({k: v[0] for k, v in c.messages.items()}),
+        root=str(base),
+        version=c.digest.hexdigest()[:12],
+    )
+    _check_render_budget(kb, problems)
+    return kb
+
+
+def _known(item: _Item, allowed: tuple[str, ...], what: str, problems: list[Problem]) -> bool:
+    ident = item.value["id"]
+    if ident in allowed:
+        return True
+    problems.append(
+        Problem(
+            item.label,
+            F.line_of(item.value, "id"),
+            f"unknown {what} id '{ident}'; {what}s are: {', '.join(allowed)}"
+            f"{F.did_you_mean(ident, list(allowed))}",
+        )
+    )
+    return False
+
+
+def _check_required_sets(
+    base: Path, regions: dict, platforms: dict, c: _Collected, problems: list[Problem]
+) -> None:
+    for what, have, want in (
+        ("region", regions, REGION_IDS),
+        ("platform", platforms, PLATFORM_IDS),
+    ):
+        missing = [w for w in want if w not in have]
+        if missing:
+            problems.append(
+                Problem(str(base), 0, f"missing {what} definitions: {', '.join(missing)}")
+            )
+    for key, required in F.MESSAGE_KEYS.items():
+        if required and key not in c.messages:
+            problems.append(
+                Problem(str(base), 0, f"message '{key}' is required (under 'messages:')")
+            )
+    for ident, platform in platforms.items():
+        if platform.falls_back_to and platform.falls_back_to not in PLATFORM_IDS:
+            problems.append(
+                Problem(
+                    str(base),
+                    0,
+                    f"platform '{ident}' falls back to unknown platform '{platform.falls_back_to}'",
+                )
+            )
+
+
+def _check_aliases(items: list[_Item], problems: list[Problem]) -> None:
+    seen: dict[str, tuple[str, str, int]] = {}
+    for item in items:
+        aliases = item.value.get("aliases", [])
+        for alias, line in zip(aliases, aliases.item_lines, strict=True):
+            key = _fold(alias) if not _case_sensitive(alias) else alias
+            owner = item.value["id"]
+            if key in seen and seen[key][0] != owner:
+                other = seen[key]
+                problems.append(
+                    Problem(
+                        item.label,
+                        line,
+                        f"alias '{alias}' is also used by '{other[0]}' at {other[1]}:{other[2]}",
+                    )
+                )
+            seen.setdefault(key, (owner, item.label, line))
+
+
+def _case_sensitive(alias: str) -> bool:
+    return alias.isupper() and len(alias.replace(".", "")) <= 3
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _entry(
+    item: _Item,
+    sources: dict,
+    regions: dict,
+    platforms: dict,
+    all_entries: dict[str, _Item],
+    problems: list[Problem],
+) -> Entry | None:
+    v, label = item.value, item.label
+    ident = v["id"]
+    before = len(problems)
+
+    def err(key: str, message: str, line: int | None = None) -> None:
+        problems.append(Problem(label, line or F.line_of(v, key), f"entry '{ident}': {message}"))
+
+    kind = v.get("kind", "answer")
+    if kind not in ("answer", "decline"):
+        err("kind", f"kind must be 'answer' or 'decline' (got {kind!r})")
+    refs = v.get("sources", YList())
+    if kind == "answer" and not refs:
+        err("sources", "needs at least one source id under 'sources'", v.line)
+    for ref, line in zip(refs, getattr(refs, "item_lines", []), strict=False):
+        if ref not in sources:
+            err("sources", f"unknown source '{ref}'{F.did_you_mean(ref, list(sources))}", line)
+    related = v.get("related", YList())
+    for ref, line in zip(related, getattr(related, "item_lines", []), strict=False):
+        if ref not in all_entries or ref == ident:
+            err(
+                "related",
+                f"unknown related entry '{ref}'{F.did_you_mean(ref, list(all_entries))}",
+                line,
+            )
+    notes = v.get("regions", YMap())
+    for key in notes:
+        if key not in REGION_IDS:
+            err(
+                "regions",
+                f"unknown region '{key}'{F.did_you_mean(key, list(REGION_IDS))}",
+                F.line_of(notes, key),
+            )
+    steps = v.get("steps", YMap())
+    for key in steps:
+        if key not in PLATFORM_IDS:
+            err(
+                "steps",
+                f"unknown platform '{key}'{F.did_you_mean(key, list(PLATFORM_IDS))}",
+                F.line_of(steps, key),
+            )
+    if steps and not ("desktop" in steps and "mobile" in steps):
+        err("steps", "steps need both 'desktop' and 'mobile' (ios/android are optional)")
+    if steps and (not v.get("covers") or not v.get("does_not_cover")):
+        err(
+            "steps",
+            "an entry with steps must say what it covers ('covers') and what it does "
+            "not ('does_not_cover')",
+        )
+    for key in ("covers", "does_not_cover"):
+        if len(v.get(key, ())) > F.MAX_SCOPE_ITEMS:
+            err(key, f"'{key}' has more than {F.MAX_SCOPE_ITEMS} items")
+    examples = v.get("examples", YList())
+    if len(examples) < MIN_EXAMPLES:
+        err("examples", f"needs at least {MIN_EXAMPLES} example phrasings (has {len(examples)})")
+    elif len(examples) < RECOMMENDED_EXAMPLES and kind == "answer":
+        problems.append(
+            Problem(
+                label,
+                F.line_of(v, "examples"),
+                f"entry '{ident}': only "
+                f"{len(examples)} example phrasings; {RECOMMENDED_EXAMPLES}+ match better",
+                "warning",
+            )
+        )
+    if any(p.severity == "error" for p in problems[before:]):
+        return None
+    return Entry(
+        id=ident,
+        title=v["title"].strip(),
+        kind=kind,
+        examples=tuple(e.strip() for e in examples),
+        answer=v["answer"].strip(),
+        sources=tuple(refs),
+        checked=_as_date(v.get("checked")),
+        link=v.get("link"),
+        steps=MappingProxyType(
+            {k: tuple(s.strip() for s in steps[k]) for k in PLATFORM_IDS if k in steps}
+        ),
+        regions=MappingProxyType({k: notes[k].strip() for k in REGION_IDS if k in notes}),
+        covers=tuple(s.strip() for s in v.get("covers", ())),
+        does_not_cover=tuple(s.strip() for s in v.get("does_not_cover", ())),
+        related=tuple(related),
+        uncertain=(v.get("uncertain") or "").strip() or None,
+        file=label,
+        line=v.line,
+    )
+
+
+def _check_examples(entries: dict[str, _Item], problems: list[Problem]) -> None:
+    seen: dict[str, tuple[str, str, int]] = {}
+    for ident, item in entries.items():
+        examples = item.value.get("examples")
+        if not isinstance(examples, YList):
+            continue
+        for text, line in zip(examples, examples.item_lines, strict=True):
+            if not isinstance(text, str):
+                continue
+            key = re.sub(r"[^\w]+", " ", text.casefold()).strip()
+            if key in seen:
+                other = seen[key]
+                where = "this entry" if other[0] == ident else f"entry '{other[0]}'"
+                problems.append(
+                    Problem(
+                        item.label,
+                        line,
+                        f"example phrasing {text!r} is already used by "
+                        f"{where} at {other[1]}:{other[2]}",
+                    )
+                )
+            else:
+                seen[key] = (ident, item.label, line)
+
+
+def _check_stale(entry: Entry, today: date, stale_days: int, problems: list[Problem]) -> None:
+    if entry.checked and today - entry.checked > timedelta(days=stale_days):
+        age = (today - entry.checked).days
+        problems.append(
+            Problem(
+                entry.file,
+                entry.line,
+                f"entry '{entry.id}' was last checked {age} days "
+                f"ago ({entry.checked}); re-check it against its sources",
+                "warning",
+            )
+        )
+
+
+def _check_render_budget(kb: KnowledgeBase, problems: list[Problem]) -> None:
+    from bot.answering.layout import budget_problems  # lazy: answering builds on knowledge
+
+    for entry, message in budget_problems(kb):
+        problems.append(Problem(entry.file, entry.line, f"entry '{entry.id}': {message}"))
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _source(v: YMap) -> Source:
+    raw = v["date"]
+    return Source(
+        v["id"],
+        v["title"].strip(),
+        v["publisher"].strip(),
+        raw.isoformat() if isinstance(raw, date) else str(raw),
+        v.get("url"),
+    )
+
+
+def _region(v: YMap) -> Region:
+    return Region(
+        v["id"], v["name"].strip(), tuple(a.strip() for a in v["aliases"]), v["note"].strip()
+    )
+
+
+def _platform(v: YMap) -> Platform:
+    return Platform(
+        v["id"], v["name"].strip(), tuple(a.strip() for a in v["aliases"]), v.get("falls_back_to")
+    )

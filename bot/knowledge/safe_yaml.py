@@ -1,0 +1,160 @@
+"""Read one moderator-edited YAML file safely, keeping line numbers for every value.
+
+Only PyYAML's safe loader is used. Hostile files fail with one clear problem instead of
+a crash or a hang: oversized files, non-UTF-8 bytes, deep nesting, anchors/aliases
+(the root of "billion laughs" bombs) and language-specific tags like ``!!python/...``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.knowledge.problems import Problem
+
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 12
+MAX_NODES = 200_000
+_PYTHON_TAG = "tag:yaml.org,2002:python/"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+class YMap(dict):
+    """A mapping that remembers its own line and the line of each key."""
+
+    line: int
+    key_lines: dict[str, int]
+
+
+class YList(list):
+    """A sequence that remembers its own line and the line of each item."""
+
+    line: int
+    item_lines: list[int]
+
+
+class _Abort(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def read_text(
+    path: Path, label: str, max_bytes: int = MAX_FILE_BYTES
+) -> tuple[str | None, list[Problem]]:
+    """Return the file's text, or a problem explaining why it cannot be used."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return None, [Problem(label, 0, f"cannot read file: {exc.strerror or exc}")]
+    if size > max_bytes:
+        return None, [
+            Problem(label, 0, f"file is {size:,} bytes; the limit is {max_bytes:,} bytes per file")
+        ]
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(label, 0, f"cannot read file: {exc.strerror or exc}")]
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, [
+            Problem(
+                label,
+                line,
+                f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+            )
+        ]
+
+
+def parse_yaml(text: str, label: str) -> tuple[Any, list[Problem]]:
+    """Parse text into plain Python values (YMap / YList / scalars) with line numbers."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        what = exc.problem or exc.context or "syntax error"
+        return None, [Problem(label, line, f"YAML syntax error: {what}")]
+    except yaml.YAMLError as exc:
+        return None, [Problem(label, 0, f"YAML error: {exc}")]
+    except RecursionError:
+        return None, [Problem(label, 0, "nesting is far too deep to be a knowledge file")]
+    if not nodes:
+        return None, [Problem(label, 1, "file is empty")]
+    if len(nodes) > 1:
+        line = nodes[1].start_mark.line + 1
+        return None, [
+            Problem(label, line, "only one YAML document per file (remove the extra '---')")
+        ]
+    builder = _Builder()
+    try:
+        return builder.build(nodes[0], 0), []
+    except _Abort as abort:
+        return None, [Problem(label, abort.line, abort.message)]
+
+
+class _Builder:
+    """Turns composed nodes into values, refusing aliases, unsafe tags and runaway size."""
+
+    def __init__(self) -> None:
+        self._seen: set[int] = set()
+        self._count = 0
+        self._scalars = yaml.constructor.SafeConstructor()
+
+    def build(self, node: yaml.Node, depth: int) -> Any:
+        line = node.start_mark.line + 1
+        if id(node) in self._seen:
+            raise _Abort(
+                line, "anchors and aliases (& and *) are not supported; write the value out"
+            )
+        self._seen.add(id(node))
+        self._count += 1
+        if self._count > MAX_NODES:
+            raise _Abort(line, f"file has more than {MAX_NODES:,} values")
+        if depth > MAX_DEPTH:
+            raise _Abort(line, f"nested more than {MAX_DEPTH} levels deep")
+        if node.tag.startswith(_PYTHON_TAG) or node.tag.startswith("!"):
+            raise _Abort(line, f"tag '{node.tag}' is not allowed; remove it")
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, depth, line)
+        if isinstance(node, yaml.SequenceNode):
+            result = YList()
+            result.line = line
+            result.item_lines = []
+            for item in node.value:
+                result.append(self.build(item, depth + 1))
+                result.item_lines.append(item.start_mark.line + 1)
+            return result
+        try:
+            return self._scalars.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            raise _Abort(line, f"cannot read this value: {getattr(exc, 'problem', exc)}") from None
+
+    def _mapping(self, node: yaml.MappingNode, depth: int, line: int) -> YMap:
+        if node.tag != _MAP_TAG:
+            raise _Abort(line, f"tag '{node.tag}' is not allowed; remove it")
+        result = YMap()
+        result.line = line
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            key_line = key_node.start_mark.line + 1
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Abort(key_line, "merge keys (<<) are not supported; write the values out")
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR_TAG:
+                key = self.build(key_node, depth + 1)
+                raise _Abort(key_line, f"key {key!r} must be text; put it in quotes")
+            key = key_node.value
+            if key in result:
+                raise _Abort(key_line, f"key '{key}' appears twice in this mapping")
+            result[key] = self.build(value_node, depth + 1)
+            result.key_lines[key] = key_line
+        return result

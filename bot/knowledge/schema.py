@@ -1,0 +1,85 @@
+"""Immutable dataclasses for one snapshot of the knowledge base.
+
+A snapshot is built once by the loader and never mutated, so a reload can swap a
+whole new snapshot in while readers keep using the old one safely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from types import MappingProxyType
+from typing import Literal
+
+REGION_IDS: tuple[str, ...] = ("us", "eu", "uk", "ch", "ca", "hk", "other")
+PLATFORM_IDS: tuple[str, ...] = ("desktop", "mobile", "ios", "android")
+EntryKind = Literal["answer", "decline"]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    id: str
+    title: str
+    publisher: str
+    date: str
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    falls_back_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: str
+    title: str
+    kind: EntryKind
+    examples: tuple[str, ...]
+    answer: str
+    sources: tuple[str, ...]
+    checked: date | None
+    link: str | None = None
+    steps: MappingProxyType[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    regions: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    covers: tuple[str, ...] = ()
+    does_not_cover: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    uncertain: str | None = None
+    file: str = ""
+    line: int = 0
+
+    @property
+    def is_howto(self) -> bool:
+        """Entries with steps describe an action, so they carry covers / does-not-cover."""
+        return bool(self.steps)
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBase:
+    sources: MappingProxyType[str, Source]
+    regions: MappingProxyType[str, Region]
+    platforms: MappingProxyType[str, Platform]
+    entries: MappingProxyType[str, Entry]
+    messages: MappingProxyType[str, str]
+    root: str = ""
+    version: str = ""
+
+    def answer_entries(self) -> list[Entry]:
+        return [e for e in self.entries.values() if e.kind == "answer"]
+
+    def message(self, key: str, default: str = "") -> str:
+        return self.messages.get(key, default)
