@@ -100,7 +100,7 @@ class SqliteStore:
         if self._conn is not None:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(
                 f"cannot create the directory for the database {str(self.path)!r}: {exc}"

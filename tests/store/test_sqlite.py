@@ -1,0 +1,272 @@
+"""SQLite-only guarantees: pragmas, migrations, privacy of the schema, failure handling."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.store import FeedbackResult, GuildSettings, SqliteStore, StoreError
+from bot.store.migrations import LATEST_VERSION, MIGRATIONS, apply_migrations, split_statements
+
+GUILD = 42
+KEY = b"k" * 32
+REPO = Path(__file__).resolve().parents[2]
+
+
+async def test_creates_file_and_parent_dirs_with_pragmas(db_path: Path) -> None:
+    assert not db_path.parent.exists()
+    async with SqliteStore(db_path, busy_timeout_ms=1234) as store:
+        assert await asyncio.to_thread(db_path.is_file)
+        assert await store.pragma("journal_mode") == "wal"
+        assert await store.pragma("synchronous") == 1  # NORMAL
+        assert await store.pragma("foreign_keys") == 1
+        assert await store.pragma("busy_timeout") == 1234
+        assert await store.pragma("secure_delete") == 1
+        assert await store.schema_version() == LATEST_VERSION
+    with sqlite3.connect(db_path) as conn:  # WAL is persistent in the file
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+
+
+async def test_no_table_stores_user_ids(db_path: Path) -> None:
+    """Privacy: nothing that identifies a person may have a column."""
+    forbidden = re.compile(r"user|author|member|person|account|name|nick|discriminator|email")
+    async with SqliteStore(db_path) as store:
+        columns = await store.table_columns()
+    assert set(columns) == {
+        "guild_settings",
+        "answer_channels",
+        "gaps",
+        "answer_events",
+        "feedback",
+        "meta",
+    }
+    for table, names in columns.items():
+        for name in names:
+            assert not forbidden.search(name.lower()), f"{table}.{name} looks like personal data"
+    # gaps keep no trace of who asked or where
+    assert not {"channel_id", "message_id"} & set(columns["gaps"])
+    assert not {"channel_id", "message_id"} & set(columns["answer_events"])
+
+
+def _make_v1_database(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0][1])
+    conn.executescript(
+        f"""
+        PRAGMA user_version = 1;
+        INSERT INTO guild_settings VALUES ({GUILD}, 7, 8, 'ca', 0);
+        INSERT INTO answer_channels VALUES ({GUILD}, 100), ({GUILD}, 101);
+        INSERT INTO gaps (guild_id, text, outcome, best_entry_id, confidence, created_at)
+            VALUES ({GUILD}, 'old question', 'declined', NULL, 0.25, '{_recent()}');
+        INSERT INTO answer_events (guild_id, entry_id, outcome, created_at)
+            VALUES ({GUILD}, 'entry-a', 'answered', '{_recent()}');
+        """
+    )
+    conn.commit()
+    conn.close()
+
+
+def _recent() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+async def test_upgrades_v1_database_in_place(db_path: Path) -> None:
+    _make_v1_database(db_path)
+    async with SqliteStore(db_path) as store:
+        assert await store.schema_version() == LATEST_VERSION
+        assert await store.get_settings(GUILD) == GuildSettings(
+            GUILD, frozenset({100, 101}), 7, 8, "ca", False
+        )
+        (gap,) = await store.gaps(GUILD)
+        assert (gap.text, gap.count, gap.confidence) == ("old question", 1, 0.25)
+        assert (await store.stats(GUILD)).answers_per_entry == {"entry-a": 1}
+        columns = await store.table_columns()
+        assert {"feedback", "meta"} <= set(columns)
+        assert len(await store.salt()) == 32
+        assert await store.record_feedback(GUILD, "m", KEY, "entry-a", True) == FeedbackResult.NEW
+    async with SqliteStore(db_path) as store:  # second start: nothing re-applied
+        assert (await store.feedback_stats(GUILD)).helpful == 1
+
+
+async def test_failed_migration_rolls_back_its_step(tmp_path: Path) -> None:
+    import aiosqlite
+
+    steps = [*MIGRATIONS, (LATEST_VERSION + 1, "CREATE TABLE extra (x INTEGER);\nBOGUS SQL;")]
+    async with aiosqlite.connect(tmp_path / "m.db", isolation_level=None) as conn:
+        with pytest.raises(sqlite3.Error):
+            await apply_migrations(conn, steps)
+        rows = await conn.execute_fetchall("PRAGMA user_version")
+        assert next(iter(rows))[0] == LATEST_VERSION
+        tables = await conn.execute_fetchall("SELECT name FROM sqlite_schema WHERE name='extra'")
+        assert list(tables) == []
+
+
+async def test_database_from_newer_code_is_refused(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    with contextlib.closing(sqlite3.connect(db_path)) as conn:
+        conn.execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
+    store = SqliteStore(db_path)
+    with pytest.raises(StoreError, match="newer"):
+        await store.open()
+    with pytest.raises(StoreError, match="not open"):
+        await store.stats()
+
+
+def test_split_statements() -> None:
+    assert split_statements("SELECT 1;\nSELECT ';';\n") == ["SELECT 1;", "SELECT ';';"]
+    with pytest.raises(ValueError):
+        split_statements("SELECT 1")
+    for _, sql in MIGRATIONS:
+        assert split_statements(sql)
+
+
+@contextlib.contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """Make a file really read-only, even for root (chmod alone does not stop root)."""
+    mode = path.stat().st_mode
+    os.chmod(path, 0o444)
+    immutable = False
+    try:
+        if os.geteuid() == 0:
+            immutable = (
+                subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0
+            )
+        try:
+            os.close(os.open(path, os.O_RDWR))
+        except OSError:
+            pass
+        else:
+            pytest.skip("cannot make a file read-only in this environment")
+        yield
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        os.chmod(path, mode)
+
+
+async def test_read_only_database_raises_store_error_and_keeps_data(db_path: Path) -> None:
+    async with SqliteStore(db_path) as store:
+        await store.update_settings(GUILD, default_region="hk")
+        await store.record_gap(GUILD, "kept", "declined")
+        salt = await store.salt()
+    with read_only(db_path):
+        store = SqliteStore(db_path)
+        await store.open()  # reading still works, so the bot can keep answering
+        try:
+            with pytest.raises(StoreError, match="read-only") as info:
+                await store.record_gap(GUILD, "lost", "declined")
+            assert isinstance(info.value.__cause__, sqlite3.Error)
+            with pytest.raises(StoreError, match="read-only"):
+                await store.update_settings(GUILD, default_region="us")
+            with pytest.raises(StoreError, match="read-only"):
+                await store.record_feedback(GUILD, "m", KEY, "a", True)
+            assert [g.text for g in await store.gaps(GUILD)] == ["kept"]
+            assert (await store.get_settings(GUILD)).default_region == "hk"
+        finally:
+            await store.close()
+    async with SqliteStore(db_path) as store:
+        assert [g.text for g in await store.gaps(GUILD)] == ["kept"]
+        assert (await store.get_settings(GUILD)).default_region == "hk"
+        assert await store.salt() == salt
+        with sqlite3.connect(db_path) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        conn.close()
+
+
+async def test_locked_beyond_busy_timeout_raises_store_error(db_path: Path) -> None:
+    async with SqliteStore(db_path, busy_timeout_ms=50) as store:
+        await store.record_answer(GUILD, "a", "answered")
+        blocker = sqlite3.connect(db_path, isolation_level=None)
+        try:
+            blocker.execute("BEGIN IMMEDIATE")
+            with pytest.raises(StoreError, match=r"locked .* more than 50 ms"):
+                await store.record_answer(GUILD, "b", "answered")
+            blocker.execute("ROLLBACK")
+        finally:
+            blocker.close()
+        await store.record_answer(GUILD, "c", "answered")
+        assert (await store.stats(GUILD)).answers_per_entry == {"a": 1, "c": 1}
+
+
+async def test_disk_full_raises_store_error_and_keeps_committed_rows(db_path: Path) -> None:
+    async with SqliteStore(db_path) as store:
+        await store.record_gap(GUILD, "first", "declined")
+        conn = store._conn
+        assert conn is not None
+        pages = next(iter(await conn.execute_fetchall("PRAGMA page_count")))[0]
+        await conn.execute(f"PRAGMA max_page_count = {pages + 2}")
+        with pytest.raises(StoreError, match="full"):
+            for i in range(200):
+                await store.record_gap(GUILD, f"{i:03d}" + "x" * 290, "declined")
+        await conn.execute("PRAGMA max_page_count = 1073741823")
+        await store.record_gap(GUILD, "after", "declined")
+        texts = {g.text for g in await store.gaps(GUILD, limit=500)}
+        assert {"first", "after"} <= texts
+
+
+async def test_garbage_file_raises_store_error(db_path: Path) -> None:
+    os.makedirs(db_path.parent)
+    with open(db_path, "wb") as file:  # noqa: ASYNC230 - tiny setup write
+        file.write(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="not an optout-bot database"):
+        await SqliteStore(db_path).open()
+
+
+async def test_unusable_path_raises_store_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="directory"):
+        await SqliteStore(blocker / "sub" / "db.sqlite3").open()
+
+
+async def test_killed_writer_leaves_database_consistent(db_path: Path) -> None:
+    """SIGKILL a process in the middle of writing: every committed row survives, no corruption."""
+    script = textwrap.dedent(
+        f"""
+        import asyncio, sys
+        from bot.store import SqliteStore
+
+        async def main():
+            store = SqliteStore({str(db_path)!r})
+            await store.open()
+            i = 0
+            while True:
+                await store.record_gap({GUILD}, f"q{{i}}", "declined")
+                i += 1
+                if i == 50:
+                    print("ready", flush=True)
+
+        asyncio.run(main())
+        """
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", script, cwd=REPO, stdout=asyncio.subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    line = await asyncio.wait_for(proc.stdout.readline(), timeout=20)
+    assert line.strip() == b"ready"
+    await asyncio.sleep(0.05)
+    proc.kill()
+    await proc.wait()
+
+    with contextlib.closing(sqlite3.connect(db_path)) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    async with SqliteStore(db_path) as store:
+        gaps = await store.gaps(GUILD, limit=1_000_000)
+        assert len(gaps) >= 50
+        # rows were committed in order, so the survivors are exactly q0..q(n-1)
+        assert {g.text for g in gaps} == {f"q{i}" for i in range(len(gaps))}
+        await store.record_gap(GUILD, "after restart", "declined")
