@@ -231,7 +231,7 @@ def _build(
         valid[section] = [
             i
             for i in c.items[section]
-            if F.check_fields(i.value, field_rules, what, i.label, problems)
+            if F.check_fields(i.value, field_rules, _describe(what, i.value), i.label, problems)
         ]
     sources = {
         k: _source(v.value) for k, v in _unique(valid["sources"], "source", problems).items()
@@ -286,6 +286,11 @@ def _build(
     )
     _check_render_budget(kb, problems)
     return kb
+
+
+def _describe(what: str, value: Any) -> str:
+    ident = value.get("id") if isinstance(value, YMap) else None
+    return f"{what} '{ident}'" if isinstance(ident, str) else what
 
 
 def _known(item: _Item, allowed: tuple[str, ...], what: str, problems: list[Problem]) -> bool:

@@ -1,0 +1,281 @@
+"""Every kind of bad knowledge edit is rejected with its file and line, all in one run."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge import load_knowledge
+from bot.knowledge.safe_yaml import MAX_FILE_BYTES
+
+TOPICS = "entries/topics.yaml"
+
+
+def edit(root: Path, name: str, old: str, new: str) -> None:
+    path = root / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"fixture text {old!r} not found in {name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def line_of(root: Path, name: str, needle: str) -> int:
+    """The line of the last occurrence (a duplicate is reported where it repeats)."""
+    lines = (root / name).read_text(encoding="utf-8", errors="replace").splitlines()
+    found = [n for n, line in enumerate(lines, 1) if needle in line]
+    assert found, needle
+    return found[-1]
+
+
+def test_fixture_is_valid(kb_copy: Path) -> None:
+    result = load_knowledge(kb_copy)
+    assert result.ok, [str(p) for p in result.problems]
+    assert set(result.kb.entries) == {"turn-off", "private-messages", "regions", "offtopic-account"}
+
+
+# (name, edit function, file, expected message fragment, needle on the reported line or None)
+BAD_EDITS = [
+    (
+        "syntax error",
+        lambda r: edit(
+            r, TOPICS, "title: Are private messages used?", "title: [Are private messages used?"
+        ),
+        TOPICS,
+        "YAML syntax error",
+        None,
+    ),
+    (
+        "bad indentation",
+        lambda r: edit(
+            r, TOPICS, "    answer: LinkedIn says private", "      answer: LinkedIn says private"
+        ),
+        TOPICS,
+        "YAML syntax error",
+        None,
+    ),
+    (
+        "unknown key",
+        lambda r: edit(
+            r,
+            TOPICS,
+            "    examples:\n      - how do i opt out",
+            "    exmaples:\n      - how do i opt out",
+        ),
+        TOPICS,
+        "did you mean 'examples'",
+        "exmaples:",
+    ),
+    (
+        "duplicate id",
+        lambda r: edit(r, TOPICS, "id: regions", "id: private-messages"),
+        TOPICS,
+        "duplicate entry id 'private-messages'",
+        "id: private-messages",
+    ),
+    (
+        "duplicate phrasing",
+        lambda r: edit(r, TOPICS, "- does it read my dms", "- How do I opt out?"),
+        TOPICS,
+        "already used by entry 'turn-off'",
+        "How do I opt out?",
+    ),
+    (
+        "dangling source",
+        lambda r: edit(r, TOPICS, "sources: [help-page, news]", "sources: [help-page, newz]"),
+        TOPICS,
+        "unknown source 'newz'",
+        "newz",
+    ),
+    (
+        "wrong type",
+        lambda r: edit(
+            r, TOPICS, "answer: LinkedIn says private messages are not used.", "answer: [not, text]"
+        ),
+        TOPICS,
+        "must be text",
+        "answer: [not, text]",
+    ),
+    (
+        "empty answer",
+        lambda r: edit(
+            r, TOPICS, "answer: LinkedIn says private messages are not used.", "answer: ''"
+        ),
+        TOPICS,
+        "is empty",
+        "answer: ''",
+    ),
+    (
+        "over-long answer",
+        lambda r: edit(
+            r,
+            TOPICS,
+            "answer: LinkedIn says private messages are not used.",
+            "answer: " + "x" * 1600,
+        ),
+        TOPICS,
+        "the limit is 1500",
+        "answer: xxx",
+    ),
+    (
+        "unknown region",
+        lambda r: edit(r, TOPICS, "      eu: In the EU", "      europe: In the EU"),
+        TOPICS,
+        "unknown region 'europe'",
+        "europe: In the EU",
+    ),
+    (
+        "python tag",
+        lambda r: edit(
+            r,
+            TOPICS,
+            "answer: LinkedIn says private messages are not used.",
+            "answer: !!python/object/apply:os.system ['echo hi']",
+        ),
+        TOPICS,
+        "is not allowed",
+        "!!python",
+    ),
+    (
+        "alias bomb",
+        lambda r: (r / "bomb.yaml").write_text(
+            "a: &a ['lol','lol','lol','lol','lol','lol','lol','lol','lol']\n"
+            "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+            "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+        ),
+        "bomb.yaml",
+        "aliases",
+        None,
+    ),
+    (
+        "non-UTF-8 bytes",
+        lambda r: (r / TOPICS).write_bytes(
+            (r / TOPICS).read_bytes().replace(b"Are private", b"Are \xff private", 1)
+        ),
+        TOPICS,
+        "not valid UTF-8",
+        "Are",
+    ),
+    ("huge file", lambda r: (r / "huge.yaml").write_bytes(b"# " + b"x" * (MAX_FILE_BYTES + 10))),
+    ("half-written file", lambda r: (r / TOPICS).write_bytes((r / TOPICS).read_bytes()[:1500])),
+    ("deleted file", lambda r: (r / "base.yaml").unlink()),
+    (
+        "missing required field",
+        lambda r: edit(r, TOPICS, '    checked: "2026-11-01"\n  - id: regions', "  - id: regions"),
+        TOPICS,
+        "missing required key 'checked'",
+        None,
+    ),
+    (
+        "deep nesting",
+        lambda r: (r / "deep.yaml").write_text("x: " + "[" * 5000 + "]" * 5000 + "\n"),
+        "deep.yaml",
+        "",
+        None,
+    ),
+    (
+        "steps without scope",
+        lambda r: edit(
+            r, TOPICS, "    covers: [Future training of content-generating models]\n", ""
+        ),
+        TOPICS,
+        "must say what it covers",
+        None,
+    ),
+    (
+        "bad date",
+        lambda r: edit(r, TOPICS, 'checked: "2026-11-01"', "checked: last tuesday"),
+        TOPICS,
+        "must be a date",
+        "last tuesday",
+    ),
+    (
+        "unknown section",
+        lambda r: (r / "extra.yaml").write_text("entires:\n  - id: x\n"),
+        "extra.yaml",
+        "did you mean 'entries'",
+        "entires",
+    ),
+]
+BAD_EDITS = [case if len(case) == 5 else (*case, None, "", None) for case in BAD_EDITS]
+
+
+@pytest.mark.parametrize(
+    ("name", "apply", "file", "message", "needle"), BAD_EDITS, ids=[c[0] for c in BAD_EDITS]
+)
+def test_bad_edit_is_rejected_with_file_and_line(
+    kb_copy: Path, name, apply, file, message, needle
+) -> None:
+    apply(kb_copy)
+    result = load_knowledge(kb_copy)
+    assert result.kb is None, f"{name} was accepted"
+    assert result.errors
+    text = "\n".join(str(p) for p in result.errors)
+    if file:
+        matching = [p for p in result.errors if p.file.endswith(file) and message in p.message]
+        assert matching, text
+        if needle:
+            assert matching[0].line == line_of(kb_copy, file, needle), text
+        assert matching[0].line > 0 or "aliases" in message or not needle, text
+
+
+def test_all_problems_are_reported_in_one_run(kb_copy: Path) -> None:
+    edit(kb_copy, TOPICS, "sources: [help-page, news]", "sources: [help-page, newz]")
+    edit(kb_copy, TOPICS, "- does it read my dms", "- How do I opt out?")
+    edit(
+        kb_copy,
+        TOPICS,
+        "    examples:\n      - does this apply",
+        "    exampels:\n      - does this apply",
+    )
+    result = load_knowledge(kb_copy)
+    messages = " | ".join(str(p) for p in result.errors)
+    assert "newz" in messages and "already used" in messages and "exampels" in messages
+
+
+def test_huge_file_is_refused_without_reading(kb_copy: Path) -> None:
+    huge = kb_copy / "huge.yaml"
+    with huge.open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    result = load_knowledge(kb_copy)
+    assert any("limit is" in p.message and p.file.endswith("huge.yaml") for p in result.errors)
+
+
+def test_python_tag_is_never_executed(kb_copy: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    (kb_copy / "evil.yaml").write_text(f"x: !!python/object/apply:os.system ['touch {marker}']\n")
+    result = load_knowledge(kb_copy)
+    assert not result.ok
+    assert not marker.exists()
+
+
+def test_stale_entries_are_a_warning_not_an_error(kb_copy: Path) -> None:
+    result = load_knowledge(kb_copy, today=date(2027, 12, 1), stale_days=90)
+    assert result.ok
+    assert any("last checked" in p.message for p in result.warnings)
+    assert load_knowledge(kb_copy, today=date(2026, 11, 23), stale_days=90).warnings == []
+
+
+def test_unreadable_folder_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    result = load_knowledge(tmp_path / "missing")
+    assert not result.ok and "not found" in result.errors[0].message
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file")
+def test_unreadable_file(kb_copy: Path) -> None:
+    (kb_copy / TOPICS).chmod(0)
+    assert not load_knowledge(kb_copy).ok
+
+
+def test_backup_and_hidden_folders_are_skipped(kb_copy: Path) -> None:
+    (kb_copy / ".backups").mkdir()
+    (kb_copy / ".backups" / "topics.yaml").write_text("not: [valid")
+    assert load_knowledge(kb_copy).ok
+
+
+def test_snapshot_is_immutable(fixture_kb) -> None:
+    with pytest.raises(TypeError):
+        fixture_kb.entries["x"] = None  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        fixture_kb.entries["turn-off"].answer = "changed"  # type: ignore[misc]
