@@ -51,10 +51,18 @@ class SlotFinder:
                     key = tuple(clean(alias).split())
                     if key:
                         self._phrases.setdefault(key, (kind, ident))
-        self._fuzzy = {" ".join(k): v for k, v in self._phrases.items() if len(" ".join(k)) >= 5}
-        self._fuzzy_keys = list(self._fuzzy)
+        self._single_word = [k[0] for k in self._phrases if len(k) == 1 and len(k[0]) >= 5]
+        self._multi_word = [(k, v) for k, v in self._phrases.items() if len(k) > 1]
         alias_words = {w for key in self._phrases for w in key}
         self._protected = protected_words - alias_words
+
+    def _near(self, token: str, alias_word: str) -> bool:
+        if token == alias_word:
+            return True
+        if token in self._protected or not token.isalpha():
+            return False
+        budget = typo_budget(alias_word)
+        return budget > 0 and OSA.distance(token, alias_word, score_cutoff=budget) <= budget
 
     def find(self, raw: str, tokens: list[str]) -> Slots:
         found: list[tuple[str, str]] = []
@@ -84,20 +92,26 @@ class SlotFinder:
             key = tuple(tokens[i : i + width])
             if key in self._phrases:
                 return (width, *self._phrases[key])
-        for width in (2, 1):
-            if i + width > len(tokens):
-                continue
-            phrase = " ".join(tokens[i : i + width])
-            if width == 1 and (phrase in self._protected or not phrase.isalpha()):
-                continue
-            budget = typo_budget(phrase)
-            if budget == 0:
-                continue
-            best = process.extractOne(
-                phrase, self._fuzzy_keys, scorer=OSA.distance, score_cutoff=budget
-            )
-            if best is not None and abs(len(best[0]) - len(phrase)) <= budget:
-                return (width, *self._fuzzy[best[0]])
+        return self._fuzzy_at(tokens, i)
+
+    def _fuzzy_at(self, tokens: list[str], i: int) -> tuple[int, str, str] | None:
+        """Misspelt aliases: every word within its own typo budget; known words never bend."""
+        for key, (kind, ident) in self._multi_word:
+            width = len(key)
+            window = tokens[i : i + width]
+            if len(window) == width and all(
+                self._near(t, a) for t, a in zip(window, key, strict=True)
+            ):
+                return (width, kind, ident)
+        token = tokens[i]
+        if token in self._protected or not token.isalpha() or typo_budget(token) == 0:
+            return None
+        budget = typo_budget(token)
+        best = process.extractOne(
+            token, self._single_word, scorer=OSA.distance, score_cutoff=budget
+        )
+        if best is not None and abs(len(best[0]) - len(token)) <= budget:
+            return (1, *self._phrases[(best[0],)])
         return None
 
 
