@@ -58,6 +58,7 @@ class Settings:
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
     log_level: str = "INFO"
+    application_id: int | None = None
 
     @classmethod
     def from_env(
@@ -93,6 +94,7 @@ class Settings:
             shard_count=_int(get("SHARD_COUNT"), "SHARD_COUNT"),
             shard_ids=_ints(get("SHARD_IDS"), "SHARD_IDS"),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            application_id=_int(get("APPLICATION_ID"), "APPLICATION_ID"),
         )
 
 

@@ -1,0 +1,260 @@
+"""App wiring: build the Discord bot from Settings, and the run | sync | invite commands.
+
+`create_bot()` only builds (no network), so tests can inject a fixture engine and an
+in-memory store and point the real client at a fake Discord. Everything Discord-wide
+lives here: intents, `AllowedMentions.none()`, the extension list, command sync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Iterable
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.answering.engine import Engine
+from bot.config import Settings
+from bot.discord_ui.records import Recorder
+from bot.discord_ui.views import CONTROLS
+from bot.knowledge.loader import LoadResult, load_knowledge
+from bot.store import Store, StoreError, open_store
+
+log = logging.getLogger("bot.app")
+
+#: Loaded in this order by setup_hook; add new cogs here.
+EXTENSIONS: tuple[str, ...] = (
+    "bot.cogs.errors",
+    "bot.cogs.optout",
+    "bot.cogs.questions",
+)
+
+#: The least the bot needs, and why (shown by `optout-bot invite` and in the README).
+PERMISSION_REASONS: dict[str, str] = {
+    "view_channel": "see the channels it should answer in",
+    "send_messages": "reply to questions",
+    "send_messages_in_threads": "reply to questions asked in threads",
+    "embed_links": "show answers as a formatted card with links",
+    "read_message_history": "post answers as replies to the question",
+}
+INVITE_PERMISSIONS = discord.Permissions(**dict.fromkeys(PERMISSION_REASONS, True))
+INVITE_SCOPES = ("bot", "applications.commands")
+
+NO_TOKEN = (
+    "optout-bot: DISCORD_TOKEN is not set. Put it in the environment or in .env "
+    "(see .env.example); the README's 'Run it on Discord' section shows where to get it."
+)
+BAD_TOKEN = (
+    "optout-bot: Discord rejected DISCORD_TOKEN. Copy a fresh one from the Developer Portal "
+    "(your application -> Bot -> Reset Token) into .env."
+)
+NO_INTENT = (
+    "optout-bot: MESSAGE_CONTENT=true, but the Message Content Intent is off for this "
+    "application. Turn on Developer Portal -> your application -> Bot -> Privileged Gateway "
+    "Intents -> MESSAGE CONTENT INTENT, or set MESSAGE_CONTENT=false (mentions and DMs only)."
+)
+
+
+class KnowledgeError(RuntimeError):
+    """The knowledge folder has errors; the message lists every problem with file:line."""
+
+    def __init__(self, result: LoadResult) -> None:
+        lines = [str(p) for p in result.errors]
+        super().__init__("the knowledge base has errors:\n" + "\n".join(lines))
+        self.result = result
+
+
+class OptoutBot(commands.Bot):
+    """The Discord bot: holds the settings, the answering engine and the store."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        store: Store,
+        *,
+        extensions: Iterable[str] = EXTENSIONS,
+        sync_commands: bool = True,
+        guild_ready_timeout: float = 2.0,
+    ) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = settings.message_content
+        super().__init__(
+            command_prefix=commands.when_mentioned,  # unused: see process_commands
+            help_command=None,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            guild_ready_timeout=guild_ready_timeout,
+        )
+        self.settings = settings
+        self.engine = engine
+        self.store = store
+        self.recorder = Recorder(store)
+        self.extension_names = tuple(extensions)
+        self.sync_on_start = sync_commands
+
+    async def setup_hook(self) -> None:
+        try:
+            await self.store.open()
+        except StoreError as exc:
+            log.warning("storage could not be opened, answering without it: %s", exc)
+        for name in self.extension_names:
+            await self.load_extension(name)
+        self.add_dynamic_items(*CONTROLS)
+        if self.sync_on_start:
+            try:
+                await self.sync_commands()
+            except discord.HTTPException as exc:
+                log.error("slash commands were not synced: %s", exc)
+
+    async def sync_commands(self) -> list[app_commands.AppCommand]:
+        """DEV_GUILD_ID: copy to that server (instant); otherwise global (can take a while)."""
+        if self.settings.dev_guild_id:
+            guild = discord.Object(self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to guild %s", len(synced), guild.id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d commands globally", len(synced))
+        return synced
+
+    async def process_commands(self, message: discord.Message) -> None:
+        """No prefix commands: free text is handled by the questions cog."""
+
+    async def on_error(self, event_method: str, /, *args: object, **kwargs: object) -> None:
+        log.error("event %s failed", event_method, exc_info=True)
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            try:
+                await self.store.close()
+            except StoreError as exc:
+                log.warning("storage did not close cleanly: %s", exc)
+
+
+def create_bot(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    store: Store | None = None,
+    sync_commands: bool = True,
+    guild_ready_timeout: float = 2.0,
+) -> OptoutBot:
+    """Build the bot from Settings (read from the environment when None); no connecting."""
+    settings = settings or Settings.from_env()
+    if engine is None:
+        result = load_knowledge(settings.knowledge_dir, stale_days=settings.stale_days)
+        if result.kb is None:
+            raise KnowledgeError(result)
+        engine = Engine(result.kb)
+    if store is None:
+        store = open_store(settings.database_path, settings.retention_days)
+    return OptoutBot(
+        settings,
+        engine,
+        store,
+        sync_commands=sync_commands,
+        guild_ready_timeout=guild_ready_timeout,
+    )
+
+
+def invite_url(application_id: int) -> str:
+    return discord.utils.oauth_url(
+        application_id, permissions=INVITE_PERMISSIONS, scopes=INVITE_SCOPES
+    )
+
+
+def invite_text(application_id: int) -> str:
+    reasons = "\n".join(
+        f"  - {name.replace('_', ' ').title()}: to {why}"
+        for name, why in PERMISSION_REASONS.items()
+    )
+    return (
+        f"{invite_url(application_id)}\n\n"
+        f"Scopes: {' and '.join(INVITE_SCOPES)} (the bot user and its slash commands).\n"
+        f"Permissions (integer {INVITE_PERMISSIONS.value}), the least the bot needs:\n{reasons}"
+    )
+
+
+def run_command(command: str, settings: Settings) -> int:
+    """`run`, `sync` or `invite`; returns the process exit code."""
+    _setup_logging(settings.log_level)
+    if command == "invite" and settings.application_id:
+        print(invite_text(settings.application_id))
+        return 0
+    token = settings.discord_token
+    if not token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    try:
+        if command == "invite":
+            print(invite_text(asyncio.run(_application_id(token))))
+            return 0
+        bot = create_bot(settings, sync_commands=command == "run")
+        if command == "sync":
+            return asyncio.run(_sync(bot, token))
+        if command == "run":
+            asyncio.run(_run(bot, token))
+            return 0
+    except KnowledgeError as exc:
+        print(f"optout-bot: {exc}", file=sys.stderr)
+        return 1
+    except discord.LoginFailure:
+        print(BAD_TOKEN, file=sys.stderr)
+        return 1
+    except discord.PrivilegedIntentsRequired:
+        print(NO_INTENT, file=sys.stderr)
+        return 1
+    print(f"optout-bot: unknown command {command!r}", file=sys.stderr)
+    return 2
+
+
+async def _application_id(token: str) -> int:
+    client = discord.Client(intents=discord.Intents.none())
+    async with client:
+        await client.login(token)
+        return client.application_id or client.user.id
+
+
+async def _sync(bot: OptoutBot, token: str) -> int:
+    async with bot:
+        await bot.login(token)
+        synced = await bot.sync_commands()
+    where = (
+        f"server {bot.settings.dev_guild_id} (available now)"
+        if bot.settings.dev_guild_id
+        else "all servers (global commands can take up to an hour to appear)"
+    )
+    names = ", ".join(f"/{c.name}" for c in synced)
+    print(f"Synced {len(synced)} commands to {where}: {names}")
+    return 0
+
+
+async def _run(bot: OptoutBot, token: str) -> None:
+    """Run until Discord closes or SIGINT/SIGTERM arrives; always close the store."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    async with bot:
+        runner = asyncio.create_task(bot.start(token))
+        stopper = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if stopper in done:
+            log.info("shutting down")
+            await bot.close()
+        stopper.cancel()
+        await runner
+
+
+def _setup_logging(level: str) -> None:
+    discord.utils.setup_logging(level=getattr(logging, level, logging.INFO), root=True)

@@ -1,0 +1,165 @@
+"""Slash commands: /optout, /ask (with topic autocomplete), /topics and /sources.
+
+A slash command is a question whose slots are already filled, so every command goes
+through the same engine as free text and only chooses how the answer is shown.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.answering.answer import Answer
+from bot.answering.layout import DESCRIPTION_LIMIT, fit, source_line
+from bot.discord_ui.render import COLOURS
+from bot.discord_ui.views import render, topics_view
+
+if TYPE_CHECKING:
+    from bot.app import OptoutBot
+
+OPTOUT_ENTRY = "turn-off"
+CHOICE_LIMIT = 25
+CHOICE_TEXT_LIMIT = 100
+
+PLATFORMS = [
+    app_commands.Choice(name="Desktop (web browser)", value="desktop"),
+    app_commands.Choice(name="Mobile app (any phone)", value="mobile"),
+    app_commands.Choice(name="iPhone or iPad app", value="ios"),
+    app_commands.Choice(name="Android app", value="android"),
+]
+REGIONS = [
+    app_commands.Choice(name="United States", value="us"),
+    app_commands.Choice(name="EU / EEA", value="eu"),
+    app_commands.Choice(name="United Kingdom", value="uk"),
+    app_commands.Choice(name="Switzerland", value="ch"),
+    app_commands.Choice(name="Canada", value="ca"),
+    app_commands.Choice(name="Hong Kong", value="hk"),
+    app_commands.Choice(name="Somewhere else", value="other"),
+]
+PRIVATE_HELP = "Only you see the answer (default: everyone in the channel)"
+
+
+class Optout(commands.Cog):
+    """The slash commands members use."""
+
+    def __init__(self, bot: OptoutBot) -> None:
+        self.bot = bot
+
+    async def _send(
+        self, interaction: discord.Interaction, answer: Answer, *, private: bool
+    ) -> None:
+        rendered = render(answer, self.bot.engine.kb)
+        await interaction.response.send_message(ephemeral=private, **rendered.send_kwargs())
+
+    @app_commands.command(
+        name="optout", description="How to stop LinkedIn using your data to train its AI"
+    )
+    @app_commands.describe(
+        platform="Where you use LinkedIn: web, app, iPhone/iPad or Android",
+        region="Where your LinkedIn profile is based (changes what applies to you)",
+        private=PRIVATE_HELP,
+    )
+    @app_commands.choices(platform=PLATFORMS, region=REGIONS)
+    async def optout(
+        self,
+        interaction: discord.Interaction,
+        platform: str | None = None,
+        region: str | None = None,
+        private: bool = False,
+    ) -> None:
+        region = region or await self.bot.recorder.default_region(interaction.guild_id)
+        answer = self.bot.engine.answer_entry(OPTOUT_ENTRY, platform=platform, region=region)
+        await self._send(interaction, answer, private=private)
+        await self.bot.recorder.answered(interaction.guild_id, answer, free_text=False)
+
+    @app_commands.command(
+        name="ask", description="Ask anything about LinkedIn's AI-training setting"
+    )
+    @app_commands.describe(
+        question="Your question, e.g. 'does it cover my private messages?'", private=PRIVATE_HELP
+    )
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: app_commands.Range[str, 1, 300],
+        private: bool = False,
+    ) -> None:
+        engine = self.bot.engine
+        default = await self.bot.recorder.default_region(interaction.guild_id)
+        topic = self._topic_id(question)
+        if topic is not None:
+            answer = engine.answer_entry(topic, region=default)
+        else:
+            has_region = engine.index.analyse(question).slots.region is not None
+            answer = engine.answer(question, region=None if has_region else default)
+        await self._send(interaction, answer, private=private)
+        await self.bot.recorder.answered(interaction.guild_id, answer, free_text=topic is None)
+
+    def _topic_id(self, text: str) -> str | None:
+        """A topic picked from autocomplete arrives as its title (or id when too long)."""
+        wanted = text.strip().casefold()
+        for topic in self.bot.engine.topics():
+            if wanted in (topic.id, topic.title.casefold()):
+                return topic.id
+        return None
+
+    @ask.autocomplete("question")
+    async def ask_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """What was typed first (so Enter asks it), then the closest topics; 25 at most."""
+        choices: list[app_commands.Choice[str]] = []
+        typed = current.strip()
+        if typed and len(typed) <= CHOICE_TEXT_LIMIT:
+            choices.append(app_commands.Choice(name=fit(f"Ask: {typed}", 100), value=typed))
+        for topic in self.bot.engine.search_topics(typed, limit=CHOICE_LIMIT):
+            if len(choices) >= CHOICE_LIMIT:
+                break
+            value = topic.title if len(topic.title) <= CHOICE_TEXT_LIMIT else topic.id
+            if value.casefold() != typed.casefold():
+                choices.append(app_commands.Choice(name=fit(topic.title, 100), value=value))
+        return choices
+
+    @app_commands.command(name="topics", description="List everything this bot can answer")
+    @app_commands.describe(private=PRIVATE_HELP)
+    async def topics(self, interaction: discord.Interaction, private: bool = False) -> None:
+        topics = self.bot.engine.topics()
+        lines = [f"{n}. {t.title}" for n, t in enumerate(topics, 1)]
+        embed = discord.Embed(
+            title="What I can answer",
+            description=_fit_lines(lines, "Ask with /ask, mention me, or pick one below."),
+            colour=COLOURS["answer"],
+        )
+        await interaction.response.send_message(
+            embed=embed, view=topics_view(topics), ephemeral=private
+        )
+
+    @app_commands.command(name="sources", description="List the sources behind the answers")
+    @app_commands.describe(private=PRIVATE_HELP)
+    async def sources(self, interaction: discord.Interaction, private: bool = False) -> None:
+        sources = list(self.bot.engine.kb.sources.values())
+        lines = [f"• {source_line(s)}" for s in sources]
+        embed = discord.Embed(
+            title="Where my answers come from",
+            description=_fit_lines(lines, "Every answer lists its own sources and check date."),
+            colour=COLOURS["answer"],
+        )
+        await interaction.response.send_message(embed=embed, ephemeral=private)
+
+
+def _fit_lines(lines: list[str], intro: str) -> str:
+    """Intro plus as many whole lines as fit an embed description, then '… and N more'."""
+    text = intro
+    for n, line in enumerate(lines):
+        more = f"\n… and {len(lines) - n} more"
+        if len(text) + 1 + len(line) + len(more) > DESCRIPTION_LIMIT and n < len(lines) - 1:
+            return text + more
+        text += ("\n\n" if n == 0 else "\n") + line
+    return fit(text, DESCRIPTION_LIMIT)
+
+
+async def setup(bot: OptoutBot) -> None:
+    await bot.add_cog(Optout(bot))

@@ -1,0 +1,1 @@
+"""Discord rendering and controls for Answers; the cogs route, this package draws."""

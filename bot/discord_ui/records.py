@@ -1,0 +1,81 @@
+"""Record answer events and unanswered questions without ever blocking an answer.
+
+Storage is a nice-to-have for moderators; a broken database must not silence the bot.
+Failures are logged once (until storage works again) and every call is time-boxed so
+an interaction still gets its reply within Discord's 3 seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from typing import TypeVar
+
+from bot.answering.answer import Answer
+from bot.answering.normalise import clean
+from bot.store import Store, StoreError
+
+log = logging.getLogger("bot.records")
+
+T = TypeVar("T")
+LOW_CONFIDENCE = 0.75
+STORE_TIMEOUT = 1.5
+OUTCOMES = {"answer": "answered", "decline": "declined", "clarify": "clarify"}
+
+
+class Recorder:
+    """Thin, failure-tolerant front of the store for the Discord layer."""
+
+    def __init__(self, store: Store, timeout: float = STORE_TIMEOUT) -> None:
+        self.store = store
+        self.timeout = timeout
+        self._failing = False
+
+    async def safely(self, work: Awaitable[T], default: T) -> T:
+        """Await a store call; on StoreError or timeout log once and return `default`."""
+        try:
+            async with asyncio.timeout(self.timeout):
+                result = await work
+        except (StoreError, TimeoutError) as exc:
+            if not self._failing:
+                log.warning("storage unavailable, answering without it: %s", exc)
+            self._failing = True
+            return default
+        if self._failing:
+            log.info("storage works again")
+            self._failing = False
+        return result
+
+    async def default_region(self, guild_id: int | None) -> str | None:
+        """The server's default region, or None (DMs, unset, or storage down)."""
+        if guild_id is None:
+            return None
+        settings = await self.safely(self.store.get_settings(guild_id), None)
+        return settings.default_region if settings else None
+
+    async def answered(self, guild_id: int | None, answer: Answer, *, free_text: bool) -> None:
+        """One answer event; for free text also the gap when the bot was unsure."""
+        gid = guild_id or 0
+        outcome = OUTCOMES[answer.outcome]
+        await self.safely(self.store.record_answer(gid, answer.entry_id, outcome), None)
+        if not free_text:
+            return
+        gap = _gap(answer)
+        if gap is None:
+            return
+        text = clean(answer.question)
+        if text:
+            kind, best = gap
+            await self.safely(self.store.record_gap(gid, text, kind, best, answer.confidence), None)
+
+
+def _gap(answer: Answer) -> tuple[str, str | None] | None:
+    """(gap outcome, best entry) for answers worth a moderator's look, else None."""
+    if answer.outcome == "decline":
+        return "declined", answer.suggestions[0].id if answer.suggestions else None
+    if answer.outcome == "clarify":
+        return "clarify", answer.choices[0].id if answer.choices else None
+    if answer.confidence < LOW_CONFIDENCE:
+        return "low_confidence", answer.entry_id
+    return None

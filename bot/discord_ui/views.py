@@ -1,0 +1,320 @@
+"""Follow-up controls under an answer, built to survive restarts.
+
+Every control is a `DynamicItem`: its state (entry id, platform, region, vote) lives in
+its custom_id, so a click on a week-old message still works after the bot restarts.
+custom_ids never hold anything about the user. Layout (one row each):
+
+    0  platform buttons (how-to answers) | "which did you mean?" / suggestion buttons
+    1  region menu
+    2  related topics
+    3  Helpful / Not helpful
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+
+from bot.answering.answer import Answer, Suggestion
+from bot.answering.layout import fit
+from bot.discord_ui.errors import report_error
+from bot.discord_ui.render import Rendered
+from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS, KnowledgeBase
+from bot.store import FeedbackResult, make_voter_key
+
+log = logging.getLogger("bot.views")
+
+CUSTOM_ID_LIMIT = 100
+LABEL_LIMIT = 80
+ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+PLATFORM = r"desktop|mobile|ios|android|-"
+REGION = r"us|eu|uk|ch|ca|hk|other|-"
+PLATFORM_LABELS = {"desktop": "Web", "mobile": "App", "ios": "iPhone / iPad", "android": "Android"}
+PLATFORM_EMOJI = {"desktop": "🖥️", "mobile": "📱", "ios": "📱", "android": "📱"}
+MAX_TOPIC_BUTTONS = 5
+MAX_SELECT_OPTIONS = 25
+
+
+def _opt(value: str | None) -> str:
+    return value or "-"
+
+
+def _unopt(value: str) -> str | None:
+    return None if value == "-" else value
+
+
+def services(interaction: discord.Interaction) -> Any:
+    """The OptoutBot behind an interaction (engine, recorder, store), duck-typed."""
+    return interaction.client
+
+
+def guild_id(interaction: discord.Interaction) -> int | None:
+    return interaction.guild_id
+
+
+class _Control:
+    """Shared callback: route every failure to the one error handler."""
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self.handle(interaction)
+        except Exception as error:
+            await report_error(interaction, error)
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        raise NotImplementedError
+
+
+async def _edit_to(interaction: discord.Interaction, answer: Answer) -> None:
+    """Redraw the clicked message as `answer`, with fresh controls (one response)."""
+    rendered = render(answer, services(interaction).engine.kb)
+    await interaction.response.edit_message(**rendered.edit_kwargs())
+
+
+class PlatformButton(
+    _Control,
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=rf"ob:p:(?P<entry>{ID}):(?P<platform>{PLATFORM}):(?P<region>{REGION})",
+):
+    """Show the same answer for another platform, keeping the region."""
+
+    def __init__(self, entry: str, platform: str, region: str | None, current: bool = False):
+        self.entry, self.platform, self.region = entry, platform, region
+        super().__init__(
+            discord.ui.Button(
+                label=PLATFORM_LABELS.get(platform, platform),
+                emoji=PLATFORM_EMOJI.get(platform),
+                style=discord.ButtonStyle.primary if current else discord.ButtonStyle.secondary,
+                disabled=current,
+                custom_id=f"ob:p:{entry}:{platform}:{_opt(region)}",
+                row=0,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match):
+        return cls(match["entry"], match["platform"], _unopt(match["region"]))
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        engine = services(interaction).engine
+        answer = engine.answer_entry(self.entry, platform=self.platform, region=self.region)
+        await _edit_to(interaction, answer)
+
+
+class RegionSelect(
+    _Control,
+    discord.ui.DynamicItem[discord.ui.Select],
+    template=rf"ob:r:(?P<entry>{ID}):(?P<platform>{PLATFORM})",
+):
+    """Pick where you are; the answer is redrawn with that region's note."""
+
+    def __init__(
+        self,
+        entry: str,
+        platform: str | None,
+        region: str | None = None,
+        names: dict[str, str] | None = None,
+    ):
+        self.entry, self.platform = entry, platform
+        names = names or {}
+        options = [
+            discord.SelectOption(label=names.get(r, r.upper()), value=r, default=r == region)
+            for r in REGION_IDS
+        ]
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"ob:r:{entry}:{_opt(platform)}",
+                placeholder="Where is your LinkedIn profile based? Pick a region",
+                options=options,
+                min_values=1,
+                max_values=1,
+                row=1,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match):
+        return cls(match["entry"], _unopt(match["platform"]))
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        values = self.item.values
+        region = values[0] if values and values[0] in REGION_IDS else None
+        engine = services(interaction).engine
+        answer = engine.answer_entry(self.entry, platform=self.platform, region=region)
+        await _edit_to(interaction, answer)
+
+
+class TopicButton(
+    _Control,
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=rf"ob:c:(?P<entry>{ID}):(?P<platform>{PLATFORM}):(?P<region>{REGION})",
+):
+    """Open one topic in place: "which did you mean?", suggestions and related topics."""
+
+    def __init__(
+        self,
+        entry: str,
+        platform: str | None,
+        region: str | None,
+        label: str = "Open",
+        row: int = 0,
+        primary: bool = False,
+    ):
+        self.entry, self.platform, self.region = entry, platform, region
+        super().__init__(
+            discord.ui.Button(
+                label=fit(label, LABEL_LIMIT),
+                style=discord.ButtonStyle.primary if primary else discord.ButtonStyle.secondary,
+                custom_id=f"ob:c:{entry}:{_opt(platform)}:{_opt(region)}",
+                row=row,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match):
+        return cls(match["entry"], _unopt(match["platform"]), _unopt(match["region"]))
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        bot = services(interaction)
+        answer = bot.engine.answer_entry(self.entry, platform=self.platform, region=self.region)
+        await _edit_to(interaction, answer)
+        await bot.recorder.answered(guild_id(interaction), answer, free_text=False)
+
+
+class TopicSelect(
+    _Control,
+    discord.ui.DynamicItem[discord.ui.Select],
+    template=r"ob:t",
+):
+    """The /topics menu: the chosen topic is answered privately to whoever picked it."""
+
+    def __init__(self, topics: list[Suggestion] | None = None):
+        options = [
+            discord.SelectOption(label=fit(t.title, 100), value=t.id)
+            for t in (topics or [])[:MAX_SELECT_OPTIONS]
+        ] or [discord.SelectOption(label="(no topics)", value="-")]
+        super().__init__(
+            discord.ui.Select(custom_id="ob:t", placeholder="Open a topic", options=options)
+        )
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match):
+        return cls()
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        bot = services(interaction)
+        values = self.item.values
+        answer = bot.engine.answer_entry(values[0] if values else "")
+        rendered = render(answer, bot.engine.kb)
+        await interaction.response.send_message(ephemeral=True, **rendered.send_kwargs())
+        await bot.recorder.answered(guild_id(interaction), answer, free_text=False)
+
+
+FEEDBACK_REPLIES = {
+    (FeedbackResult.NEW, True): "Thanks! Glad it helped.",
+    (FeedbackResult.NEW, False): (
+        "Thanks for telling me — the moderators see which answers need work. "
+        "Try `/topics`, or ask again in other words with `/ask`."
+    ),
+    (FeedbackResult.CHANGED, True): "Changed your vote to **helpful**.",
+    (FeedbackResult.CHANGED, False): "Changed your vote to **not helpful**.",
+    (FeedbackResult.SAME, True): "You already said this answer helped — it counts once.",
+    (FeedbackResult.SAME, False): "You already said this answer didn't help — it counts once.",
+}
+STORE_DOWN_REPLY = "Thanks! I couldn't save your vote right now, but I appreciate it."
+
+
+class FeedbackButton(
+    _Control,
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=rf"ob:f:(?P<entry>{ID}):(?P<vote>[yn])",
+):
+    """Helpful / Not helpful: counted once per person per answer, voter kept anonymous."""
+
+    def __init__(self, entry: str, helpful: bool):
+        self.entry, self.helpful = entry, helpful
+        super().__init__(
+            discord.ui.Button(
+                label="Helpful" if helpful else "Not helpful",
+                emoji="👍" if helpful else "👎",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"ob:f:{entry}:{'y' if helpful else 'n'}",
+                row=3,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match):
+        return cls(match["entry"], match["vote"] == "y")
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        recorder = services(interaction).recorder
+        answer_key = str(interaction.message.id) if interaction.message else str(interaction.id)
+        result = await recorder.safely(self._vote(recorder.store, interaction, answer_key), None)
+        text = FEEDBACK_REPLIES.get((result, self.helpful), STORE_DOWN_REPLY)
+        await interaction.response.send_message(text, ephemeral=True)
+
+    async def _vote(self, store, interaction: discord.Interaction, answer_key: str):
+        voter = make_voter_key(await store.salt(), interaction.user.id, answer_key)
+        gid = guild_id(interaction) or 0
+        return await store.record_feedback(gid, answer_key, voter, self.entry, self.helpful)
+
+
+CONTROLS: tuple[type[discord.ui.DynamicItem], ...] = (
+    PlatformButton,
+    RegionSelect,
+    TopicButton,
+    TopicSelect,
+    FeedbackButton,
+)
+
+
+def build_view(answer: Answer, kb: KnowledgeBase) -> discord.ui.View | None:
+    """The controls that make sense under this answer (None when there are none)."""
+    view = discord.ui.View(timeout=None)
+    items: list[discord.ui.Item] = []
+    if answer.outcome == "answer" and answer.entry_id:
+        entry = kb.entries.get(answer.entry_id)
+        howto = bool(entry and entry.steps)
+        if howto:
+            items += [
+                PlatformButton(answer.entry_id, p, answer.region, current=p == answer.platform)
+                for p in PLATFORM_IDS
+            ]
+        if howto or (entry and entry.regions):
+            names = {r.id: r.name for r in kb.regions.values()}
+            items.append(RegionSelect(answer.entry_id, answer.platform, answer.region, names))
+        items += [
+            TopicButton(s.id, answer.platform, answer.region, label=s.title, row=2)
+            for s in answer.suggestions[:MAX_TOPIC_BUTTONS]
+        ]
+        items += [FeedbackButton(answer.entry_id, True), FeedbackButton(answer.entry_id, False)]
+    else:
+        picks = answer.choices or answer.suggestions
+        items += [
+            TopicButton(s.id, answer.platform, answer.region, label=s.title, primary=True)
+            for s in picks[:MAX_TOPIC_BUTTONS]
+        ]
+    for item in items:
+        if len(item.item.custom_id or "") <= CUSTOM_ID_LIMIT:
+            view.add_item(item)
+        else:
+            log.warning("control %r skipped: custom_id over 100 characters", item.item.custom_id)
+    return view if view.children else None
+
+
+def render(answer: Answer, kb: KnowledgeBase) -> Rendered:
+    """An answer with its controls, ready to send."""
+    return Rendered(answer, build_view(answer, kb))
+
+
+def topics_view(topics: list[Suggestion]) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    if topics:
+        view.add_item(TopicSelect(topics))
+    return view
+
+
+__all__ = ["CONTROLS", "build_view", "render", "topics_view"]
