@@ -1,0 +1,213 @@
+"""``/kb teach``: add a real question as a new example phrasing of an entry, safely.
+
+The edit is validated against a copy of the whole folder before anything is written, the
+previous file is backed up under ``.backups/`` (a dot-folder the loader skips), and the new
+file replaces the old with one ``os.replace``, so neither the bot nor a moderator's editor
+can ever see a half-written file. Only the phrasing goes into the YAML: never who asked.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from bot.knowledge import load_knowledge
+from bot.knowledge.fields import MAX_EXAMPLE, did_you_mean
+from bot.knowledge.loader import DEFAULT_STALE_DAYS, LoadResult
+from bot.knowledge.problems import Problem
+from bot.knowledge.safe_yaml import YList, YMap, parse_yaml
+from bot.maintenance.yaml_edit import EditError, append_example, changed_lines
+
+BACKUP_DIR = ".backups"
+KEEP_BACKUPS = 20  # per file; older backups are pruned
+MAX_PHRASING = MAX_EXAMPLE
+_MARKUP = re.compile(r"<(?:@[!&]?|#|a?:\w+:|/[\w -]+:|t:)\d+(?::\w)?>|@(?:everyone|here)\b", re.I)
+_URL = re.compile(r"(?:https?://|www\.|discord\.gg/)\S+", re.I)
+
+
+class TeachError(Exception):
+    """The phrasing was not added; ``str()`` is a message for the moderator."""
+
+    def __init__(self, message: str, problems: tuple[Problem, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class TeachResult:
+    entry_id: str
+    entry_title: str
+    phrasing: str
+    file: str  # label, e.g. "knowledge/entries/topics.yaml"
+    line: int  # line of the new example
+    backup: Path
+    who: str  # display name for the maintainers' log only; never written to disk
+    at: datetime
+    reformatted_lines: int  # lines the round trip changed besides the addition (normally 0)
+
+
+def example_key(text: str) -> str:
+    """The loader's duplicate test: case and punctuation do not make a phrasing new."""
+    return re.sub(r"[^\w]+", " ", text.casefold()).strip()
+
+
+def clean_phrasing(text: str) -> str:
+    """One tidy line, or TeachError saying what is wrong with it."""
+    text = unicodedata.normalize("NFC", text or "")
+    text = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text)
+    text = " ".join(text.split())
+    if not example_key(text) or not any(c.isalpha() for c in text):
+        raise TeachError("The question is empty; type the words people actually ask.")
+    if len(text) > MAX_PHRASING:
+        raise TeachError(
+            f"The question is {len(text)} characters; example phrasings are at most "
+            f"{MAX_PHRASING}. Shorten it to the part that matters."
+        )
+    if _MARKUP.search(text) or _URL.search(text):
+        raise TeachError("Remove mentions, channel links and URLs; keep only the question.")
+    return text
+
+
+def find_duplicate(result: LoadResult, phrasing: str) -> str | None:
+    """Id of the entry that already has this phrasing (after lower-casing), if any."""
+    key = example_key(phrasing)
+    for entry in result.kb.entries.values() if result.kb else ():
+        if any(example_key(e) == key for e in entry.examples):
+            return entry.id
+    return None
+
+
+def entry_path(root: Path, label: str) -> Path:
+    """Turn a loader label ("knowledge/entries/x.yaml") back into a path under ``root``."""
+    parts = Path(label).parts
+    return root.joinpath(*parts[1:]) if parts and parts[0] == root.name else root / label
+
+
+def add_example(
+    knowledge_dir: str | os.PathLike[str],
+    entry_id: str,
+    phrasing: str,
+    *,
+    who: str,
+    now: datetime | None = None,
+    stale_days: int = DEFAULT_STALE_DAYS,
+) -> TeachResult:
+    """Validate, back up and atomically write; raises TeachError with a clear message."""
+    root = Path(knowledge_dir)
+    now = now or datetime.now(UTC)
+    phrasing = clean_phrasing(phrasing)
+    current = load_knowledge(root, stale_days=stale_days, today=now.date())
+    if not current.ok:
+        raise TeachError(
+            "The knowledge folder has problems right now; fix them (see /kb check) first.",
+            tuple(current.errors),
+        )
+    entry = current.kb.entries.get(entry_id)
+    if entry is None:
+        hint = did_you_mean(entry_id, list(current.kb.entries))
+        raise TeachError(f"There is no entry '{entry_id}'{hint}.")
+    owner = find_duplicate(current, phrasing)
+    if owner is not None:
+        where = "this entry" if owner == entry_id else f"entry '{owner}'"
+        raise TeachError(f"“{phrasing}” is already an example of {where}; nothing to add.")
+    path = entry_path(root, entry.file)
+    original = _read(path)
+    try:
+        new_text = append_example(original, entry_id, phrasing)
+    except EditError as exc:
+        raise TeachError(f"{entry.file}: {exc}") from None
+    check = _validate_copy(root, path, new_text, stale_days, now.date())
+    if not check.ok:
+        raise TeachError(
+            "The change would not validate, so nothing was saved.", tuple(check.errors)
+        )
+    if _read(path) != original:
+        raise TeachError(f"{entry.file} changed while teaching; try again.")
+    backup = backup_file(root, path, original, now)
+    atomic_write(path, new_text)
+    return TeachResult(
+        entry_id=entry_id,
+        entry_title=entry.title,
+        phrasing=phrasing,
+        file=entry.file,
+        line=_example_line(new_text, entry_id),
+        backup=backup,
+        who=who,
+        at=now,
+        reformatted_lines=changed_lines(original, new_text),
+    )
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TeachError(f"Cannot read {path.name}: {exc}") from None
+
+
+def _validate_copy(root: Path, path: Path, text: str, stale_days: int, today: date) -> LoadResult:
+    """Load the whole folder as it would be after the edit, without touching the real one."""
+    with tempfile.TemporaryDirectory(prefix="optout-teach-") as tmp:
+        copy_root = Path(tmp) / root.name
+        shutil.copytree(root, copy_root, ignore=_skipped_by_loader)
+        target = copy_root / path.relative_to(root)
+        target.write_bytes(text.encode("utf-8"))
+        return load_knowledge(copy_root, stale_days=stale_days, today=today)
+
+
+def _skipped_by_loader(folder: str, names: list[str]) -> set[str]:
+    """What the loader never reads (dot files, dot/underscore folders): no need to copy it."""
+    return {
+        n
+        for n in names
+        if n.startswith(".") or (n.startswith("_") and os.path.isdir(os.path.join(folder, n)))
+    }
+
+
+def _example_line(text: str, entry_id: str) -> int:
+    data, _ = parse_yaml(text, "")
+    entries = data.get("entries") if isinstance(data, YMap) else None
+    for item in entries if isinstance(entries, YList) else ():
+        if isinstance(item, YMap) and item.get("id") == entry_id:
+            examples = item.get("examples")
+            if isinstance(examples, YList) and examples.item_lines:
+                return examples.item_lines[-1]
+    return 0
+
+
+def backup_file(root: Path, path: Path, text: str, now: datetime) -> Path:
+    """Copy the previous version to .backups/<rel__path>.<UTC time>.yaml; keep the newest few."""
+    folder = root / BACKUP_DIR
+    folder.mkdir(exist_ok=True)
+    stem = "__".join(path.relative_to(root).with_suffix("").parts)
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    backup = folder / f"{stem}.{stamp}{path.suffix}"
+    atomic_write(backup, text)
+    old = sorted(folder.glob(f"{stem}.*{path.suffix}"))
+    for stale in old[:-KEEP_BACKUPS]:
+        stale.unlink(missing_ok=True)
+    return backup
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Temp file in the same folder, fsync, then os.replace: readers see old or new, never half."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(text.encode("utf-8"))
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        except FileNotFoundError:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
