@@ -72,7 +72,8 @@ def make_interaction(
     return interaction
 
 
-def make_permissions(**denied: bool) -> discord.Permissions:
+def make_permissions(*denied: str) -> discord.Permissions:
+    """The bot's invite permissions, minus the named ones."""
     perms = discord.Permissions(
         view_channel=True,
         send_messages=True,

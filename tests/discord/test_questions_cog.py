@@ -1,0 +1,145 @@
+"""Free text: when the bot speaks, when it stays silent, cooldowns and repeat answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.cogs.questions import GREETING_TITLE, Questions
+
+from .conftest import BOT_ID, CHANNEL_ID, GUILD_ID, make_message
+
+
+@pytest.fixture
+def cog(bot) -> Questions:
+    return Questions(bot)
+
+
+def _sent(message):
+    return message.channel.send.await_args
+
+
+async def test_mention_gets_a_reply_without_pings(cog, store):
+    message = make_message(f"<@{BOT_ID}> how do i opt out", mentions_bot=True)
+    await cog.on_message(message)
+    call = _sent(message)
+    assert call.kwargs["embed"].title == "Turn off AI training on your data"
+    message.to_reference.assert_called_once_with(fail_if_not_exists=False)
+    assert call.kwargs["reference"] is message.to_reference.return_value
+    assert "allowed_mentions" not in call.kwargs  # AllowedMentions.none() is set on the bot
+    assert (await store.stats(GUILD_ID)).answered == 1
+
+
+async def test_mention_when_unsure_declines_politely_and_records_the_gap(cog, store):
+    message = make_message(f"<@{BOT_ID}> recipe for banana bread", mentions_bot=True)
+    await cog.on_message(message)
+    embed = _sent(message).kwargs["embed"]
+    assert embed.title == "I don't know that one"
+    assert embed.fields[-1].name == "Topics I can help with"
+    (gap,) = await store.gaps(GUILD_ID)
+    assert (gap.text, gap.outcome) == ("recipe for banana bread", "declined")
+
+
+async def test_bare_mention_gets_a_greeting(cog, store):
+    message = make_message(f"<@!{BOT_ID}>", mentions_bot=True)
+    await cog.on_message(message)
+    assert _sent(message).kwargs["embed"].title == GREETING_TITLE
+    assert (await store.stats(GUILD_ID)).total == 0
+
+
+async def test_dm_always_replies(cog, store):
+    message = make_message("are my private messages used", guild=False)
+    await cog.on_message(message)
+    assert _sent(message).kwargs["embed"].title == "Are private messages used?"
+    assert (await store.stats(0)).answered == 1
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"author_bot": True, "mentions_bot": True},
+        {"author_id": BOT_ID, "guild": False},
+    ],
+)
+async def test_bots_and_itself_are_ignored(cog, kwargs):
+    message = make_message("how do i opt out", **kwargs)
+    await cog.on_message(message)
+    message.channel.send.assert_not_awaited()
+
+
+async def test_unchosen_channel_is_ignored(cog):
+    message = make_message("how do i opt out")
+    await cog.on_message(message)
+    message.channel.send.assert_not_awaited()
+
+
+async def test_chosen_channel_answers_only_when_confident(cog, store):
+    await store.add_answer_channel(GUILD_ID, CHANNEL_ID)
+    unsure = make_message("recipe for banana bread")
+    await cog.on_message(unsure)
+    unsure.channel.send.assert_not_awaited()
+    assert await store.gaps(GUILD_ID) == []  # chatter is not a gap
+    sure = make_message("how do i turn off ai training")
+    await cog.on_message(sure)
+    assert _sent(sure).kwargs["embed"].title == "Turn off AI training on your data"
+
+
+async def test_chosen_channel_needs_the_message_content_setting(bot, store):
+    from dataclasses import replace
+
+    bot.settings = replace(bot.settings, message_content=False)
+    cog = Questions(bot)
+    await store.add_answer_channel(GUILD_ID, CHANNEL_ID)
+    message = make_message("how do i turn off ai training")
+    await cog.on_message(message)
+    message.channel.send.assert_not_awaited()
+
+
+async def test_auto_answer_off_silences_chosen_channels(cog, store):
+    await store.add_answer_channel(GUILD_ID, CHANNEL_ID)
+    await store.update_settings(GUILD_ID, auto_answer=False)
+    message = make_message("how do i turn off ai training")
+    await cog.on_message(message)
+    message.channel.send.assert_not_awaited()
+
+
+async def test_user_cooldown(cog):
+    first = make_message(f"<@{BOT_ID}> how do i opt out", mentions_bot=True)
+    await cog.on_message(first)
+    second = make_message(f"<@{BOT_ID}> are my dms used", mentions_bot=True, channel_id=9)
+    await cog.on_message(second)
+    first.channel.send.assert_awaited_once()
+    second.channel.send.assert_not_awaited()
+
+
+async def test_channel_cooldown(cog):
+    first = make_message(f"<@{BOT_ID}> how do i opt out", mentions_bot=True)
+    await cog.on_message(first)
+    other_user = make_message(f"<@{BOT_ID}> are my dms used", mentions_bot=True, author_id=5)
+    await cog.on_message(other_user)
+    other_user.channel.send.assert_not_awaited()
+
+
+async def test_repeat_answer_points_to_the_earlier_one(bot):
+    from dataclasses import replace
+
+    bot.settings = replace(bot.settings, user_cooldown_seconds=0, channel_cooldown_seconds=0)
+    cog = Questions(bot)
+    first = make_message(f"<@{BOT_ID}> how do i opt out", mentions_bot=True)
+    await cog.on_message(first)
+    again = make_message(f"<@{BOT_ID}> turn off ai training", mentions_bot=True, author_id=6)
+    await cog.on_message(again)
+    assert _sent(again).kwargs == {
+        "reference": again.to_reference.return_value,
+        "content": "I answered this here a few minutes ago: "
+        f"https://discord.com/channels/{GUILD_ID}/{CHANNEL_ID}/777",
+    }
+    other = make_message(f"<@{BOT_ID}> how do i opt out on my phone", mentions_bot=True)
+    await cog.on_message(other)  # different platform: a different answer
+    assert "embed" in _sent(other).kwargs
+
+
+async def test_server_default_region_applies_unless_the_question_names_one(cog, store):
+    await store.update_settings(GUILD_ID, default_region="uk")
+    message = make_message(f"<@{BOT_ID}> how do i opt out", mentions_bot=True)
+    await cog.on_message(message)
+    assert _sent(message).kwargs["embed"].fields[0].name == "Where you are: United Kingdom"
