@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from bot.answering.answer import Answer, Suggestion
 from bot.answering.compose import clarify, compose_entry, decline
 from bot.answering.matcher import Index, Ranked, Thresholds
-from bot.answering.normalise import has_letters
+from bot.answering.normalise import clean, has_letters
 from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS, KnowledgeBase
 
 SUGGESTION_COUNT = 3
@@ -57,12 +57,11 @@ class Engine:
         region = region if region in REGION_IDS else None
         if not has_letters(question):
             return decline(kb, question, self._fallback(snap, ""), platform=platform, region=region)
-        query = index.analyse(question)
-        platform = platform or query.slots.platform
-        region = region or query.slots.region
-        ranked = index.rank(query)
-        suggestions = self._suggest(snap, ranked, question)
-        if query.total_words > t.max_words:
+        words = clean(question).split()
+        if len(words) > t.max_words:
+            # A pasted wall of text: decline, suggesting topics from its opening words only.
+            head = index.analyse(" ".join(words[: t.max_words // 3]))
+            suggestions = self._suggest(snap, index.rank(head), question)
             return decline(
                 kb,
                 question,
@@ -72,6 +71,11 @@ class Engine:
                 platform=platform,
                 region=region,
             )
+        query = index.analyse(question)
+        platform = platform or query.slots.platform
+        region = region or query.slots.region
+        ranked = index.rank(query)
+        suggestions = self._suggest(snap, ranked, question)
         if not ranked:
             return decline(kb, question, suggestions, platform=platform, region=region)
         best = ranked[0]

@@ -188,6 +188,7 @@ class Index:
                 self._postings[token].append(i)
         self._example_weight = [sum(self._idf[t] for t in toks) for toks in self._example_tokens]
         self._entry_vocab = {e: frozenset(toks) for e, toks in entry_tokens.items()}
+        self._titles = {e.id: clean(e.title) for e in kb.entries.values() if e.kind == "answer"}
 
     @property
     def example_count(self) -> int:
@@ -258,14 +259,10 @@ class Index:
 
     def nearest_titles(self, text: str, limit: int = 3) -> list[str]:
         """Fallback suggestions when no example shares a word with the question."""
-        entries = [e for e in self.kb.entries.values() if e.kind == "answer"]
         if not text.strip():
-            return [e.id for e in entries[:limit]]
+            return list(self._titles)[:limit]
         scored = process.extract(
-            clean(text),
-            {e.id: clean(e.title) for e in entries},
-            scorer=fuzz.token_set_ratio,
-            limit=limit,
+            clean(text), self._titles, scorer=fuzz.token_set_ratio, limit=limit
         )
         return [key for _, _, key in scored]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-MAX_INPUT_CHARS = 2000  # anything longer is cut before any work is done
+MAX_INPUT_CHARS = 1200  # anything longer is cut before any work is done (80 words fit)
 MAX_WORDS = 80
 
 _DISCORD_TOKEN = re.compile(r"<(?:@[!&]?|#|a?:\w+:|/[\w -]+:|t:)\d+(?::\w)?>")

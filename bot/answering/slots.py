@@ -52,7 +52,13 @@ class SlotFinder:
                     if key:
                         self._phrases.setdefault(key, (kind, ident))
         self._single_word = [k[0] for k in self._phrases if len(k) == 1 and len(k[0]) >= 5]
-        self._multi_word = [(k, v) for k, v in self._phrases.items() if len(k) > 1]
+        self._multi_word: dict[int, dict[str, tuple[tuple[str, ...], str, str]]] = {}
+        for key, (kind, ident) in self._phrases.items():
+            if len(key) > 1:
+                self._multi_word.setdefault(len(key), {})[" ".join(key)] = (key, kind, ident)
+        self._first_words = sorted(
+            {key[0] for by_width in self._multi_word.values() for key, _, _ in by_width.values()}
+        )
         alias_words = {w for key in self._phrases for w in key}
         self._protected = protected_words - alias_words
 
@@ -96,13 +102,29 @@ class SlotFinder:
 
     def _fuzzy_at(self, tokens: list[str], i: int) -> tuple[int, str, str] | None:
         """Misspelt aliases: every word within its own typo budget; known words never bend."""
-        for key, (kind, ident) in self._multi_word:
-            width = len(key)
+        first = tokens[i]
+        could_start = first in self._first_words or (
+            typo_budget(first) > 0
+            and first not in self._protected
+            and process.extractOne(
+                first, self._first_words, scorer=OSA.distance, score_cutoff=typo_budget(first)
+            )
+            is not None
+        )
+        for width, aliases in self._multi_word.items() if could_start else ():
             window = tokens[i : i + width]
-            if len(window) == width and all(
-                self._near(t, a) for t, a in zip(window, key, strict=True)
+            if len(window) < width:
+                continue
+            joined = " ".join(window)
+            budget = sum(typo_budget(w) for w in window)
+            if budget == 0:
+                continue
+            for _, _, alias in process.extract(
+                joined, aliases, scorer=OSA.distance, score_cutoff=budget, limit=3
             ):
-                return (width, kind, ident)
+                key, kind, ident = aliases[alias]
+                if all(self._near(t, a) for t, a in zip(window, key, strict=True)):
+                    return (width, kind, ident)
         token = tokens[i]
         if token in self._protected or not token.isalpha() or typo_budget(token) == 0:
             return None

@@ -17,6 +17,8 @@ from bot.knowledge.problems import Problem
 MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 12
 MAX_NODES = 200_000
+# libyaml's C parser when present (same safe composition, about 10x faster).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PYTHON_TAG = "tag:yaml.org,2002:python/"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
@@ -78,7 +80,7 @@ def parse_yaml(text: str, label: str) -> tuple[Any, list[Problem]]:
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        nodes = list(yaml.compose_all(text, Loader=_LOADER))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
