@@ -1,0 +1,137 @@
+"""Engine decisions and answer composition on the small fixture knowledge base."""
+
+from __future__ import annotations
+
+import threading
+
+from bot.answering import Engine
+from bot.answering.layout import layout, to_markdown
+from bot.knowledge import load_knowledge
+
+
+def test_answer_with_platform_and_region(fixture_engine: Engine) -> None:
+    answer = fixture_engine.answer("how do i opt out on my iphone in germany")
+    assert answer.outcome == "answer" and answer.entry_id == "turn-off"
+    assert (answer.platform, answer.region) == ("ios", "eu")
+    assert [g.platform for g in answer.steps] == ["ios"]
+    assert answer.steps[0].steps[0] == "Tap your photo"  # ios falls back to the mobile steps
+    assert answer.region_note == "Covered since 3 Nov 2025."
+    assert answer.covers and answer.does_not_cover and answer.sources and answer.checked
+
+
+def test_no_platform_gives_web_and_app_and_region_overview(fixture_engine: Engine) -> None:
+    answer = fixture_engine.answer_entry("turn-off")
+    assert [g.platform for g in answer.steps] == ["desktop", "mobile"]
+    assert answer.region_note.startswith("The setting exists everywhere")
+    text = to_markdown(answer)
+    for part in (
+        "What this covers",
+        "What it does not cover",
+        "Sources",
+        "Last checked",
+        "data-for-ai-improvement",
+    ):
+        assert part in text
+
+
+def test_entry_specific_region_note_wins(fixture_engine: Engine) -> None:
+    answer = fixture_engine.answer_entry("regions", region="eu")
+    assert answer.region_note == "In the EU it started on 3 Nov 2025."
+    assert fixture_engine.answer_entry("regions", region="uk").region_note is None
+
+
+def test_decline_entry_declines_with_its_own_text(fixture_engine: Engine) -> None:
+    answer = fixture_engine.answer("I forgot my password")
+    assert answer.outcome == "decline" and answer.entry_id is None
+    assert "account problems" in answer.body
+    assert answer.suggestions
+
+
+def test_gibberish_emoji_and_empty_decline(fixture_engine: Engine) -> None:
+    for text in ("asdkjh qwepoi zxcmnb", "🤖🔥💯", "", "   ", "<@123>"):
+        answer = fixture_engine.answer(text)
+        assert answer.outcome == "decline", text
+        assert answer.entry_id is None and len(answer.suggestions) == 3
+
+
+def test_wall_of_text_declines_as_too_long(fixture_engine: Engine) -> None:
+    answer = fixture_engine.answer("how do i opt out " + "and also some more words " * 40)
+    assert answer.outcome == "decline" and answer.title == "That's a long message"
+
+
+def test_unknown_slash_values_are_ignored(fixture_engine: Engine) -> None:
+    answer = fixture_engine.answer_entry("turn-off", platform="fax", region="mars")
+    assert answer.platform is None and answer.region is None
+
+
+def test_unknown_entry_declines(fixture_engine: Engine) -> None:
+    answer = fixture_engine.answer_entry("no-such-topic")
+    assert answer.outcome == "decline"
+
+
+def test_clarify_when_two_entries_tie(fixture_kb) -> None:
+    engine = Engine(fixture_kb)
+    index = engine.index
+    ranked = index.rank(index.analyse("are messages used in europe"))
+    assert {r.entry_id for r in ranked[:2]} == {"private-messages", "regions"}
+    from dataclasses import replace
+
+    engine.thresholds = replace(engine.thresholds, answer=0, margin=100)
+    answer = engine.answer("are messages used in europe")
+    assert answer.outcome == "clarify" and len(answer.choices) == 2
+    assert {c.id for c in answer.choices} == {"private-messages", "regions"}
+
+
+def test_strict_mode_is_stricter(fixture_engine: Engine) -> None:
+    question = "messages ai"
+    loose = fixture_engine.answer(question)
+    strict = fixture_engine.answer(question, strict=True)
+    assert strict.confidence == loose.confidence
+    assert not (strict.answered and not loose.answered)
+
+
+def test_autocomplete_is_capped_and_ranked(fixture_engine: Engine) -> None:
+    assert len(fixture_engine.search_topics("")) == 3
+    assert fixture_engine.search_topics("private msgs")[0].id == "private-messages"
+    assert all(s.id != "offtopic-account" for s in fixture_engine.search_topics("password"))
+
+
+def test_layout_fits_discord_limits(fixture_engine: Engine) -> None:
+    lay = layout(fixture_engine.answer_entry("turn-off"))
+    assert not lay.truncated
+    assert len(lay.title) <= 256 and len(lay.description) <= 4096 and lay.total_chars() <= 6000
+    assert all(len(f.value) <= 1024 for f in lay.fields) and len(lay.fields) <= 25
+
+
+def test_swap_is_atomic_under_concurrent_questions(fixture_kb, kb_copy) -> None:
+    """Readers see the old or the new snapshot whole, never a mix."""
+    (kb_copy / "entries" / "topics.yaml").write_text(
+        (kb_copy / "entries" / "topics.yaml")
+        .read_text()
+        .replace(
+            "LinkedIn says private messages are not used.", "NEW VERSION of the messages answer."
+        )
+    )
+    new_kb = load_knowledge(kb_copy).kb
+    engine = Engine(fixture_kb)
+    seen: set[tuple[str, str]] = set()
+    stop = threading.Event()
+
+    def ask() -> None:
+        while not stop.is_set():
+            answer = engine.answer_entry("private-messages")
+            seen.add((answer.kb_version, answer.body))
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for n in range(50):
+        engine.swap(new_kb if n % 2 == 0 else fixture_kb)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    allowed = {
+        (fixture_kb.version, "LinkedIn says private messages are not used."),
+        (new_kb.version, "NEW VERSION of the messages answer."),
+    }
+    assert seen <= allowed and seen
