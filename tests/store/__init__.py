@@ -1,1 +1,1 @@
-"""Tests for bot.store: one behavioural suite run against both backends, plus SQLite specifics."""
+"""Tests for bot.store: one behavioural suite run against every backend, plus engine specifics."""

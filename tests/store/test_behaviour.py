@@ -1,4 +1,4 @@
-"""Behaviour every ``Store`` must have; each test runs against InMemoryStore and SqliteStore."""
+"""Behaviour every ``Store`` must have; each test runs against every backend (see conftest)."""
 
 from __future__ import annotations
 

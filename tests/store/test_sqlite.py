@@ -17,7 +17,13 @@ from pathlib import Path
 import pytest
 
 from bot.store import FeedbackResult, GuildSettings, SqliteStore, StoreError
-from bot.store.migrations import LATEST_VERSION, MIGRATIONS, apply_migrations, split_statements
+from bot.store.migrations import (
+    LATEST_VERSION,
+    MIGRATIONS,
+    apply_migrations,
+    split_statements,
+    sqlite_steps,
+)
 
 GUILD = 42
 KEY = b"k" * 32
@@ -63,7 +69,7 @@ async def test_no_table_stores_user_ids(db_path: Path) -> None:
 def _make_v1_database(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path)
-    conn.executescript(MIGRATIONS[0][1])
+    conn.executescript(MIGRATIONS[0].sqlite)
     conn.executescript(
         f"""
         PRAGMA user_version = 1;
@@ -104,7 +110,7 @@ async def test_upgrades_v1_database_in_place(db_path: Path) -> None:
 async def test_failed_migration_rolls_back_its_step(tmp_path: Path) -> None:
     import aiosqlite
 
-    steps = [*MIGRATIONS, (LATEST_VERSION + 1, "CREATE TABLE extra (x INTEGER);\nBOGUS SQL;")]
+    steps = [*sqlite_steps(), (LATEST_VERSION + 1, "CREATE TABLE extra (x INTEGER);\nBOGUS SQL;")]
     async with aiosqlite.connect(tmp_path / "m.db", isolation_level=None) as conn:
         with pytest.raises(sqlite3.Error):
             await apply_migrations(conn, steps)
@@ -129,8 +135,8 @@ def test_split_statements() -> None:
     assert split_statements("SELECT 1;\nSELECT ';';\n") == ["SELECT 1;", "SELECT ';';"]
     with pytest.raises(ValueError):
         split_statements("SELECT 1")
-    for _, sql in MIGRATIONS:
-        assert split_statements(sql)
+    for migration in MIGRATIONS:
+        assert split_statements(migration.sqlite)
 
 
 @contextlib.contextmanager

@@ -1,4 +1,8 @@
-"""Property test: random operation sequences give identical answers from both backends."""
+"""Property test: random operation sequences give identical answers from every backend.
+
+The in-memory store is the reference; SQLite and (with ``TEST_DATABASE_URL``) PostgreSQL must agree
+with it exactly, including tie order, microsecond times and retention boundaries.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.store import InMemoryStore, SqliteStore, Store
+from bot.store import InMemoryStore, PostgresStore, SqliteStore, Store
+
+from .conftest import TEST_DATABASE_URL, drop_schemas, needs_postgres, new_schema_name
 
 BASE = datetime.now(UTC).replace(microsecond=0)
 guilds = st.sampled_from([1, 2])
@@ -81,13 +88,24 @@ async def run(store: Store, sequence: list[tuple[Any, ...]]) -> list[Any]:
     return out
 
 
+@pytest.mark.parametrize("engine", ["sqlite", pytest.param("postgres", marks=needs_postgres)])
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(sequence=st.lists(ops, max_size=25))
-def test_memory_and_sqlite_agree(tmp_path: Path, sequence: list[tuple[Any, ...]]) -> None:
-    path = tmp_path / f"twin-{hashlib.sha1(repr(sequence).encode()).hexdigest()}.db"
-    path.unlink(missing_ok=True)
+def test_memory_and_engines_agree(
+    tmp_path: Path, engine: str, sequence: list[tuple[Any, ...]]
+) -> None:
     expected = asyncio.run(run(InMemoryStore(retention_days=30), sequence))
-    actual = asyncio.run(run(SqliteStore(path, retention_days=30), sequence))
+    if engine == "postgres":
+        schema = new_schema_name()
+        try:
+            store: Store = PostgresStore(TEST_DATABASE_URL, retention_days=30, schema=schema)
+            actual = asyncio.run(run(store, sequence))
+        finally:
+            drop_schemas(schema)
+    else:
+        path = tmp_path / f"twin-{hashlib.sha1(repr(sequence).encode()).hexdigest()}.db"
+        path.unlink(missing_ok=True)
+        actual = asyncio.run(run(SqliteStore(path, retention_days=30), sequence))
     assert actual == expected
