@@ -1,0 +1,191 @@
+"""/kb teach writes one line into the YAML, keeps comments, validates first, backs up, goes live."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.answering import Engine
+from bot.knowledge import load_knowledge
+from bot.maintenance import KnowledgeService, TeachError, add_example
+from bot.maintenance import teach as teach_module
+from bot.maintenance.yaml_edit import append_example
+from tests.kb_copy import TOPICS, line_of, replace_in
+
+NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+REAL_KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
+
+
+def _added_lines(before: str, after: str) -> tuple[list[str], list[str]]:
+    diff = list(difflib.ndiff(before.splitlines(), after.splitlines()))
+    return [d[2:] for d in diff if d.startswith("+ ")], [d[2:] for d in diff if d.startswith("- ")]
+
+
+def test_round_trip_adds_one_line_and_keeps_comments(kb_dir: Path) -> None:
+    path = kb_dir / TOPICS
+    replace_in(path, "      - is inmail used for training", "      - is inmail used  # keep me")
+    replace_in(
+        path,
+        "      - are my inbox messages safe\n",
+        "      - are my inbox messages safe\n      # answer wording agreed in #42\n",
+    )
+    before = path.read_text(encoding="utf-8")
+
+    result = add_example(
+        kb_dir, "private-messages", "does linkedin read my dms", who="Mod", now=NOW
+    )
+
+    after = path.read_text(encoding="utf-8")
+    added, removed = _added_lines(before, after)
+    assert added == ["      - does linkedin read my dms"]
+    assert removed == []
+    assert "# keep me" in after and "# answer wording agreed in #42" in after
+    # the full-line comment stays with what follows, below the new example
+    assert after.index("does linkedin read my dms") < after.index("# answer wording agreed")
+    assert result.line == line_of(path, "does linkedin read my dms")
+    assert result.file == "knowledge/entries/topics.yaml"
+    assert result.reformatted_lines == 0
+    kb = load_knowledge(kb_dir).kb
+    assert kb.entries["private-messages"].examples[-1] == "does linkedin read my dms"
+
+
+def test_quote_style_follows_previous_example_and_special_text_is_escaped(kb_dir: Path) -> None:
+    path = kb_dir / TOPICS
+    replace_in(path, "      - are my inbox messages safe", '      - "are my inbox messages safe"')
+    add_example(kb_dir, "private-messages", 'dms: "private"?', who="Mod", now=NOW)
+    assert '      - "dms: \\"private\\"?"' in path.read_text(encoding="utf-8")
+    kb = load_knowledge(kb_dir).kb
+    assert kb.entries["private-messages"].examples[-1] == 'dms: "private"?'
+
+
+def test_flow_style_examples_stay_flow_style() -> None:
+    text = "entries:\n  - id: a\n    examples: [one, two]  # short list\n    answer: x\n"
+    out = append_example(text, "a", "three: four")
+    assert out.startswith("entries:\n  - id: a\n    examples: [one, two, 'three: four'] # short")
+    assert out.endswith("list\n    answer: x\n")
+
+
+def test_crlf_and_bom_are_kept() -> None:
+    text = "\ufeffentries:\r\n  - id: a\r\n    examples:\r\n      - one\r\n    answer: x\r\n"
+    out = append_example(text, "a", "two")
+    assert out == text.replace("- one\r\n", "- one\r\n      - two\r\n")
+
+
+@pytest.mark.skipif(not (REAL_KNOWLEDGE / "entries").is_dir(), reason="no real knowledge folder")
+def test_real_knowledge_files_round_trip_without_layout_changes() -> None:
+    for path in sorted((REAL_KNOWLEDGE / "entries").glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        first = load_knowledge(REAL_KNOWLEDGE).kb
+        ids = [e.id for e in first.entries.values() if Path(e.file).name == path.name]
+        out = append_example(text, ids[0], "zz brand new phrasing")
+        added, removed = _added_lines(text, out)
+        assert removed == [], path.name
+        assert len(added) == 1 and "zz brand new phrasing" in added[0], path.name
+
+
+def test_backup_keeps_previous_file_and_loader_ignores_it(kb_dir: Path) -> None:
+    before = (kb_dir / TOPICS).read_bytes()
+    result = add_example(kb_dir, "turn-off", "kill the ai switch", who="Mod", now=NOW)
+    assert result.backup.parent == kb_dir / ".backups"
+    assert result.backup.name == "entries__topics.20261120T093000000000Z.yaml"
+    assert result.backup.read_bytes() == before
+    assert load_knowledge(kb_dir).ok  # the backup (a duplicate of every entry) is skipped
+    assert not list((kb_dir / "entries").glob(".*"))  # no temp file left behind
+
+
+def test_backups_are_pruned(kb_dir: Path, monkeypatch) -> None:
+    monkeypatch.setattr(teach_module, "KEEP_BACKUPS", 3)
+    for i in range(5):
+        add_example(
+            kb_dir, "turn-off", f"opt out variant number {i}", who="M", now=NOW.replace(minute=i)
+        )
+    backups = sorted(p.name for p in (kb_dir / ".backups").iterdir())
+    assert len(backups) == 3 and backups[-1].startswith("entries__topics.20261120T0904")
+
+
+@pytest.mark.parametrize(
+    ("entry", "phrasing", "message"),
+    [
+        ("turn-off", "how do i opt out", "already an example of this entry"),
+        ("regions", "How do I opt-out?", "already an example of entry 'turn-off'"),
+        ("turn-off", "x" * 201, "at most 200"),
+        ("turn-off", "   ", "empty"),
+        ("turn-off", "?!", "empty"),
+        ("turn-off", "ask <@123456789012345678> how", "mentions"),
+        ("turn-off", "see https://example.org/x", "URLs"),
+        ("turn-of", "a new phrasing", "no entry 'turn-of' (did you mean 'turn-off'?)"),
+    ],
+)
+def test_refusals_leave_the_file_untouched(
+    kb_dir: Path, entry: str, phrasing: str, message: str
+) -> None:
+    before = (kb_dir / TOPICS).read_bytes()
+    with pytest.raises(TeachError) as caught:
+        add_example(kb_dir, entry, phrasing, who="Mod", now=NOW)
+    assert message in str(caught.value)
+    assert (kb_dir / TOPICS).read_bytes() == before
+    assert not (kb_dir / ".backups").exists()
+
+
+def test_phrasing_is_tidied_to_one_line(kb_dir: Path) -> None:
+    result = add_example(kb_dir, "turn-off", "  how\ndo I\tstop it  ", who="M", now=NOW)
+    assert result.phrasing == "how do I stop it"
+
+
+def test_broken_folder_is_not_taught_into(kb_dir: Path) -> None:
+    (kb_dir / "entries" / "other.yaml").write_text("entries: [", encoding="utf-8")
+    before = (kb_dir / TOPICS).read_bytes()
+    with pytest.raises(TeachError) as caught:
+        add_example(kb_dir, "turn-off", "a fresh phrasing", who="M", now=NOW)
+    assert "fix them" in str(caught.value)
+    assert caught.value.problems[0].file == "knowledge/entries/other.yaml"
+    assert (kb_dir / TOPICS).read_bytes() == before
+
+
+def test_validation_failure_after_edit_saves_nothing(kb_dir: Path, monkeypatch) -> None:
+    """If the edited text would not validate (here: an editor bug), nothing is written."""
+    monkeypatch.setattr(teach_module, "append_example", lambda text, e, p: text + "bogus: 1\n")
+    before = (kb_dir / TOPICS).read_bytes()
+    with pytest.raises(TeachError) as caught:
+        add_example(kb_dir, "turn-off", "a fresh phrasing", who="M", now=NOW)
+    assert "would not validate" in str(caught.value)
+    assert "bogus" in str(caught.value.problems[0])
+    assert (kb_dir / TOPICS).read_bytes() == before
+
+
+def test_failed_write_keeps_old_file(kb_dir: Path, monkeypatch) -> None:
+    def fail(src, dst):
+        raise OSError(28, "No space left on device")
+
+    before = (kb_dir / TOPICS).read_bytes()
+    monkeypatch.setattr(teach_module.os, "replace", fail)
+    with pytest.raises(OSError):
+        add_example(kb_dir, "turn-off", "a fresh phrasing", who="M", now=NOW)
+    assert (kb_dir / TOPICS).read_bytes() == before
+    assert not list((kb_dir / "entries").glob(".*.tmp"))
+
+
+async def test_service_teach_takes_effect_at_once(
+    kb_dir: Path, engine: Engine, service: KnowledgeService
+) -> None:
+    question = "pls make linkedin forget me for robots"
+    assert engine.answer(question).entry_id != "turn-off"
+    result, report = await service.teach("turn-off", question, who="Mod")
+    assert report.applied
+    assert engine.answer(question).entry_id == "turn-off"
+    assert "Mod" not in (kb_dir / TOPICS).read_text(encoding="utf-8")
+    assert result.who == "Mod"
+
+
+async def test_concurrent_teaches_both_land(kb_dir: Path, service: KnowledgeService) -> None:
+    import asyncio
+
+    await asyncio.gather(
+        service.teach("turn-off", "first new phrasing here", who="A"),
+        service.teach("turn-off", "second new phrasing here", who="B"),
+    )
+    examples = load_knowledge(kb_dir).kb.entries["turn-off"].examples
+    assert {"first new phrasing here", "second new phrasing here"} <= set(examples)
