@@ -1,0 +1,716 @@
+"""End to end: the real OptoutBot logs in to the local fake Discord and answers.
+
+Each test drives a whole journey (a slash command, a mention, a click...) through the
+gateway and asserts on the exact payloads the bot sends back over REST. Nothing here
+touches the real Discord: conftest patches discord.py's endpoints to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.answering import Engine
+from bot.app import OptoutBot, create_bot
+from bot.config import Settings
+from bot.discord_ui.views import FEEDBACK_REPLIES
+from bot.knowledge import load_knowledge
+from bot.store import FeedbackResult, InMemoryStore
+from tests.e2e.fake_discord import EPHEMERAL, DefaultWorld, FakeDiscord, Perm, skip_identify_delay
+
+FIXTURE_KB = Path(__file__).parent.parent / "fixtures" / "kb_min"
+LINK = "https://www.linkedin.com/mypreferences/d/settings/data-for-ai-improvement"
+HELP = (
+    "• [Control whether LinkedIn uses your data to improve generative AI — LinkedIn Help, "
+    "2025-10](https://www.linkedin.com/help/linkedin/answer/a6278444)"
+)
+NEWS = "• [Example news report — Example News, 2024-09-18](https://example.org/news)"
+OVERVIEW = (
+    "The setting exists everywhere; Europe, the UK, Canada and Hong Kong joined on 3 Nov 2025."
+)
+BLUE = 0x0A66C2
+NO_PINGS = {"parse": []}
+Json = dict[str, Any]
+
+
+# ---------------------------------------------------------------- expected payload builders
+
+
+def field(name: str, value: str) -> Json:
+    return {"inline": False, "name": name, "value": value}
+
+
+def button(label: str, custom_id: str, *, style: int = 2, disabled: bool = False, emoji=None):
+    data: Json = {
+        "type": 2,
+        "style": style,
+        "disabled": disabled,
+        "label": label,
+        "custom_id": custom_id,
+    }
+    if emoji:
+        data["emoji"] = {"id": None, "name": emoji}
+    return data
+
+
+def row(*components: Json) -> Json:
+    return {"type": 1, "components": list(components)}
+
+
+def platform_row(current: str | None, region: str = "-") -> Json:
+    labels = [
+        ("desktop", "Web", "🖥️"),
+        ("mobile", "App", "📱"),
+        ("ios", "iPhone / iPad", "📱"),
+        ("android", "Android", "📱"),
+    ]
+    return row(
+        *(
+            button(
+                label,
+                f"ob:p:turn-off:{pid}:{region}",
+                style=1 if pid == current else 2,
+                disabled=pid == current,
+                emoji=emoji,
+            )
+            for pid, label, emoji in labels
+        )
+    )
+
+
+def region_row(platform: str, current: str | None = None) -> Json:
+    names = [
+        ("us", "United States"),
+        ("eu", "EU and EEA"),
+        ("uk", "United Kingdom"),
+        ("ch", "Switzerland"),
+        ("ca", "Canada"),
+        ("hk", "Hong Kong"),
+        ("other", "Elsewhere"),
+    ]
+    return row(
+        {
+            "type": 3,
+            "custom_id": f"ob:r:turn-off:{platform}",
+            "min_values": 1,
+            "max_values": 1,
+            "disabled": False,
+            "required": True,
+            "placeholder": "Where is your LinkedIn profile based? Pick a region",
+            "options": [
+                {"label": label, "value": rid, "default": rid == current} for rid, label in names
+            ],
+        }
+    )
+
+
+def feedback_row(entry: str) -> Json:
+    return row(
+        button("Helpful", f"ob:f:{entry}:y", emoji="👍"),
+        button("Not helpful", f"ob:f:{entry}:n", emoji="👎"),
+    )
+
+
+def embed(title: str, description: str, fields: list[Json], footer: str, url=None) -> Json:
+    data: Json = {
+        "footer": {"text": footer},
+        "fields": fields,
+        "flags": 0,
+        "color": BLUE,
+        "type": "rich",
+        "description": description,
+        "title": title,
+    }
+    if url:
+        data["url"] = url
+    return data
+
+
+def optout_embed(platform_block: str, region_field: Json) -> Json:
+    return embed(
+        "Turn off AI training on your data",
+        f"Switch off **Data for Generative AI Improvement**.\n\n{platform_block}\n\n"
+        f"**Direct link:** {LINK}",
+        [
+            region_field,
+            field("What this covers", "• Future training of content-generating models"),
+            field("What it does not cover", "• Training that already happened"),
+            field("Sources", HELP),
+        ],
+        "Last checked 2026-11-01 · Menu labels may differ slightly.",
+        url=LINK,
+    )
+
+
+APP_STEPS = (
+    "**In the app**\n1. Tap your photo\n2. Tap Settings\n3. Tap Data privacy\n"
+    "4. Turn the toggle off"
+)
+WEB_STEPS = (
+    "**On the web**\n1. Click Me\n2. Choose Settings & Privacy\n3. Open Data privacy\n"
+    "4. Turn the toggle off"
+)
+IOS_STEPS = APP_STEPS.replace("In the app", "iPhone / iPad app")
+PRIVATE_EMBED = embed(
+    "Are private messages used?",
+    "LinkedIn says private messages are not used.",
+    [field("Sources", f"{HELP}\n{NEWS}")],
+    "Last checked 2026-11-01",
+)
+
+
+def reply_body(request_json: Json) -> Json:
+    """A channel message body without the random nonce fields."""
+    body = dict(request_json)
+    assert body.pop("nonce").isdigit() and body.pop("enforce_nonce") is True
+    return body
+
+
+def reference(message: Json, guild_id: str | None) -> Json:
+    ref = {
+        "type": 0,
+        "message_id": int(message["id"]),
+        "channel_id": int(message["channel_id"]),
+        "fail_if_not_exists": False,
+    }
+    if guild_id:
+        ref["guild_id"] = int(guild_id)
+    return ref
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def engine() -> Engine:
+    return Engine(load_knowledge(FIXTURE_KB).kb)
+
+
+@pytest.fixture
+async def store():
+    store = InMemoryStore()
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+def make_bot(world: DefaultWorld, engine: Engine, store: InMemoryStore):
+    """The real bot, built by create_bot() from Settings, with the fixture engine."""
+
+    def make(**overrides: Any) -> OptoutBot:
+        values: Json = {
+            "dev_guild_id": int(world.guild["id"]),
+            "message_content": True,
+            "user_cooldown_seconds": 0.0,
+            "channel_cooldown_seconds": 0.0,
+        }
+        values.update(overrides)
+        bot = create_bot(Settings(**values), engine=engine, store=store, guild_ready_timeout=0.05)
+        return skip_identify_delay(bot)
+
+    return make
+
+
+def bot_role_id(fake: FakeDiscord, guild_id: str) -> str:
+    return next(r["id"] for r in fake.roles[guild_id].values() if r["managed"])
+
+
+async def quiet(fake: FakeDiscord, seconds: float = 0.3) -> None:
+    """Give the bot time to (wrongly) answer before asserting it stayed silent."""
+    await asyncio.sleep(seconds)
+
+
+# ---------------------------------------------------------------- slash commands
+
+
+async def test_commands_sync_to_the_dev_guild(fake_discord, world, make_bot, run_bot):
+    async with run_bot(make_bot()):
+        (put,) = fake_discord.requests_matching("PUT", r"/applications/\d+/guilds/\d+/commands")
+        assert not fake_discord.requests_matching("PUT", r"/applications/\d+/commands")
+    commands = {c["name"]: c for c in put.json}
+    assert list(commands) == ["optout", "ask", "topics", "sources"]
+    optout = commands["optout"]
+    assert optout["description"] == "How to stop LinkedIn using your data to train its AI"
+    options = {o["name"]: o for o in optout["options"]}
+    assert [c["value"] for c in options["platform"]["choices"]] == [
+        "desktop",
+        "mobile",
+        "ios",
+        "android",
+    ]
+    assert [c["value"] for c in options["region"]["choices"]] == [
+        "us",
+        "eu",
+        "uk",
+        "ch",
+        "ca",
+        "hk",
+        "other",
+    ]
+    assert options["private"]["type"] == 5 and not options["private"].get("required")
+    assert commands["ask"]["options"][0]["autocomplete"] is True
+
+
+async def test_optout_mobile(fake_discord, world, make_bot, run_bot, store):
+    async with run_bot(make_bot()):
+        inter = await fake_discord.send_slash_command(
+            "optout", {"platform": "mobile"}, user=world.user, channel_id=world.channel["id"]
+        )
+        body = await fake_discord.wait_for_interaction_response(inter)
+    assert body == {
+        "type": 4,
+        "data": {
+            "tts": False,
+            "content": None,
+            "embeds": [optout_embed(APP_STEPS, field("Regions", OVERVIEW))],
+            "components": [platform_row("mobile"), region_row("mobile"), feedback_row("turn-off")],
+            "allowed_mentions": NO_PINGS,
+        },
+    }
+    assert fake_discord.interaction_responses(inter.id) == [body]  # acknowledged once
+
+
+async def test_optout_desktop_region_eu_private(fake_discord, world, make_bot, run_bot):
+    async with run_bot(make_bot()):
+        inter = await fake_discord.send_slash_command(
+            "optout",
+            {"platform": "desktop", "region": "eu", "private": True},
+            user=world.user,
+            channel_id=world.channel["id"],
+        )
+        body = await fake_discord.wait_for_interaction_response(inter)
+    assert body == {
+        "type": 4,
+        "data": {
+            "tts": False,
+            "content": None,
+            "flags": EPHEMERAL,
+            "embeds": [
+                optout_embed(
+                    WEB_STEPS, field("Where you are: EU and EEA", "Covered since 3 Nov 2025.")
+                )
+            ],
+            "components": [
+                platform_row("desktop", "eu"),
+                region_row("desktop", "eu"),
+                feedback_row("turn-off"),
+            ],
+            "allowed_mentions": NO_PINGS,
+        },
+    }
+
+
+async def test_optout_uses_the_server_default_region(fake_discord, world, make_bot, run_bot, store):
+    await store.open()
+    await store.update_settings(int(world.guild["id"]), default_region="uk")
+    async with run_bot(make_bot()):
+        inter = await fake_discord.send_slash_command(
+            "optout", {}, user=world.user, channel_id=world.channel["id"]
+        )
+        body = await fake_discord.wait_for_interaction_response(inter)
+    data = body["data"]
+    assert data["embeds"][0]["fields"][0] == field(
+        "Where you are: United Kingdom", "Covered since 3 Nov 2025."
+    )
+    assert data["components"][1] == region_row("-", "uk")
+    assert data["components"][0] == platform_row(None, "uk")
+
+
+async def test_ask_and_its_autocomplete(fake_discord, world, make_bot, run_bot, store):
+    async with run_bot(make_bot()):
+        auto = await fake_discord.send_autocomplete(
+            "ask",
+            {"question": "my messages"},
+            "question",
+            user=world.user,
+            channel_id=world.channel["id"],
+        )
+        suggestions = await fake_discord.wait_for_interaction_response(auto)
+        inter = await fake_discord.send_slash_command(
+            "ask",
+            {"question": "do they train on my messages"},
+            user=world.user,
+            channel_id=world.channel["id"],
+        )
+        body = await fake_discord.wait_for_interaction_response(inter)
+        unsure = await fake_discord.send_slash_command(
+            "ask",
+            {"question": "recipe for banana bread"},
+            user=world.user,
+            channel_id=world.channel["id"],
+        )
+        declined = await fake_discord.wait_for_interaction_response(unsure)
+        gaps = await store.gaps(int(world.guild["id"]))
+    assert suggestions["type"] == 8
+    choices = suggestions["data"]["choices"]
+    assert choices[0] == {"name": "Ask: my messages", "value": "my messages"}
+    assert choices[1] == {
+        "name": "Are private messages used?",
+        "value": "Are private messages used?",
+    }
+    assert len(choices) <= 25
+    assert body == {
+        "type": 4,
+        "data": {
+            "tts": False,
+            "content": None,
+            "embeds": [PRIVATE_EMBED],
+            "components": [feedback_row("private-messages")],
+            "allowed_mentions": NO_PINGS,
+        },
+    }
+    decline = declined["data"]["embeds"][0]
+    assert decline["title"] == "I don't know that one"
+    assert decline["description"] == "I only know about LinkedIn's generative-AI training setting."
+    assert decline["fields"][0]["name"] == "Topics I can help with"
+    assert all(
+        b["custom_id"].startswith("ob:c:") for b in declined["data"]["components"][0]["components"]
+    )
+    assert [(g.text, g.outcome) for g in gaps] == [("recipe for banana bread", "declined")]
+
+
+async def test_topics_and_sources(fake_discord, world, make_bot, run_bot):
+    async with run_bot(make_bot()):
+        topics = await fake_discord.send_slash_command(
+            "topics", {}, user=world.user, channel_id=world.channel["id"]
+        )
+        topics_body = await fake_discord.wait_for_interaction_response(topics)
+        sources = await fake_discord.send_slash_command(
+            "sources", {"private": True}, user=world.user, channel_id=world.channel["id"]
+        )
+        sources_body = await fake_discord.wait_for_interaction_response(sources)
+        message = fake_discord.original_response(topics)
+        pick = await fake_discord.send_component(
+            message, "ob:t", user=world.user, component_type=3, values=["regions"]
+        )
+        picked = await fake_discord.wait_for_interaction_response(pick)
+    assert topics_body["data"]["embeds"][0]["description"] == (
+        "Ask with /ask, mention me, or pick one below.\n\n"
+        "1. Turn off AI training on your data\n"
+        "2. Are private messages used?\n"
+        "3. Does it apply where I live?"
+    )
+    menu = topics_body["data"]["components"][0]["components"][0]
+    assert menu["custom_id"] == "ob:t" and len(menu["options"]) == 3
+    assert sources_body["data"]["flags"] == EPHEMERAL
+    assert sources_body["data"]["embeds"][0]["description"] == (
+        f"Every answer lists its own sources and check date.\n\n{HELP}\n{NEWS}"
+    )
+    assert picked["type"] == 4 and picked["data"]["flags"] == EPHEMERAL
+    assert picked["data"]["embeds"][0]["title"] == "Does it apply where I live?"
+
+
+# ---------------------------------------------------------------- free text
+
+
+async def test_mention_gets_a_reply_that_pings_nobody(fake_discord, world, make_bot, run_bot):
+    bot_id = fake_discord.bot_user["id"]
+    async with run_bot(make_bot(message_content=False)):
+        asked = await fake_discord.send_message_create(
+            world.channel["id"], f"<@{bot_id}> are my dms used?", author=world.user
+        )
+        request = await fake_discord.wait_for_message(world.channel["id"])
+    assert reply_body(request.json) == {
+        "embeds": [PRIVATE_EMBED],
+        "content": None,
+        "components": [feedback_row("private-messages")],
+        "message_reference": reference(asked, world.guild["id"]),
+        "tts": False,
+        "allowed_mentions": NO_PINGS,
+    }
+    assert fake_discord.identify_payloads[0]["intents"] & (1 << 15) == 0  # no privileged intent
+
+
+async def test_dm_is_answered(fake_discord, world, make_bot, run_bot):
+    dm = fake_discord.dm_channel(world.user)
+    async with run_bot(make_bot(message_content=False)):
+        asked = await fake_discord.send_message_create(
+            dm["id"], "how do I opt out on the web", author=world.user
+        )
+        request = await fake_discord.wait_for_message(dm["id"])
+    assert reply_body(request.json) == {
+        "embeds": [optout_embed(WEB_STEPS, field("Regions", OVERVIEW))],
+        "content": None,
+        "components": [platform_row("desktop"), region_row("desktop"), feedback_row("turn-off")],
+        "message_reference": reference(asked, None),
+        "tts": False,
+        "allowed_mentions": NO_PINGS,
+    }
+
+
+async def test_chosen_channel_answers_only_when_sure(fake_discord, world, make_bot, run_bot, store):
+    guild_id, channel_id = int(world.guild["id"]), world.channel["id"]
+    await store.open()
+    await store.add_answer_channel(guild_id, int(channel_id))
+    async with run_bot(make_bot()):
+        await fake_discord.send_message_create(
+            channel_id, "recipe for banana bread", author=world.user
+        )
+        await fake_discord.send_message_create(
+            world.other_channel["id"], "how do i turn off ai training", author=world.user
+        )
+        other_bot = fake_discord.make_user("otherbot", bot=True)
+        fake_discord.add_member(world.guild["id"], other_bot)
+        await fake_discord.send_message_create(channel_id, "how do i opt out", author=other_bot)
+        await quiet(fake_discord)
+        assert fake_discord.sent_messages() == []
+        asked = await fake_discord.send_message_create(
+            channel_id, "how do i turn off ai training", author=world.user
+        )
+        request = await fake_discord.wait_for_message(channel_id)
+        await quiet(fake_discord, 0.1)
+    assert reply_body(request.json)["message_reference"] == reference(asked, world.guild["id"])
+    assert reply_body(request.json)["embeds"][0]["title"] == "Turn off AI training on your data"
+    assert len(fake_discord.sent_messages()) == 1
+
+
+async def test_repeat_answer_points_back(fake_discord, world, make_bot, run_bot):
+    bot_id = fake_discord.bot_user["id"]
+    channel_id = world.channel["id"]
+    async with run_bot(make_bot()):
+        await fake_discord.send_message_create(
+            channel_id, f"<@{bot_id}> are my dms used?", author=world.user
+        )
+        first = await fake_discord.wait_for_message(channel_id)
+        mark = fake_discord.mark()
+        asked = await fake_discord.send_message_create(
+            channel_id, f"<@{bot_id}> are my private messages used", author=world.user
+        )
+        second = await fake_discord.wait_for_message(channel_id, since=mark)
+    earlier = first.response["id"]
+    assert reply_body(second.json) == {
+        "content": "I answered this here a few minutes ago: "
+        f"https://discord.com/channels/{world.guild['id']}/{channel_id}/{earlier}",
+        "components": [],
+        "message_reference": reference(asked, world.guild["id"]),
+        "tts": False,
+        "allowed_mentions": NO_PINGS,
+    }
+
+
+async def test_cooldown_keeps_the_bot_quiet(fake_discord, world, make_bot, run_bot):
+    bot_id = fake_discord.bot_user["id"]
+    async with run_bot(make_bot(user_cooldown_seconds=60.0)):
+        await fake_discord.send_message_create(
+            world.channel["id"], f"<@{bot_id}> are my dms used?", author=world.user
+        )
+        await fake_discord.wait_for_message(world.channel["id"])
+        await fake_discord.send_message_create(
+            world.other_channel["id"], f"<@{bot_id}> how do i opt out", author=world.user
+        )
+        await quiet(fake_discord)
+    assert len(fake_discord.sent_messages()) == 1
+
+
+# ---------------------------------------------------------------- permissions
+
+
+async def test_without_embed_links_it_answers_in_text_and_tells_moderators(
+    fake_discord, world, make_bot, run_bot, store
+):
+    guild_id = world.guild["id"]
+    deny = {"id": bot_role_id(fake_discord, guild_id), "type": 0, "allow": "0"}
+    plain = fake_discord.add_text_channel(
+        guild_id, "plain", overwrites=[deny | {"deny": str(Perm.EMBED_LINKS)}]
+    )
+    await store.open()
+    await store.update_settings(int(guild_id), log_channel_id=int(world.other_channel["id"]))
+    bot_id = fake_discord.bot_user["id"]
+    async with run_bot(make_bot()):
+        asked = await fake_discord.send_message_create(
+            plain["id"], f"<@{bot_id}> are my dms used?", author=world.user
+        )
+        answer = await fake_discord.wait_for_message(plain["id"])
+        note = await fake_discord.wait_for_message(world.other_channel["id"])
+    body = reply_body(answer.json)
+    assert body == {
+        "content": "**Are private messages used?**\n\nLinkedIn says private messages are not "
+        f"used.\n\n**Sources**\n{HELP}\n{NEWS}\n\n_Last checked 2026-11-01_",
+        "components": [feedback_row("private-messages")],
+        "message_reference": reference(asked, guild_id),
+        "tts": False,
+        "allowed_mentions": NO_PINGS,
+    }
+    assert reply_body(note.json)["content"] == (
+        f"Note for moderators: I don't have **Embed Links** in <#{plain['id']}>, so my answers "
+        "there are plain text without the formatted card. Grant it to my role in that channel "
+        "(or remove the channel from my answer channels)."
+    )
+
+
+async def test_without_send_messages_it_stays_silent_and_notes_once(
+    fake_discord, world, make_bot, run_bot, store
+):
+    guild_id = world.guild["id"]
+    deny = {"id": bot_role_id(fake_discord, guild_id), "type": 0, "allow": "0"}
+    mute = fake_discord.add_text_channel(
+        guild_id, "mute", overwrites=[deny | {"deny": str(Perm.SEND_MESSAGES)}]
+    )
+    await store.open()
+    await store.update_settings(int(guild_id), log_channel_id=int(world.other_channel["id"]))
+    bot_id = fake_discord.bot_user["id"]
+    async with run_bot(make_bot()):
+        for _ in range(3):
+            await fake_discord.send_message_create(
+                mute["id"], f"<@{bot_id}> how do i opt out", author=world.user
+            )
+        await fake_discord.wait_for_message(world.other_channel["id"])
+        await quiet(fake_discord)
+    assert not fake_discord.requests_matching("POST", rf"/channels/{mute['id']}/messages")
+    (note,) = fake_discord.sent_messages(world.other_channel["id"])
+    assert "**Send Messages**" in note["content"]
+
+
+# ---------------------------------------------------------------- follow-up controls
+
+
+async def test_buttons_and_selects_redraw_the_answer(fake_discord, world, make_bot, run_bot, store):
+    async with run_bot(make_bot()):
+        inter = await fake_discord.send_slash_command(
+            "optout", {"platform": "mobile"}, user=world.user, channel_id=world.channel["id"]
+        )
+        await fake_discord.wait_for_interaction_response(inter)
+        message = fake_discord.original_response(inter)
+        bob = fake_discord.make_user("bob")
+        fake_discord.add_member(world.guild["id"], bob)  # anyone may switch
+
+        click = await fake_discord.send_component(message, "ob:p:turn-off:ios:-", user=bob)
+        switched = await fake_discord.wait_for_interaction_response(click)
+        pick = await fake_discord.send_component(
+            message, "ob:r:turn-off:ios", user=world.user, component_type=3, values=["ch"]
+        )
+        picked = await fake_discord.wait_for_interaction_response(pick)
+
+        votes = []
+        for user in (world.user, world.user, bob):
+            vote = await fake_discord.send_component(message, "ob:f:turn-off:y", user=user)
+            votes.append(await fake_discord.wait_for_interaction_response(vote))
+        stats = await store.feedback_stats(int(world.guild["id"]))
+    assert switched == {
+        "type": 7,
+        "data": {
+            "tts": False,
+            "content": None,
+            "embeds": [optout_embed(IOS_STEPS, field("Regions", OVERVIEW))],
+            "components": [platform_row("ios"), region_row("ios"), feedback_row("turn-off")],
+            "allowed_mentions": NO_PINGS,
+        },
+    }
+    assert picked["type"] == 7
+    assert picked["data"]["embeds"] == [
+        optout_embed(IOS_STEPS, field("Where you are: Switzerland", "Covered since 3 Nov 2025."))
+    ]
+    assert picked["data"]["components"][:2] == [platform_row("ios", "ch"), region_row("ios", "ch")]
+    assert fake_discord.messages[message["id"]]["embeds"][0]["fields"][0]["name"] == (
+        "Where you are: Switzerland"
+    )
+    assert [v["data"] for v in votes] == [
+        {
+            "tts": False,
+            "content": FEEDBACK_REPLIES[(FeedbackResult.NEW, True)],
+            "flags": EPHEMERAL,
+            "allowed_mentions": NO_PINGS,
+        },
+        {
+            "tts": False,
+            "content": FEEDBACK_REPLIES[(FeedbackResult.SAME, True)],
+            "flags": EPHEMERAL,
+            "allowed_mentions": NO_PINGS,
+        },
+        {
+            "tts": False,
+            "content": FEEDBACK_REPLIES[(FeedbackResult.NEW, True)],
+            "flags": EPHEMERAL,
+            "allowed_mentions": NO_PINGS,
+        },
+    ]
+    assert stats.per_entry["turn-off"].helpful == 2
+
+
+async def test_which_did_you_mean_on_a_message_from_before_a_restart(
+    fake_discord, world, make_bot, run_bot
+):
+    # A "which did you mean?" the bot posted before it restarted: it only exists on Discord.
+    old = fake_discord.base_message(
+        world.channel,
+        fake_discord.bot_user,
+        "",
+        embeds=[{"title": "Which did you mean?", "type": "rich"}],
+        components=[
+            row(
+                button("Turn off AI training on your data", "ob:c:turn-off:android:hk", style=1),
+                button("Are private messages used?", "ob:c:private-messages:android:hk", style=1),
+            )
+        ],
+    )
+    fake_discord.messages[old["id"]] = old
+    async with run_bot(make_bot()):
+        click = await fake_discord.send_component(old, "ob:c:turn-off:android:hk", user=world.user)
+        body = await fake_discord.wait_for_interaction_response(click)
+    android = APP_STEPS.replace("In the app", "Android app")
+    assert body == {
+        "type": 7,
+        "data": {
+            "tts": False,
+            "content": None,
+            "embeds": [
+                optout_embed(
+                    android, field("Where you are: Hong Kong", "Covered since 3 Nov 2025.")
+                )
+            ],
+            "components": [
+                platform_row("android", "hk"),
+                region_row("android", "hk"),
+                feedback_row("turn-off"),
+            ],
+            "allowed_mentions": NO_PINGS,
+        },
+    }
+
+
+async def test_controls_keep_working_after_the_bot_restarts(fake_discord, world, make_bot, run_bot):
+    async with run_bot(make_bot()):
+        inter = await fake_discord.send_slash_command(
+            "optout", {}, user=world.user, channel_id=world.channel["id"]
+        )
+        await fake_discord.wait_for_interaction_response(inter)
+    message = fake_discord.original_response(inter)
+    async with run_bot(make_bot()):  # a new process: nothing in memory about that message
+        click = await fake_discord.send_component(
+            message, "ob:p:turn-off:android:-", user=world.user
+        )
+        body = await fake_discord.wait_for_interaction_response(click)
+    assert body["type"] == 7
+    assert body["data"]["components"][0] == platform_row("android")
+
+
+async def test_a_failure_becomes_one_short_private_message(
+    fake_discord, world, make_bot, run_bot, engine, monkeypatch, caplog
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("matcher exploded")
+
+    monkeypatch.setattr(engine, "answer", broken)
+    async with run_bot(make_bot()):
+        inter = await fake_discord.send_slash_command(
+            "ask", {"question": "anything"}, user=world.user, channel_id=world.channel["id"]
+        )
+        body = await fake_discord.wait_for_interaction_response(inter)
+        await quiet(fake_discord, 0.1)
+    assert fake_discord.interaction_responses(inter.id) == [
+        {
+            "type": 4,
+            "data": {
+                "tts": False,
+                "content": "Sorry, something went wrong on my side. Please try again in a moment.",
+                "flags": EPHEMERAL,
+                "allowed_mentions": NO_PINGS,
+            },
+        }
+    ]
+    assert body["type"] == 4
+    errors = [r for r in caplog.records if r.name == "bot.errors"]
+    assert len(errors) == 1 and "/ask failed" in errors[0].getMessage()
