@@ -46,6 +46,7 @@ class Settings:
     dev_guild_id: int | None = None
     message_content: bool = False
     database_path: str = "optout-bot.sqlite3"
+    database_url: str | None = field(default=None, repr=False)
     retention_days: int = 30
     stale_days: int = 180
     home_guild_id: int | None = None
@@ -80,6 +81,7 @@ class Settings:
             dev_guild_id=_int(get("DEV_GUILD_ID"), "DEV_GUILD_ID"),
             message_content=(get("MESSAGE_CONTENT") or "").lower() in TRUE,
             database_path=get("DATABASE_PATH") or cls.database_path,
+            database_url=get("DATABASE_URL"),
             retention_days=_int(get("RETENTION_DAYS"), "RETENTION_DAYS") or cls.retention_days,
             stale_days=_int(get("KNOWLEDGE_STALE_DAYS"), "KNOWLEDGE_STALE_DAYS") or cls.stale_days,
             home_guild_id=_int(get("HOME_GUILD_ID"), "HOME_GUILD_ID"),
