@@ -156,7 +156,11 @@ def create_bot(
             raise KnowledgeError(result)
         engine = Engine(result.kb)
     if store is None:
-        store = open_store(settings.database_path, settings.retention_days)
+        store = open_store(
+            settings.database_path,
+            settings.retention_days,
+            database_url=getattr(settings, "database_url", None),
+        )
     return OptoutBot(
         settings,
         engine,
@@ -198,7 +202,11 @@ def run_command(command: str, settings: Settings) -> int:
         if command == "invite":
             print(invite_text(asyncio.run(_application_id(token))))
             return 0
-        bot = create_bot(settings, sync_commands=command == "run")
+        try:
+            bot = create_bot(settings, sync_commands=command == "run")
+        except ValueError as exc:  # e.g. a DATABASE_URL that is not postgresql://
+            print(f"optout-bot: {exc}", file=sys.stderr)
+            return 2
         if command == "sync":
             return asyncio.run(_sync(bot, token))
         if command == "run":
@@ -242,18 +250,24 @@ async def _run(bot: OptoutBot, token: str) -> None:
     """Run until Discord closes or SIGINT/SIGTERM arrives; always close the store."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    async with bot:
-        runner = asyncio.create_task(bot.start(token))
-        stopper = asyncio.create_task(stop.wait())
-        done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        if stopper in done:
-            log.info("shutting down")
-            await bot.close()
-        stopper.cancel()
-        await runner
+    try:
+        async with bot:
+            runner = asyncio.create_task(bot.start(token))
+            stopper = asyncio.create_task(stop.wait())
+            done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if stopper in done:
+                log.info("shutting down")
+                await bot.close()
+            stopper.cancel()
+            await runner
+    finally:
+        for sig in signals:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
 
 
 def _setup_logging(level: str) -> None:

@@ -714,3 +714,18 @@ async def test_a_failure_becomes_one_short_private_message(
     assert body["type"] == 4
     errors = [r for r in caplog.records if r.name == "bot.errors"]
     assert len(errors) == 1 and "/ask failed" in errors[0].getMessage()
+
+
+async def test_sigterm_shuts_down_gracefully_and_closes_the_store(fake_discord, make_bot, store):
+    import os
+    import signal
+
+    from bot.app import _run
+
+    bot = make_bot()
+    task = asyncio.create_task(_run(bot, fake_discord.token))
+    await fake_discord.wait_for(bot.is_ready)
+    assert store._open
+    os.kill(os.getpid(), signal.SIGTERM)
+    await asyncio.wait_for(task, 5.0)
+    assert bot.is_closed() and not store._open
