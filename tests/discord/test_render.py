@@ -108,3 +108,22 @@ def test_custom_ids_hold_no_user_data(fixture_engine, fixture_kb):
             custom_id = item.item.custom_id
             assert re.fullmatch(r"ob:[a-z]:[a-z0-9:-]+", custom_id), custom_id
             assert str(USER_ID) not in custom_id
+
+
+def test_every_bundled_answer_renders_with_valid_controls():
+    """Whatever the moderators wrote in knowledge/: every entry, platform and region."""
+    from bot.answering import Engine
+    from bot.knowledge import load_knowledge
+
+    kb = load_knowledge(None).kb
+    assert kb is not None and "turn-off" in kb.entries
+    engine = Engine(kb)
+    for entry in kb.entries:
+        for platform in (None, "desktop", "mobile", "ios", "android"):
+            for region in (None, "us", "eu", "uk", "ch", "ca", "hk", "other"):
+                answer = engine.answer_entry(entry, platform=platform, region=region)
+                assert len(answer_embed(answer)) <= 6000
+                assert len(answer_text(answer)) <= 2000
+                view = build_view(answer, kb)
+                for item in view.children if view else ():
+                    assert len(item.item.custom_id) <= 100

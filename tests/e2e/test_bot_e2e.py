@@ -729,3 +729,19 @@ async def test_sigterm_shuts_down_gracefully_and_closes_the_store(fake_discord, 
     os.kill(os.getpid(), signal.SIGTERM)
     await asyncio.wait_for(task, 5.0)
     assert bot.is_closed() and not store._open
+
+
+async def test_sync_and_invite_commands_against_the_fake(fake_discord, world, make_bot, capsys):
+    from bot.app import _application_id, _sync
+
+    bot = make_bot()
+    bot.sync_on_start = False
+    assert await _sync(bot, fake_discord.token) == 0
+    (put,) = fake_discord.requests_matching("PUT", r"/applications/\d+/guilds/\d+/commands")
+    assert [c["name"] for c in put.json] == ["optout", "ask", "topics", "sources"]
+    out = capsys.readouterr().out
+    assert out == (
+        f"Synced 4 commands to server {world.guild['id']} (available now): "
+        "/optout, /ask, /topics, /sources\n"
+    )
+    assert await _application_id(fake_discord.token) == int(fake_discord.application_id)
