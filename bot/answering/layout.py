@@ -141,7 +141,7 @@ def _sources_value(sources: tuple[Source, ...]) -> str:
         remaining = len(sources) - n - 1
         reserve = len(f"\n… and {remaining} more") if remaining else 0
         if used + len(line) + 1 + reserve > FIELD_VALUE_LIMIT:
-            lines.append(f"… and {len(sources) - n} more (see /sources)")
+            lines.append(f"… and {len(sources) - n} more sources")
             break
         lines.append(line)
         used += len(line) + 1
