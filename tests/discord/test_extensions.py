@@ -21,7 +21,7 @@ async def test_extensions_load_without_duplicate_command_names(bot):
         await bot.load_extension(name)  # a duplicate name raises CommandAlreadyRegistered
     names = [c.name for c in bot.tree.get_commands()]
     assert Counter(names).most_common(1)[0][1] == 1
-    assert sorted(names) == ["ask", "optout", "sources", "topics"]
+    assert {"ask", "optout", "sources", "topics"} <= set(names)  # other cogs may add more
 
 
 async def test_command_text_reads_naturally(bot):
