@@ -118,19 +118,33 @@ def layout(answer: Answer) -> Layout:
         footer=clamp("footer", " · ".join(footer_bits), FOOTER_LIMIT),
         url=answer.link,
     )
-    over = result.total_chars() - EMBED_TOTAL_LIMIT
-    if over > 0:
+    if result.total_chars() > EMBED_TOTAL_LIMIT:
         cut.append(f"whole answer is {result.total_chars()} characters (limit {EMBED_TOTAL_LIMIT})")
-        result = Layout(
-            result.title,
-            fit(result.description, max(100, len(result.description) - over)),
-            result.fields,
-            result.footer,
-            result.url,
-        )
+        result = _shrink_to_total(result)
     return Layout(
         result.title, result.description, result.fields, result.footer, result.url, tuple(cut)
     )
+
+
+def _shrink_to_total(lay: Layout) -> Layout:
+    """Cut the longest part (description or a field value) until the embed fits 6000."""
+    description, fields = lay.description, list(lay.fields)
+    while True:
+        over = (
+            Layout(lay.title, description, tuple(fields), lay.footer).total_chars()
+            - EMBED_TOTAL_LIMIT
+        )
+        if over <= 0:
+            return Layout(lay.title, description, tuple(fields), lay.footer, lay.url)
+        longest = max(
+            range(-1, len(fields)),
+            key=lambda i: len(description) if i < 0 else len(fields[i].value),
+        )
+        if longest < 0:
+            description = fit(description, max(1, len(description) - over))
+        else:
+            field = fields[longest]
+            fields[longest] = Field(field.name, fit(field.value, max(1, len(field.value) - over)))
 
 
 def _sources_value(sources: tuple[Source, ...]) -> str:

@@ -135,3 +135,24 @@ def test_swap_is_atomic_under_concurrent_questions(fixture_kb, kb_copy) -> None:
         (new_kb.version, "NEW VERSION of the messages answer."),
     }
     assert seen <= allowed and seen
+
+
+def test_parts_within_limits_that_add_up_past_6000_are_cut_to_fit(fixture_engine: Engine) -> None:
+    from dataclasses import replace
+
+    from bot.answering.answer import Suggestion
+
+    base = fixture_engine.answer_entry("turn-off")
+    big = replace(
+        base,
+        body="b" * 4000,
+        covers=("c" * 150,) * 6,
+        does_not_cover=("d" * 150,) * 6,
+        uncertain="u" * 900,
+        region_note="r" * 1000,
+        suggestions=tuple(Suggestion(f"s{i}", "t" * 90) for i in range(3)),
+    )
+    lay = layout(big)
+    assert lay.total_chars() <= 6000
+    assert any("whole answer" in t for t in lay.truncated)
+    assert all(len(f.value) <= 1024 for f in lay.fields)
