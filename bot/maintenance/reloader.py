@@ -142,7 +142,11 @@ class KnowledgeService:
                 now=now,
                 stale_days=self.stale_days,
             )
-        return result, await self.reload(f"teach ({entry_id})")
+        # The teach notice itself goes to the maintainers; only a failure is reported here.
+        report = await self._run(f"teach ({entry_id})", apply=True)
+        if not report.ok:
+            await self._notify(report)
+        return result, report
 
     async def _run(self, reason: str, *, apply: bool) -> ReloadReport:
         async with self._lock:

@@ -1,0 +1,214 @@
+"""/setup: each server's moderators choose where and how the bot answers there.
+
+Settings are per server and only change that server, so Manage Server (or the moderator role
+the server configured) is enough; changing who counts as a moderator needs Manage Server
+itself. Replies are ephemeral and say what the bot cannot do yet (missing permissions, intent).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.permissions import can_manage_server, is_server_moderator
+from bot.store import GuildSettings, StoreError
+
+log = logging.getLogger(__name__)
+
+REGION_CHOICES = [
+    app_commands.Choice(name="No default (ask or guess)", value="none"),
+    app_commands.Choice(name="United States", value="us"),
+    app_commands.Choice(name="EU / EEA", value="eu"),
+    app_commands.Choice(name="United Kingdom", value="uk"),
+    app_commands.Choice(name="Switzerland", value="ch"),
+    app_commands.Choice(name="Canada", value="ca"),
+    app_commands.Choice(name="Hong Kong", value="hk"),
+    app_commands.Choice(name="Somewhere else", value="other"),
+]
+NOT_MODERATOR = (
+    "Only this server's moderators can change its settings (Manage Server, or the moderator "
+    "role set with `/setup moderator-role`)."
+)
+NEEDS_MANAGE_SERVER = "Changing the moderator role needs the Manage Server permission."
+NO_STORAGE = "Settings cannot be saved right now (storage unavailable). Try again later."
+AnswerChannel = discord.TextChannel | discord.ForumChannel
+
+
+def describe_settings(gs: GuildSettings, *, message_content: bool) -> str:
+    """The whole configuration in a few lines, with what is missing to make it work."""
+    channels = ", ".join(f"<#{c}>" for c in sorted(gs.answer_channel_ids)) or "none"
+    lines = [
+        "**Settings for this server**",
+        f"Answer channels: {channels}",
+        f"Auto-answers in those channels: {'on' if gs.auto_answer else 'off'}",
+        f"Moderator role: {f'<@&{gs.moderator_role_id}>' if gs.moderator_role_id else 'none'}"
+        " (people with Manage Server are always moderators)",
+        f"Log channel: {f'<#{gs.log_channel_id}>' if gs.log_channel_id else 'none'}",
+        f"Default region: {gs.default_region or 'none'}",
+    ]
+    if gs.answer_channel_ids and gs.auto_answer and not message_content:
+        lines.append(
+            "⚠️ The bot runs without the Message Content intent, so in answer channels it only "
+            "answers when mentioned."
+        )
+    return "\n".join(lines)
+
+
+def missing_permissions(channel: Any, me: Any, *names: str) -> list[str]:
+    """Permissions the bot lacks in a channel, in words."""
+    if me is None:
+        return []
+    perms = channel.permissions_for(me)
+    return [n.replace("_", " ").title() for n in names if not getattr(perms, n, False)]
+
+
+class Setup(commands.Cog):
+    """The /setup commands."""
+
+    setup = app_commands.Group(
+        name="setup",
+        description="Choose where and how the bot answers in this server",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+    channel = app_commands.Group(
+        name="channel", description="Channels where the bot answers questions", parent=setup
+    )
+
+    def __init__(self, bot: Any) -> None:
+        self.bot = bot
+
+    async def _reply(self, interaction: discord.Interaction, text: str) -> None:
+        await interaction.response.send_message(
+            text[:2000], ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )
+
+    async def _settings_or_refuse(self, interaction: discord.Interaction) -> GuildSettings | None:
+        if interaction.guild_id is None:
+            await self._reply(interaction, "That only works in a server.")
+            return None
+        try:
+            gs = await self.bot.store.get_settings(interaction.guild_id)
+        except StoreError:
+            await self._reply(interaction, NO_STORAGE)
+            return None
+        if not is_server_moderator(interaction.user, gs):
+            log.info("/setup refused: not a moderator")
+            await self._reply(interaction, NOT_MODERATOR)
+            return None
+        return gs
+
+    async def _change(self, interaction: discord.Interaction, note: str = "", **changes: Any):
+        try:
+            gs = await self.bot.store.update_settings(interaction.guild_id, **changes)
+        except StoreError:
+            await self._reply(interaction, NO_STORAGE)
+            return
+        text = describe_settings(gs, message_content=self.bot.settings.message_content)
+        await self._reply(interaction, (note + "\n\n" if note else "") + text)
+
+    @setup.command(name="show", description="Show this server's settings")
+    async def show(self, interaction: discord.Interaction) -> None:
+        gs = await self._settings_or_refuse(interaction)
+        if gs is not None:
+            text = describe_settings(gs, message_content=self.bot.settings.message_content)
+            await self._reply(interaction, text)
+
+    @channel.command(name="add", description="Answer questions in this channel")
+    @app_commands.describe(channel="A text or forum channel")
+    async def channel_add(self, interaction: discord.Interaction, channel: AnswerChannel) -> None:
+        if await self._settings_or_refuse(interaction) is None:
+            return
+        me = getattr(interaction.guild, "me", None)
+        needed = ("view_channel", "send_messages", "send_messages_in_threads", "embed_links")
+        missing = missing_permissions(channel, me, *needed)
+        note = f"✅ I'll answer questions in {channel.mention}."
+        if missing:
+            note += f"\n⚠️ I'm missing these permissions there: {', '.join(missing)}."
+        try:
+            gs = await self.bot.store.add_answer_channel(interaction.guild_id, channel.id)
+        except StoreError:
+            await self._reply(interaction, NO_STORAGE)
+            return
+        text = describe_settings(gs, message_content=self.bot.settings.message_content)
+        await self._reply(interaction, f"{note}\n\n{text}")
+
+    @channel.command(name="remove", description="Stop answering questions in this channel")
+    @app_commands.describe(channel="A channel the bot answers in")
+    async def channel_remove(
+        self, interaction: discord.Interaction, channel: AnswerChannel
+    ) -> None:
+        gs = await self._settings_or_refuse(interaction)
+        if gs is None:
+            return
+        if channel.id not in gs.answer_channel_ids:
+            await self._reply(interaction, f"{channel.mention} is not an answer channel.")
+            return
+        try:
+            gs = await self.bot.store.remove_answer_channel(interaction.guild_id, channel.id)
+        except StoreError:
+            await self._reply(interaction, NO_STORAGE)
+            return
+        text = describe_settings(gs, message_content=self.bot.settings.message_content)
+        await self._reply(interaction, f"Removed {channel.mention}.\n\n{text}")
+
+    @setup.command(name="moderator-role", description="Who else may use /setup and /kb gaps")
+    @app_commands.describe(role="Members with this role count as moderators; leave empty to clear")
+    async def moderator_role(
+        self, interaction: discord.Interaction, role: discord.Role | None = None
+    ) -> None:
+        if await self._settings_or_refuse(interaction) is None:
+            return
+        if not can_manage_server(interaction.user):
+            await self._reply(interaction, NEEDS_MANAGE_SERVER)
+            return
+        if role is not None and (role.is_default() or role.managed):
+            await self._reply(
+                interaction, "Pick a role people are given, not @everyone or a bot's."
+            )
+            return
+        note = (
+            "Role holders can use these commands once a server admin allows the role under "
+            "Server Settings → Integrations (Discord hides them otherwise)."
+            if role
+            else "Moderator role cleared."
+        )
+        await self._change(interaction, note, moderator_role_id=role.id if role else None)
+
+    @setup.command(name="log-channel", description="Where the bot tells moderators about problems")
+    @app_commands.describe(channel="A channel moderators read; leave empty to clear")
+    async def log_channel(
+        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
+    ) -> None:
+        if await self._settings_or_refuse(interaction) is None:
+            return
+        note = ""
+        if channel is not None:
+            me = getattr(interaction.guild, "me", None)
+            missing = missing_permissions(channel, me, "view_channel", "send_messages")
+            if missing:
+                note = f"⚠️ I can't post in {channel.mention}: missing {', '.join(missing)}."
+        await self._change(interaction, note, log_channel_id=channel.id if channel else None)
+
+    @setup.command(name="region", description="The region assumed when a question names none")
+    @app_commands.describe(region="Where most members of this server live")
+    @app_commands.choices(region=REGION_CHOICES)
+    async def region(self, interaction: discord.Interaction, region: str) -> None:
+        if await self._settings_or_refuse(interaction) is None:
+            return
+        await self._change(interaction, default_region=None if region == "none" else region)
+
+    @setup.command(name="auto-answer", description="Answer questions in answer channels unasked")
+    @app_commands.describe(enabled="On: answer questions there; off: only when mentioned")
+    async def auto_answer(self, interaction: discord.Interaction, enabled: bool) -> None:
+        if await self._settings_or_refuse(interaction) is None:
+            return
+        await self._change(interaction, auto_answer=enabled)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Setup(bot))
