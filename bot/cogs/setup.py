@@ -7,6 +7,8 @@ itself. Replies are ephemeral and say what the bot cannot do yet (missing permis
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -14,6 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.maintenance.retention import purge_forever
 from bot.permissions import can_manage_server, is_server_moderator
 from bot.store import GuildSettings, StoreError
 
@@ -81,6 +84,24 @@ class Setup(commands.Cog):
 
     def __init__(self, bot: Any) -> None:
         self.bot = bot
+        self._purger: asyncio.Task | None = None
+
+    async def cog_load(self) -> None:
+        self._purger = asyncio.create_task(purge_forever(self.bot.store), name="retention-purge")
+
+    async def cog_unload(self) -> None:
+        if self._purger is not None:
+            self._purger.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._purger
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Removed from a server: forget its settings and everything recorded there."""
+        try:
+            await self.bot.store.forget_guild(guild.id)
+        except StoreError as exc:
+            log.warning("could not forget server %s: %s", guild.id, exc)
 
     async def _reply(self, interaction: discord.Interaction, text: str) -> None:
         await interaction.response.send_message(

@@ -153,3 +153,22 @@ async def test_everyone_role_is_not_a_moderator_role(cog, store, moderator) -> N
 async def test_removing_unknown_channel_says_so(cog, moderator) -> None:
     text = reply_text(await _run(cog, "channel_remove", moderator, make_channel()))
     assert "is not an answer channel" in text
+
+
+async def test_removed_from_server_forgets_it(cog, store) -> None:
+    await store.update_settings(GUILD_ID, default_region="eu")
+    await store.record_gap(GUILD_ID, "a question", "declined")
+    await store.update_settings(OTHER_GUILD_ID, default_region="uk")
+    guild = create_autospec(discord.Guild, instance=True)
+    guild.id = GUILD_ID
+    await cog.on_guild_remove(guild)
+    assert await store.get_settings(GUILD_ID) == GuildSettings(GUILD_ID)
+    assert await store.gaps(GUILD_ID) == []
+    assert (await store.get_settings(OTHER_GUILD_ID)).default_region == "uk"
+
+
+async def test_purge_task_runs_while_loaded_and_stops_on_unload(bot, cog) -> None:
+    task = cog._purger
+    assert task is not None and not task.done()
+    await bot.unload_extension("bot.cogs.setup")
+    assert task.cancelled()

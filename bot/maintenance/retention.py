@@ -1,0 +1,34 @@
+"""Keep stored questions, answer events and votes no longer than the retention period.
+
+The store purges when it opens, but a bot can run for months without restarting; this loop
+purges on a schedule so "30 days" stays true while it runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.store import Store, StoreError
+
+log = logging.getLogger(__name__)
+
+PURGE_EVERY_SECONDS = 6 * 3600
+
+
+async def purge_forever(store: Store, every_seconds: float = PURGE_EVERY_SECONDS) -> None:
+    """Purge expired rows now and then every ``every_seconds``; runs until cancelled."""
+    while True:
+        try:
+            result = await store.purge()
+        except StoreError as exc:
+            log.warning("retention purge failed (will retry): %s", exc)
+        else:
+            if result.total:
+                log.info(
+                    "retention purge: %d questions, %d answer events, %d votes deleted",
+                    result.gaps,
+                    result.answers,
+                    result.feedback,
+                )
+        await asyncio.sleep(every_seconds)

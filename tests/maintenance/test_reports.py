@@ -1,0 +1,132 @@
+"""Reports fit one Discord message, cut at whole lines and say how much was left out."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge.problems import Problem
+from bot.maintenance import ReloadReport, TeachResult
+from bot.maintenance.gaps import (
+    MESSAGE_LIMIT,
+    fit_lines,
+    format_check,
+    format_gaps,
+    format_report,
+    format_stats,
+    format_teach,
+    since_for,
+)
+from bot.maintenance.retention import purge_forever
+from bot.store import AnswerStats, EntryFeedback, FeedbackStats, GapSummary, InMemoryStore
+
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+
+
+def _report(errors: int = 0, **kw) -> ReloadReport:
+    problems = tuple(
+        Problem("knowledge/entries/topics.yaml", i + 1, "x" * 150) for i in range(errors)
+    )
+    base = dict(
+        reason="edit",
+        ok=not errors,
+        applied=False,
+        version="abcdef123456",
+        previous_version="abcdef123456",
+        errors=problems,
+    )
+    return ReloadReport(**{**base, **kw})
+
+
+def test_fit_lines_cuts_whole_lines() -> None:
+    text = fit_lines("head", [f"line {i:03}" for i in range(500)], "foot", limit=100, noun="x")
+    assert len(text) <= 100
+    assert text.startswith("head\nline 000\n") and text.endswith("more x\nfoot")
+    assert all(line.startswith(("head", "line", "…", "foot")) for line in text.splitlines())
+
+
+def test_many_problems_are_summarised() -> None:
+    text = format_report(_report(errors=60))
+    assert len(text) <= MESSAGE_LIMIT
+    assert text.startswith("❌ Knowledge edit: rejected (60 problems); still answering from")
+    assert "knowledge/entries/topics.yaml:1: " in text
+    assert text.splitlines()[-1].startswith("… and ") and text.endswith("more problems")
+
+
+def test_check_says_whether_disk_is_live() -> None:
+    live = format_check(_report(disk_version="abcdef123456", files=2))
+    assert "the bot is answering from it" in live
+    pending = format_check(_report(disk_version="999999999999", files=2))
+    assert "run `/kb reload`" in pending
+
+
+def test_gaps_fit_and_name_the_closest_entry() -> None:
+    gaps = [
+        GapSummary(
+            f"question number {i} " + "words " * 40, i + 1, NOW, "low_confidence", "turn-off", 0.42
+        )
+        for i in range(200)
+    ]
+    text = format_gaps(gaps, period="week", scope="this server", titles={"turn-off": "Turn off"})
+    assert len(text) <= MESSAGE_LIMIT
+    assert "closest: Turn off (42%)" in text and "more questions" in text
+    assert f"<t:{int(NOW.timestamp())}:R>" in text
+    assert format_gaps([], period="day", scope="x", titles={}).endswith("🎉")
+
+
+def test_stats_table() -> None:
+    stats = AnswerStats(10, 7, 2, 1, {"turn-off": 5, "gone": 2})
+    votes = FeedbackStats({"turn-off": EntryFeedback(3, 1), None: EntryFeedback(0, 1)})
+    text = format_stats(
+        stats, votes, period="month", scope="all servers", titles={"turn-off": "Turn off"}
+    )
+    assert "10 questions, 7 answered, 1 asked which, 2 declined (decline rate 20%)" in text
+    assert "Feedback: 3 👍 / 2 👎" in text
+    assert "`   5` Turn off · 3 👍 1 👎" in text and "gone (removed)" in text
+    assert text.index("Turn off") < text.index("gone (removed)")
+
+
+def test_teach_notice_has_who_and_when() -> None:
+    result = TeachResult(
+        "turn-off",
+        "Turn off",
+        "stop the ai",
+        "knowledge/entries/t.yaml",
+        12,
+        Path("/k/.backups/entries__t.1.yaml"),
+        "Ana",
+        NOW,
+        0,
+    )
+    text = format_teach(result, _report(applied=True))
+    assert text.startswith("📝 **Ana** taught “stop the ai” to `turn-off`")
+    assert f"<t:{int(NOW.timestamp())}:f>" in text and "(knowledge/entries/t.yaml:12)" in text
+
+
+def test_periods() -> None:
+    assert since_for("week", NOW) == NOW - timedelta(days=7)
+    assert since_for("all", NOW) is None
+    with pytest.raises(ValueError):
+        since_for("year", NOW)
+
+
+async def test_purge_loop_deletes_expired_rows_while_running() -> None:
+    store = InMemoryStore(retention_days=30)
+    await store.open()
+    old = datetime.now(UTC) - timedelta(days=31)
+    task = asyncio.create_task(purge_forever(store, every_seconds=0.01))
+    try:
+        await asyncio.sleep(0.02)
+        await store.record_gap(1, "old question", "declined", at=old)
+        await store.record_gap(1, "new question", "declined")
+        async with asyncio.timeout(2):
+            while len(await store.gaps(limit=10)) != 1:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        assert [g.text for g in await store.gaps(limit=10)] == ["new question"]
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await store.close()
