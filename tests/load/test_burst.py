@@ -67,7 +67,7 @@ async def test_paced_burst_answers_every_message_once_and_acks_in_time(
     fake_discord, burst_bot, caplog
 ):
     caplog.set_level(logging.WARNING)
-    bot, world, engine = burst_bot
+    _bot, world, engine = burst_bot
     events = plan_events(fake_discord, world, engine, messages=MESSAGES, commands=COMMANDS)
     mark = fake_discord.mark()
     lag = LagMeter().start()
@@ -85,7 +85,7 @@ async def test_paced_burst_answers_every_message_once_and_acks_in_time(
 
 async def test_instant_burst_loses_and_doubles_nothing(fake_discord, burst_bot):
     """All 6,000 events at once, far faster than one process can serve them."""
-    bot, world, engine = burst_bot
+    _bot, world, engine = burst_bot
     events = plan_events(fake_discord, world, engine, messages=MESSAGES, commands=COMMANDS, seed=9)
     mark = fake_discord.mark()
     await drive(fake_discord, events, rate=None)
