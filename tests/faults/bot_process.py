@@ -1,0 +1,47 @@
+"""Run the real bot in its own process against a fake Discord (tests only).
+
+Usage: ``OPTOUT_TEST_FAKE_DISCORD=http://127.0.0.1:PORT python -m tests.faults.bot_process``
+plus the bot's usual settings in the environment (DISCORD_TOKEN, DATABASE_PATH, ...).
+OPTOUT_TEST_FAKE_DISCORD exists only for the tests: it points discord.py's REST base and
+gateway at that loopback address, then ``bot.app._run`` runs exactly as in production, with
+its own SIGINT/SIGTERM handling. Refuses anything but 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+
+import discord
+import yarl
+
+from bot.app import _run, create_bot
+from bot.config import Settings
+
+ENV = "OPTOUT_TEST_FAKE_DISCORD"
+
+
+def main() -> int:
+    url = yarl.URL(os.environ[ENV])
+    if url.host != "127.0.0.1":
+        print(f"{ENV} must be a 127.0.0.1 address", file=sys.stderr)
+        return 2
+    discord.http.Route.BASE = str(url / "api" / "v10")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = url.with_scheme("ws").with_path("/")
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s %(message)s")
+    settings = Settings.from_env(dotenv=None)
+    bot = create_bot(settings, guild_ready_timeout=0.05)
+
+    async def no_delay(shard_id, *, initial=False) -> None:
+        return None
+
+    bot.before_identify_hook = no_delay  # type: ignore[method-assign]
+    asyncio.run(_run(bot, settings.discord_token or ""))
+    print("optout-bot stopped cleanly", file=sys.stderr, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
