@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 SETTLE_SECONDS = 0.25  # wait this long when files change while being read, then read again
 SETTLE_TRIES = 4
+WATCH_TICK_MS = 500  # the watcher wakes this often when idle (cheap; lets stop/cancel act)
 TEMP_SUFFIXES = ("~", ".tmp", ".swp", ".swx", ".swo", ".bak", ".part", ".crdownload")
 
 Callback = Callable[["ReloadReport"], Awaitable[None]]
@@ -204,28 +205,37 @@ class KnowledgeService:
         good snapshot keeps answering.
         """
         stop = stop or asyncio.Event()
-        missing_reported = False
+        missing = False
+        catch_up: str | None = None  # reload on the new watcher's first tick, and why
         while not stop.is_set():
-            if not await asyncio.to_thread(self.root.is_dir):
-                if not missing_reported:
-                    await self.reload("watch: folder missing")
-                    missing_reported = True
+            watched = await asyncio.to_thread(_folder_id, self.root)
+            if watched is None:
+                if not missing:
+                    await self.reload("edit (folder missing)")
+                    missing = True
+                    catch_up = "folder is back"
                 await _sleep_or_stop(stop, self.poll_seconds)
                 continue
-            if missing_reported:
-                missing_reported = False
-                await self.reload("watch: folder is back")
+            missing = False
             try:
                 async for changes in awatch(
                     self.root,
                     watch_filter=self.relevant,
                     debounce=self.debounce_ms,
+                    rust_timeout=WATCH_TICK_MS,
+                    yield_on_timeout=True,
                     stop_event=stop,
                     ignore_permission_denied=True,
                 ):
-                    await self.reload(f"edit ({describe(changes, self.root)})")
-                    if not await asyncio.to_thread(self.root.is_dir):
-                        missing_reported = True
+                    # Reloading only once the watcher runs means files still being copied in
+                    # arrive as changes afterwards instead of being missed.
+                    if changes or catch_up:
+                        what = describe(changes, self.root) if changes else catch_up
+                        catch_up = None
+                        await self.reload(f"edit ({what})")
+                    now = await asyncio.to_thread(_folder_id, self.root)
+                    if now != watched:  # deleted, or replaced by another folder (git, deploy)
+                        catch_up = "folder replaced" if now else None
                         break
             except (OSError, RuntimeError) as exc:  # watcher failed (folder gone, inotify limit)
                 log.warning("knowledge watcher stopped: %s; retrying", exc)
@@ -254,6 +264,15 @@ def describe(changes: Iterable[tuple[Change, str]], root: Path) -> str:
             path = str(Path(path).relative_to(root))
         return f"{path} {name}"
     return f"{len(items)} files changed"
+
+
+def _folder_id(root: Path) -> tuple[int, int] | None:
+    """Which folder is at ``root`` now (device, inode); None when there is none."""
+    try:
+        st = os.stat(root)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if os.path.isdir(root) else None
 
 
 def _signature(root: Path) -> tuple:

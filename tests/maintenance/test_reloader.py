@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import threading
 import time
@@ -64,13 +65,13 @@ async def test_questions_during_reloads_never_mix_versions(
         while not stop.is_set():
             a = engine.answer("how do i turn off ai training")
             seen.append((a.kb_version, a.body))
-            time.sleep(0.0005)  # leave the GIL to the reloads now and then
+            time.sleep(0.001)  # leave the GIL to the reloads now and then
 
     async def ask_on_loop() -> None:
         while not stop.is_set():
             a = engine.answer("opt out on my phone")
             seen.append((a.kb_version, a.body))
-            await asyncio.sleep(0)
+            await asyncio.sleep(0.001)
 
     thread = threading.Thread(target=ask_in_thread)
     thread.start()
@@ -221,6 +222,25 @@ async def test_watch_survives_folder_deleted_and_restored(
         shutil.copytree(spare, kb_dir)
         await _wait_for(lambda: engine.answer("how do i opt out").body == NEW)
         assert calls.reloaded  # maintainers hear that it recovered
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_watch_follows_a_folder_replaced_by_rename(
+    kb_dir: Path, tmp_path: Path, engine: Engine, service: KnowledgeService
+) -> None:
+    """A deploy or `git worktree` swap: the old folder is renamed away, a new one renamed in."""
+    spare = copy_kb(tmp_path, "spare")
+    replace_in(spare / TOPICS, OLD, NEW)
+    task = asyncio.create_task(service.watch())
+    try:
+        await asyncio.sleep(0.3)
+        os.rename(kb_dir, tmp_path / "old")
+        os.rename(spare, kb_dir)
+        await _wait_for(lambda: engine.answer("how do i opt out").body == NEW)
+        replace_in(kb_dir / TOPICS, NEW, "Third version.")  # and the new folder is watched
+        await _wait_for(lambda: engine.answer("how do i opt out").body == "Third version.")
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
