@@ -32,6 +32,8 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.cogs.errors",
     "bot.cogs.optout",
     "bot.cogs.questions",
+    "bot.cogs.kb",  # /kb; owns the knowledge service and the file watcher
+    "bot.cogs.setup",  # /setup; runs the retention purge
 )
 
 #: The least the bot needs, and why (shown by `optout-bot invite` and in the README).
@@ -94,6 +96,7 @@ class OptoutBot(commands.Bot):
         self.settings = settings
         self.engine = engine
         self.store = store
+        self.knowledge_service = None  # set by the kb cog: reload, check, teach, watch
         self.recorder = Recorder(store)
         self.extension_names = tuple(extensions)
         self.sync_on_start = sync_commands
