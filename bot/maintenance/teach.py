@@ -129,8 +129,14 @@ def add_example(
         )
     if _read(path) != original:
         raise TeachError(f"{entry.file} changed while teaching; try again.")
-    backup = backup_file(root, path, original, now)
-    atomic_write(path, new_text)
+    try:
+        backup = backup_file(root, path, original, now)
+        atomic_write(path, new_text)
+    except OSError as exc:
+        raise TeachError(
+            f"Cannot write {entry.file}: {exc.strerror or exc}. Nothing was changed; the bot "
+            "needs a writable knowledge folder (KNOWLEDGE_DIR) to learn phrasings."
+        ) from exc
     return TeachResult(
         entry_id=entry_id,
         entry_title=entry.title,

@@ -162,7 +162,7 @@ def test_failed_write_keeps_old_file(kb_dir: Path, monkeypatch) -> None:
 
     before = (kb_dir / TOPICS).read_bytes()
     monkeypatch.setattr(teach_module.os, "replace", fail)
-    with pytest.raises(OSError):
+    with pytest.raises(TeachError, match=r"No space left on device\. Nothing was changed"):
         add_example(kb_dir, "turn-off", "a fresh phrasing", who="M", now=NOW)
     assert (kb_dir / TOPICS).read_bytes() == before
     assert not list((kb_dir / "entries").glob(".*.tmp"))
