@@ -19,7 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.answering.engine import Engine
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from bot.discord_ui.records import Recorder
 from bot.discord_ui.views import CONTROLS
 from bot.knowledge.loader import LoadResult, load_knowledge
@@ -83,6 +83,7 @@ class OptoutBot(commands.Bot):
         extensions: Iterable[str] = EXTENSIONS,
         sync_commands: bool = True,
         guild_ready_timeout: float = 2.0,
+        **client_options: object,
     ) -> None:
         intents = discord.Intents.default()
         intents.message_content = settings.message_content
@@ -92,6 +93,7 @@ class OptoutBot(commands.Bot):
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=guild_ready_timeout,
+            **client_options,
         )
         self.settings = settings
         self.engine = engine
@@ -164,13 +166,48 @@ def create_bot(
             settings.retention_days,
             database_url=getattr(settings, "database_url", None),
         )
-    return OptoutBot(
+    shards = shard_options(settings)
+    cls = ShardedOptoutBot if shards else OptoutBot
+    if shards.get("shard_ids") and 0 not in shards["shard_ids"]:
+        sync_commands = False  # commands are global: only the process with shard 0 syncs
+    return cls(
         settings,
         engine,
         store,
         sync_commands=sync_commands,
         guild_ready_timeout=guild_ready_timeout,
+        **shards,
     )
+
+
+class ShardedOptoutBot(OptoutBot, commands.AutoShardedBot):
+    """The same bot over several gateway shards (SHARD_COUNT / SHARD_IDS)."""
+
+
+def shard_options(settings: Settings) -> dict[str, object]:
+    """Shard settings for discord.py, refusing combinations that would silently misbehave.
+
+    Several processes that each run some shards must share one database (DATABASE_URL),
+    or each would keep its own settings, gaps and feedback.
+    """
+    count, ids = settings.shard_count, settings.shard_ids
+    if count is None and not ids:
+        return {}
+    if ids and count is None:
+        raise SettingsError("SHARD_IDS needs SHARD_COUNT (the total over all processes)")
+    if count is not None and count < 1:
+        raise SettingsError("SHARD_COUNT must be at least 1")
+    if ids:
+        bad = [i for i in ids if not 0 <= i < count]
+        if bad:
+            raise SettingsError(f"SHARD_IDS {bad} are outside 0..{count - 1}")
+        if set(ids) != set(range(count)) and not settings.database_url:
+            raise SettingsError(
+                "this process runs only some shards (SHARD_IDS), so processes must share one "
+                "database: set DATABASE_URL to a PostgreSQL server"
+            )
+        return {"shard_count": count, "shard_ids": sorted(set(ids))}
+    return {"shard_count": count}
 
 
 def invite_url(application_id: int) -> str:
@@ -218,6 +255,9 @@ def run_command(command: str, settings: Settings) -> int:
     except KnowledgeError as exc:
         print(f"optout-bot: {exc}", file=sys.stderr)
         return 1
+    except SettingsError as exc:
+        print(f"optout-bot: {exc}", file=sys.stderr)
+        return 2
     except discord.LoginFailure:
         print(BAD_TOKEN, file=sys.stderr)
         return 1
