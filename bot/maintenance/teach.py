@@ -13,7 +13,7 @@ import re
 import shutil
 import tempfile
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -164,7 +164,12 @@ def _validate_copy(root: Path, path: Path, text: str, stale_days: int, today: da
         shutil.copytree(root, copy_root, ignore=_skipped_by_loader)
         target = copy_root / path.relative_to(root)
         target.write_bytes(text.encode("utf-8"))
-        return load_knowledge(copy_root, stale_days=stale_days, today=today)
+        result = load_knowledge(copy_root, stale_days=stale_days, today=today)
+    # folder-level problems name the temporary copy; show the real folder instead
+    problems = tuple(
+        replace(p, file=str(root)) if p.file == str(copy_root) else p for p in result.problems
+    )
+    return replace(result, problems=problems)
 
 
 def _skipped_by_loader(folder: str, names: list[str]) -> set[str]:

@@ -156,6 +156,15 @@ def test_validation_failure_after_edit_saves_nothing(kb_dir: Path, monkeypatch) 
     assert (kb_dir / TOPICS).read_bytes() == before
 
 
+def test_folder_level_problems_name_the_real_folder(kb_dir: Path, monkeypatch) -> None:
+    monkeypatch.setattr(teach_module, "append_example", lambda text, e, p: "entries: []\n")
+    with pytest.raises(TeachError) as caught:
+        add_example(kb_dir, "turn-off", "a fresh phrasing", who="M", now=NOW)
+    files = {p.file for p in caught.value.problems}
+    assert str(kb_dir) in files
+    assert not any("optout-teach-" in f for f in files)
+
+
 def test_failed_write_keeps_old_file(kb_dir: Path, monkeypatch) -> None:
     def fail(src, dst):
         raise OSError(28, "No space left on device")
