@@ -139,6 +139,7 @@ class OptoutBot(commands.Bot):
         try:
             await super().close()
         finally:
+            await self.recorder.drain()
             try:
                 await self.store.close()
             except StoreError as exc:

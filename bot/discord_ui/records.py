@@ -8,8 +8,9 @@ an interaction still gets its reply within Discord's 3 seconds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator
 from typing import TypeVar
 
 from bot.answering.answer import Answer
@@ -21,6 +22,7 @@ log = logging.getLogger("bot.records")
 T = TypeVar("T")
 LOW_CONFIDENCE = 0.75
 STORE_TIMEOUT = 1.5
+DRAIN_SECONDS = 2.0
 OUTCOMES = {"answer": "answered", "decline": "declined", "clarify": "clarify"}
 
 
@@ -31,12 +33,37 @@ class Recorder:
         self.store = store
         self.timeout = timeout
         self._failing = False
+        self._busy = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @contextlib.contextmanager
+    def _working(self) -> Iterator[None]:
+        self._busy += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._busy -= 1
+            if not self._busy:
+                self._idle.set()
+
+    async def drain(self) -> None:
+        """Before the store closes, let handlers that already replied finish recording.
+
+        Bounded: at most DRAIN_SECONDS, so shutdown stays quick even with a stuck store.
+        """
+        await asyncio.sleep(0.05)  # a handler between its reply and its record starts now
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(DRAIN_SECONDS):
+                await self._idle.wait()
 
     async def safely(self, work: Awaitable[T], default: T) -> T:
         """Await a store call; on StoreError or timeout log once and return `default`."""
         try:
-            async with asyncio.timeout(self.timeout):
-                result = await work
+            with self._working():
+                async with asyncio.timeout(self.timeout):
+                    result = await work
         except (StoreError, TimeoutError) as exc:
             if not self._failing:
                 log.warning("storage unavailable, answering without it: %s", exc)
@@ -56,6 +83,10 @@ class Recorder:
 
     async def answered(self, guild_id: int | None, answer: Answer, *, free_text: bool) -> None:
         """One answer event; for free text also the gap when the bot was unsure."""
+        with self._working():
+            await self._answered(guild_id, answer, free_text=free_text)
+
+    async def _answered(self, guild_id: int | None, answer: Answer, *, free_text: bool) -> None:
         gid = guild_id or 0
         outcome = OUTCOMES[answer.outcome]
         await self.safely(self.store.record_answer(gid, answer.entry_id, outcome), None)

@@ -88,6 +88,7 @@ class SqliteStore:
         self.busy_timeout_ms = max(0, busy_timeout_ms)
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._unsettled = False  # a cancelled statement may still be queued in the thread
         self._salt: bytes | None = None
 
     def __repr__(self) -> str:
@@ -214,11 +215,23 @@ class SqliteStore:
         conn = self._connection(action)
         async with self._lock:
             try:
-                await conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                if self._unsettled:
+                    # A cancelled BEGIN/COMMIT may still run later in aiosqlite's thread;
+                    # a ROLLBACK queued behind it (the thread runs calls in order) clears it.
+                    with suppress(sqlite3.Error):
+                        await conn.execute("ROLLBACK")
+                    self._unsettled = False
+                try:
+                    await conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                except asyncio.CancelledError:
+                    self._unsettled = True
+                    raise
                 try:
                     yield conn
                     await conn.execute("COMMIT")
-                except BaseException:
+                except BaseException as exc:
+                    if isinstance(exc, asyncio.CancelledError):
+                        self._unsettled = True
                     await _rollback_quietly(conn)
                     raise
             except sqlite3.Error as exc:

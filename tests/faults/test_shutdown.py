@@ -96,18 +96,10 @@ async def mention(fake: FakeDiscord, world, text: str) -> dict:
 
 
 SETTLE = {"settled": 0.3, "immediate": 0.0}
-IMMEDIATE_BUG = (
-    "BUG bot/app.py OptoutBot.close: the store is closed as soon as discord.py's close() "
-    "returns, while handlers that already sent their reply are still about to record it; "
-    "those records hit a closed store (StoreError, swallowed) and are lost. Fix: track "
-    "in-flight Recorder writes (Recorder.safely adds the current task to a set) and "
-    "`await asyncio.wait(pending, timeout=2)` in close() before store.close()."
-)
-IMMEDIATE = pytest.param("immediate", marks=pytest.mark.xfail(strict=True, reason=IMMEDIATE_BUG))
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-@pytest.mark.parametrize("settle", ["settled", IMMEDIATE])
+@pytest.mark.parametrize("settle", ["settled", "immediate"])
 async def test_signal_stops_the_bot_cleanly_and_keeps_the_data(
     fake_discord, world, database, sig, settle
 ):

@@ -155,13 +155,6 @@ async def test_locked_database_still_answers_and_acks_in_time(
     await assert_earlier_rows_kept(seeded_db, int(world.guild["id"]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG bot/store/sqlite.py _transaction: a BEGIN cancelled by the Recorder's 1.5 s "
-    "timeout completes later in aiosqlite's thread and is never rolled back, so every later "
-    "call fails 'cannot start a transaction within a transaction' (and the write lock stays "
-    "held) until restart. Fix: `await _rollback_quietly(conn)` first thing under self._lock.",
-)
 async def test_after_a_lock_is_released_saving_works_again(
     fake_discord, world, run_bot, seeded_db, caplog
 ):
