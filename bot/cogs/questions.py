@@ -8,6 +8,7 @@ and a short memory of recent answers, keep it from flooding a channel.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import TYPE_CHECKING, Literal
@@ -35,6 +36,9 @@ GREETING_BODY = (
     "or use `/optout`, `/ask` or `/topics`."
 )
 REPEAT_TEXT = "I answered this here a few minutes ago: {link}"
+# Messages answered at once. A flood of messages then waits here, in order, instead of
+# crowding the event loop, so slash commands and clicks still get acknowledged in 3 s.
+MAX_CONCURRENT_MESSAGES = 16
 
 
 class Questions(commands.Cog):
@@ -51,6 +55,7 @@ class Questions(commands.Cog):
         )
         self.recent = RecentAnswers(settings.repeat_window_seconds)
         self.delivery = Delivery(self._log_channel_id)
+        self._gate = asyncio.Semaphore(MAX_CONCURRENT_MESSAGES)
 
     async def _log_channel_id(self, guild: discord.Guild) -> int | None:
         recorder = self.bot.recorder
@@ -59,6 +64,10 @@ class Questions(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
+        async with self._gate:
+            await self._handle(message)
+
+    async def _handle(self, message: discord.Message) -> None:
         trigger = await self.trigger(message)
         if trigger is None:
             return

@@ -161,7 +161,7 @@ def _check_value(
             return False
         return True
     if kind == "date":
-        if isinstance(value, date) or (isinstance(value, str) and DATE_PATTERN.match(value)):
+        if isinstance(value, date) or (isinstance(value, str) and _real_date(value)):
             return True
         problems.append(
             Problem(label, line, f'{name} must be a date like "2026-11-23" (got {value!r})')
@@ -241,6 +241,18 @@ def _check_map_of(
             )
             ok = False
     return ok
+
+
+def _real_date(text: str) -> bool:
+    """YYYY, YYYY-MM or YYYY-MM-DD naming a day that exists (no 2026-13-45)."""
+    if not DATE_PATTERN.match(text):
+        return False
+    parts = [int(p) for p in text.split("-")] + [1, 1]
+    try:
+        date(parts[0], parts[1], parts[2])
+    except ValueError:
+        return False
+    return True
 
 
 def _kind(value: Any) -> str:
