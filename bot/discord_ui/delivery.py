@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+import aiohttp
 import discord
 
 from bot.discord_ui.render import Rendered
@@ -68,12 +69,13 @@ class Delivery:
             return await channel.send(reference=reference, **make_kwargs(embeds=embeds))
         except discord.Forbidden as exc:
             log.warning("send refused in channel %s (%s); trying plain text once", channel.id, exc)
-        except discord.HTTPException as exc:
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            # Includes connection resets: one log line, no retry loop, the bot keeps serving.
             log.warning("send failed in channel %s: %s", channel.id, exc)
             return None
         try:
             return await channel.send(**plain)
-        except discord.HTTPException as exc:
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
             log.warning("plain-text fallback refused in channel %s: %s", channel.id, exc)
             await self._note(message, "send_messages")
             return None
@@ -93,7 +95,7 @@ class Delivery:
                 return
             if target.permissions_for(message.guild.me).send_messages:
                 await target.send(text)
-        except discord.HTTPException as exc:
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
             log.info("could not post the permission note: %s", exc)
 
 

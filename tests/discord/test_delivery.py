@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
-from unittest.mock import create_autospec
+from unittest.mock import AsyncMock, MagicMock, create_autospec
 
 import discord
 import pytest
@@ -81,3 +81,15 @@ async def test_refused_send_falls_back_once_then_gives_up(delivery, rendered):
     assert await delivery.reply(message, rendered) is None
     assert message.channel.send.await_count == 2  # the embed, then plain text once
     assert set(message.channel.send.await_args.kwargs) == {"content"}
+
+
+async def test_connection_reset_while_sending_is_one_log_line_not_a_crash(caplog) -> None:
+    import aiohttp
+
+    message = MagicMock()
+    message.guild = None
+    message.channel.send = AsyncMock(side_effect=aiohttp.ClientOSError(104, "Connection reset"))
+    delivery = Delivery(AsyncMock(return_value=None))
+    assert await delivery.reply_text(message, "hello") is None
+    assert message.channel.send.await_count == 1  # no retry loop
+    assert any("send failed" in r.getMessage() for r in caplog.records)
