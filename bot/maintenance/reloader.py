@@ -207,6 +207,7 @@ class KnowledgeService:
         stop = stop or asyncio.Event()
         missing = False
         catch_up: str | None = None  # reload on the new watcher's first tick, and why
+        failed_at: tuple | None = None  # the files as they were when the last load failed
         while not stop.is_set():
             watched = await asyncio.to_thread(_folder_id, self.root)
             if watched is None:
@@ -232,7 +233,13 @@ class KnowledgeService:
                     if changes or catch_up:
                         what = describe(changes, self.root) if changes else catch_up
                         catch_up = None
-                        await self.reload(f"edit ({what})")
+                        report = await self.reload(f"edit ({what})")
+                        failed_at = None if report.ok else await self._files_now()
+                    elif failed_at is not None and await self._files_now() != failed_at:
+                        # Files written before this watcher started (a folder copied in) raise
+                        # no event: while the last load failed, reload once they change.
+                        report = await self.reload("edit (files changed after a failed load)")
+                        failed_at = None if report.ok else await self._files_now()
                     now = await asyncio.to_thread(_folder_id, self.root)
                     if now != watched:  # deleted, or replaced by another folder (git, deploy)
                         catch_up = "folder replaced" if now else None
@@ -240,6 +247,9 @@ class KnowledgeService:
             except (OSError, RuntimeError) as exc:  # watcher failed (folder gone, inotify limit)
                 log.warning("knowledge watcher stopped: %s; retrying", exc)
                 await _sleep_or_stop(stop, self.poll_seconds)
+
+    async def _files_now(self) -> tuple:
+        return await asyncio.to_thread(_signature, self.root)
 
     def relevant(self, change: Change, path: str) -> bool:
         """YAML files the loader would read, plus deletions; never backups or temp files."""

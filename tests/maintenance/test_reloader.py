@@ -227,6 +227,36 @@ async def test_watch_survives_folder_deleted_and_restored(
         await asyncio.gather(task, return_exceptions=True)
 
 
+async def test_watch_recovers_when_a_copied_in_file_raised_no_event(
+    kb_dir: Path, tmp_path: Path, engine: Engine, service: KnowledgeService, monkeypatch
+) -> None:
+    """A folder copied back in while the new watcher starts: a file written in that window
+    raises no event. The first load fails (file missing); the watcher must still catch up."""
+    spare = copy_kb(tmp_path, "spare")
+    replace_in(spare / TOPICS, OLD, NEW)
+    missed = (kb_dir / TOPICS).resolve()
+    relevant = service.relevant
+    monkeypatch.setattr(service, "relevant", lambda c, p: Path(p) != missed and relevant(c, p))
+    task = asyncio.create_task(service.watch())
+    try:
+        await asyncio.sleep(0.3)
+        shutil.rmtree(kb_dir)
+        await asyncio.sleep(0.3)
+        shutil.copytree(spare, kb_dir, ignore=shutil.ignore_patterns("topics.yaml"))
+        await _wait_for(
+            lambda: (
+                (report := service.last_report) is not None
+                and "folder is back" in report.reason
+                and not report.ok
+            )
+        )
+        shutil.copy(spare / TOPICS, kb_dir / TOPICS)  # its event is filtered out: "missed"
+        await _wait_for(lambda: engine.answer("how do i opt out").body == NEW)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
 async def test_watch_follows_a_folder_replaced_by_rename(
     kb_dir: Path, tmp_path: Path, engine: Engine, service: KnowledgeService
 ) -> None:
