@@ -233,13 +233,11 @@ class KnowledgeService:
                     if changes or catch_up:
                         what = describe(changes, self.root) if changes else catch_up
                         catch_up = None
-                        report = await self.reload(f"edit ({what})")
-                        failed_at = None if report.ok else await self._files_now()
+                        failed_at = await self._reload_noting_files(f"edit ({what})")
                     elif failed_at is not None and await self._files_now() != failed_at:
                         # Files written before this watcher started (a folder copied in) raise
                         # no event: while the last load failed, reload once they change.
-                        report = await self.reload("edit (files changed after a failed load)")
-                        failed_at = None if report.ok else await self._files_now()
+                        failed_at = await self._reload_noting_files("edit (files changed)")
                     now = await asyncio.to_thread(_folder_id, self.root)
                     if now != watched:  # deleted, or replaced by another folder (git, deploy)
                         catch_up = "folder replaced" if now else None
@@ -250,6 +248,13 @@ class KnowledgeService:
 
     async def _files_now(self) -> tuple:
         return await asyncio.to_thread(_signature, self.root)
+
+    async def _reload_noting_files(self, reason: str) -> tuple | None:
+        """Reload; on failure return the files as they were *before* the attempt, so any
+        change from then on (even one the load raced with) triggers another try."""
+        before = await self._files_now()
+        report = await self.reload(reason)
+        return None if report.ok else before
 
     def relevant(self, change: Change, path: str) -> bool:
         """YAML files the loader would read, plus deletions; never backups or temp files."""
