@@ -221,7 +221,7 @@ async def test_watch_survives_folder_deleted_and_restored(
         assert engine.answer("how do i opt out").entry_id == "turn-off"
         shutil.copytree(spare, kb_dir)
         await _wait_for(lambda: engine.answer("how do i opt out").body == NEW)
-        assert calls.reloaded  # maintainers hear that it recovered
+        await _wait_for(lambda: calls.reloaded)  # maintainers hear that it recovered
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
