@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot.answering.answer import Answer
 from bot.answering.layout import DESCRIPTION_LIMIT, fit, source_line
+from bot.discord_ui.choices import PLATFORM_CHOICES, REGION_CHOICES
 from bot.discord_ui.render import COLOURS
 from bot.discord_ui.views import render, topics_view
 
@@ -24,21 +25,6 @@ OPTOUT_ENTRY = "turn-off"
 CHOICE_LIMIT = 25
 CHOICE_TEXT_LIMIT = 100
 
-PLATFORMS = [
-    app_commands.Choice(name="Desktop (web browser)", value="desktop"),
-    app_commands.Choice(name="Mobile app (any phone)", value="mobile"),
-    app_commands.Choice(name="iPhone or iPad app", value="ios"),
-    app_commands.Choice(name="Android app", value="android"),
-]
-REGIONS = [
-    app_commands.Choice(name="United States", value="us"),
-    app_commands.Choice(name="EU / EEA", value="eu"),
-    app_commands.Choice(name="United Kingdom", value="uk"),
-    app_commands.Choice(name="Switzerland", value="ch"),
-    app_commands.Choice(name="Canada", value="ca"),
-    app_commands.Choice(name="Hong Kong", value="hk"),
-    app_commands.Choice(name="Somewhere else", value="other"),
-]
 PRIVATE_HELP = "Only you see the answer (default: everyone in the channel)"
 
 
@@ -62,7 +48,7 @@ class Optout(commands.Cog):
         region="Where your LinkedIn profile is based (changes what applies to you)",
         private=PRIVATE_HELP,
     )
-    @app_commands.choices(platform=PLATFORMS, region=REGIONS)
+    @app_commands.choices(platform=PLATFORM_CHOICES, region=REGION_CHOICES)
     async def optout(
         self,
         interaction: discord.Interaction,

@@ -16,21 +16,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord_ui.choices import REGION_CHOICES
 from bot.maintenance.retention import purge_forever
 from bot.permissions import can_manage_server, is_server_moderator
 from bot.store import GuildSettings, StoreError
 
 log = logging.getLogger(__name__)
 
-REGION_CHOICES = [
+DEFAULT_REGION_CHOICES = [
     app_commands.Choice(name="No default (ask or guess)", value="none"),
-    app_commands.Choice(name="United States", value="us"),
-    app_commands.Choice(name="EU / EEA", value="eu"),
-    app_commands.Choice(name="United Kingdom", value="uk"),
-    app_commands.Choice(name="Switzerland", value="ch"),
-    app_commands.Choice(name="Canada", value="ca"),
-    app_commands.Choice(name="Hong Kong", value="hk"),
-    app_commands.Choice(name="Somewhere else", value="other"),
+    *REGION_CHOICES,
 ]
 NOT_MODERATOR = (
     "Only this server's moderators can change its settings (Manage Server, or the moderator "
@@ -217,7 +212,7 @@ class Setup(commands.Cog):
 
     @setup.command(name="region", description="The region assumed when a question names none")
     @app_commands.describe(region="Where most members of this server live")
-    @app_commands.choices(region=REGION_CHOICES)
+    @app_commands.choices(region=DEFAULT_REGION_CHOICES)
     async def region(self, interaction: discord.Interaction, region: str) -> None:
         if await self._settings_or_refuse(interaction) is None:
             return
