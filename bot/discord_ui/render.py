@@ -15,7 +15,7 @@ from typing import Any
 import discord
 
 from bot.answering.answer import Answer
-from bot.answering.layout import EMBED_TOTAL_LIMIT, MESSAGE_LIMIT, fit, layout, to_markdown
+from bot.answering.layout import MESSAGE_LIMIT, fit, layout, to_markdown
 
 COLOURS = {
     "answer": discord.Colour(0x0A66C2),  # LinkedIn blue: a real answer
@@ -37,33 +37,7 @@ def answer_embed(answer: Answer) -> discord.Embed:
         embed.add_field(name=item.name, value=item.value, inline=False)
     if lay.footer:
         embed.set_footer(text=lay.footer)
-    _fit_total(embed)
-    return embed
-
-
-KEEP = 100  # never cut a part below this many characters; drop trailing fields instead
-
-
-def _fit_total(embed: discord.Embed) -> None:
-    """Shorten the longest text until the whole embed is within 6000 characters."""
-    while (over := len(embed) - EMBED_TOTAL_LIMIT) > 0:
-        parts: list[tuple[int, str, int]] = [(len(embed.description or ""), "description", -1)]
-        parts.append((len(embed.footer.text or ""), "footer", -1))
-        parts += [(len(f.value or ""), "field", i) for i, f in enumerate(embed.fields)]
-        size, kind, index = max(parts)
-        if size <= KEEP:
-            if not embed.fields:
-                break
-            embed.remove_field(len(embed.fields) - 1)
-            continue
-        target = max(KEEP, size - over)
-        if kind == "description":
-            embed.description = fit(embed.description or "", target)
-        elif kind == "footer":
-            embed.set_footer(text=fit(embed.footer.text or "", target))
-        else:
-            field = embed.fields[index]
-            embed.set_field_at(index, name=field.name, value=fit(field.value or "", target))
+    return embed  # layout() already fits every Discord limit, the 6000 total included
 
 
 def answer_text(answer: Answer) -> str:
