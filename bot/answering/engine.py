@@ -49,12 +49,17 @@ class Engine:
         platform: str | None = None,
         region: str | None = None,
         strict: bool = False,
+        default_region: str | None = None,
     ) -> Answer:
-        """Answer free text. `strict` is for unprompted channel answers: answer only when sure."""
+        """Answer free text. `strict` is for unprompted channel answers: answer only when sure.
+
+        `region` overrides what the question says; `default_region` (a server's setting) is
+        used only when the question names no region.
+        """
         snap = self._snapshot
         kb, index, t = snap.kb, snap.index, self.thresholds
         platform = platform if platform in PLATFORM_IDS else None
-        region = region if region in REGION_IDS else None
+        region = _valid_region(region)
         if not has_letters(question):
             return decline(kb, question, self._fallback(snap, ""), platform=platform, region=region)
         words = clean(question).split()
@@ -73,7 +78,7 @@ class Engine:
             )
         query = index.analyse(question)
         platform = platform or query.slots.platform
-        region = region or query.slots.region
+        region = region or query.slots.region or _valid_region(default_region)
         ranked = index.rank(query)
         suggestions = self._suggest(snap, ranked, question)
         if not ranked:
@@ -177,3 +182,7 @@ class Engine:
 
     def _fallback(self, snap: _Snapshot, question: str) -> list[Suggestion]:
         return self._suggest(snap, [], question)
+
+
+def _valid_region(region: str | None) -> str | None:
+    return region if region in REGION_IDS else None

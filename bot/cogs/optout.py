@@ -79,8 +79,7 @@ class Optout(commands.Cog):
         if topic is not None:
             answer = engine.answer_entry(topic, region=default)
         else:
-            has_region = engine.index.analyse(question).slots.region is not None
-            answer = engine.answer(question, region=None if has_region else default)
+            answer = engine.answer(question, default_region=default)
         await self._send(interaction, answer, private=private)
         await self.bot.recorder.answered(interaction.guild_id, answer, free_text=topic is None)
 

@@ -125,11 +125,10 @@ class Questions(commands.Cog):
         return " ".join(text.split())
 
     async def answer(self, message: discord.Message, question: str, *, strict: bool) -> Answer:
-        engine = self.bot.engine
-        region = None
-        if message.guild is not None and engine.index.analyse(question).slots.region is None:
-            region = await self.bot.recorder.default_region(message.guild.id)
-        return engine.answer(question, region=region, strict=strict)
+        default = await self.bot.recorder.default_region(
+            message.guild.id if message.guild else None
+        )
+        return self.bot.engine.answer(question, default_region=default, strict=strict)
 
     def greeting(self) -> Answer:
         engine = self.bot.engine

@@ -156,3 +156,9 @@ def test_parts_within_limits_that_add_up_past_6000_are_cut_to_fit(fixture_engine
     assert lay.total_chars() <= 6000
     assert any("whole answer" in t for t in lay.truncated)
     assert all(len(f.value) <= 1024 for f in lay.fields)
+
+
+def test_default_region_applies_only_when_the_question_names_none(fixture_engine: Engine) -> None:
+    assert fixture_engine.answer("how do i opt out", default_region="uk").region == "uk"
+    assert fixture_engine.answer("how do i opt out in germany", default_region="uk").region == "eu"
+    assert fixture_engine.answer("how do i opt out", default_region="mars").region is None
