@@ -117,7 +117,7 @@ def clarify(
         question=question,
         outcome="clarify",
         entry_id=None,
-        title="Which did you mean?",
+        title="Two topics fit your question",
         body=kb.message("clarify", DEFAULT_CLARIFY),
         platform=platform,
         region=region,

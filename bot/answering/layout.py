@@ -92,7 +92,7 @@ def layout(answer: Answer) -> Layout:
     if answer.uncertain:
         fields.append(Field("Not certain", answer.uncertain))
     if answer.choices:
-        fields.append(Field("Which did you mean?", _bullets(c.title for c in answer.choices)))
+        fields.append(Field("Pick one", _bullets(c.title for c in answer.choices)))
     elif answer.suggestions and answer.outcome != "answer":
         fields.append(
             Field("Topics I can help with", _bullets(s.title for s in answer.suggestions))
