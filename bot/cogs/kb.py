@@ -19,6 +19,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.answering.layout import MESSAGE_LIMIT, fit
 from bot.knowledge import default_knowledge_dir
 from bot.maintenance import KnowledgeService, ReloadReport, TeachError
 from bot.maintenance.gaps import (
@@ -69,7 +70,9 @@ async def post_to_maintainers(bot: Any, text: str) -> bool:
     try:
         if channel is None:
             channel = await bot.fetch_channel(channel_id)
-        await channel.send(text[:2000], allowed_mentions=discord.AllowedMentions.none())
+        await channel.send(
+            fit(text, MESSAGE_LIMIT), allowed_mentions=discord.AllowedMentions.none()
+        )
     except discord.HTTPException as exc:
         log.warning("could not post to the maintainers' log channel %s: %s", channel_id, exc)
         return False
@@ -136,7 +139,9 @@ class Knowledge(commands.Cog):
 
     async def _reply(self, interaction: discord.Interaction, text: str) -> None:
         await interaction.followup.send(
-            text[:2000], ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            fit(text, MESSAGE_LIMIT),
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
         )
 
     async def _maintainer_or_refuse(self, interaction: discord.Interaction) -> bool:
@@ -251,7 +256,7 @@ class Knowledge(commands.Cog):
         for entry_id in ids[:CHOICE_LIMIT]:
             entry = kb.entries[entry_id]
             label = ("Off-topic: " if entry.kind == "decline" else "") + entry.title
-            name = label if len(label) <= CHOICE_TEXT_LIMIT else label[:99] + "…"
+            name = fit(label, CHOICE_TEXT_LIMIT)
             choices.append(app_commands.Choice(name=name, value=entry_id))
         return choices
 

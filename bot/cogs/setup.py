@@ -16,6 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.answering.layout import MESSAGE_LIMIT, fit
 from bot.discord_ui.choices import REGION_CHOICES
 from bot.maintenance.retention import purge_forever
 from bot.permissions import can_manage_server, is_server_moderator
@@ -100,7 +101,9 @@ class Setup(commands.Cog):
 
     async def _reply(self, interaction: discord.Interaction, text: str) -> None:
         await interaction.response.send_message(
-            text[:2000], ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            fit(text, MESSAGE_LIMIT),
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
         )
 
     async def _settings_or_refuse(self, interaction: discord.Interaction) -> GuildSettings | None:

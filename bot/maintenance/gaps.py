@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
+from bot.answering.layout import MESSAGE_LIMIT, fit
 from bot.maintenance.reloader import ReloadReport, short
 from bot.maintenance.teach import TeachResult
 from bot.store.base import AnswerStats, FeedbackStats, GapSummary
 
-MESSAGE_LIMIT = 2000
 PERIODS: dict[str, int | None] = {"day": 1, "week": 7, "month": 30, "all": None}
 PERIOD_LABELS = {
     "day": "the last 24 hours",
@@ -58,10 +58,6 @@ def fit_lines(
     return "\n".join(out)[:limit]
 
 
-def _clip(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
 def _when(moment: datetime) -> str:
     return f"<t:{int(moment.timestamp())}:R>"
 
@@ -75,11 +71,11 @@ def format_gaps(
         return f"{header}\nNone: every question got an answer. 🎉"
     lines = []
     for g in gaps:
-        text = _clip(g.text.replace("`", "'"), 120)
+        text = fit(g.text.replace("`", "'"), 120)
         outcome = _OUTCOME.get(g.outcome, g.outcome)
         line = f"**{g.count}×** `{text}` · {outcome} · {_when(g.last_seen)}"
         if g.best_entry_id:
-            title = _clip(titles.get(g.best_entry_id, g.best_entry_id), 60)
+            title = fit(titles.get(g.best_entry_id, g.best_entry_id), 60)
             line += f" · closest: {title} ({g.confidence:.0%})"
         lines.append(line)
     footer = "Add one with `/kb teach` (maintainers) or tell them what people ask."
@@ -109,14 +105,14 @@ def format_stats(
     for entry_id in rows:
         votes = feedback.per_entry.get(entry_id)
         up, down = (votes.helpful, votes.not_helpful) if votes else (0, 0)
-        title = _clip(titles.get(entry_id, f"{entry_id} (removed)"), 60)
+        title = fit(titles.get(entry_id, f"{entry_id} (removed)"), 60)
         lines.append(f"`{stats.answers_per_entry.get(entry_id, 0):>4}` {title} · {up} 👍 {down} 👎")
     return fit_lines(header + "\n**Answers per entry:**", lines, noun="entries")
 
 
 def format_report(report: ReloadReport, *, limit: int = MESSAGE_LIMIT) -> str:
     """A reload/check result for the maintainers' log or the moderator who asked."""
-    lines = [f"- {_clip(str(p), 300)}" for p in report.errors]
+    lines = [f"- {fit(str(p), 300)}" for p in report.errors]
     header = ("❌ " if not report.ok else "✅ ") + report.summary()
     if report.ok and report.warnings:
         n = len(report.warnings)
@@ -141,7 +137,7 @@ def format_check(report: ReloadReport, *, limit: int = MESSAGE_LIMIT) -> str:
         f"{report.files} files; {status}"
     )
     if report.warnings:
-        lines = [f"- {_clip(str(p), 300)}" for p in report.warnings]
+        lines = [f"- {fit(str(p), 300)}" for p in report.warnings]
         return fit_lines(text + "\nWarnings:", lines, limit=limit, noun="warnings")
     return text
 
@@ -160,7 +156,7 @@ def format_teach(result: TeachResult, report: ReloadReport) -> str:
         else ""
     )
     text = (
-        f"📝 **{_clip(result.who, 80)}** taught “{result.phrasing}” to `{result.entry_id}` "
+        f"📝 **{fit(result.who, 80)}** taught “{result.phrasing}” to `{result.entry_id}` "
         f"({result.file}:{result.line}) at {when}. Backup: `{result.backup.name}`.{tail}{layout}"
     )
     return text[:MESSAGE_LIMIT]
