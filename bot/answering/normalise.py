@@ -34,6 +34,11 @@ def clean(text: str) -> str:
     return " ".join(text.split()[:MAX_WORDS])
 
 
+def has_markup_or_link(text: str) -> bool:
+    """Mentions, @everyone/@here, custom emoji or links: things a taught phrasing must not hold."""
+    return any(p.search(text) for p in (_DISCORD_TOKEN, _EVERYONE, _URL))
+
+
 def words(text: str) -> list[str]:
     return clean(text).split()
 

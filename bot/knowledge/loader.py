@@ -459,6 +459,11 @@ def _entry(
     )
 
 
+def example_key(text: str) -> str:
+    """When two phrasings count as the same: case and punctuation do not make one new."""
+    return re.sub(r"[^\w]+", " ", text.casefold()).strip()
+
+
 def _check_examples(entries: dict[str, _Item], problems: list[Problem]) -> None:
     seen: dict[str, tuple[str, str, int]] = {}
     for ident, item in entries.items():
@@ -468,7 +473,7 @@ def _check_examples(entries: dict[str, _Item], problems: list[Problem]) -> None:
         for text, line in zip(examples, examples.item_lines, strict=True):
             if not isinstance(text, str):
                 continue
-            key = re.sub(r"[^\w]+", " ", text.casefold()).strip()
+            key = example_key(text)
             if key in seen:
                 other = seen[key]
                 where = "this entry" if other[0] == ident else f"entry '{other[0]}'"

@@ -9,7 +9,6 @@ can ever see a half-written file. Only the phrasing goes into the YAML: never wh
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 import unicodedata
@@ -17,9 +16,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from bot.answering.normalise import has_markup_or_link
 from bot.knowledge import load_knowledge
 from bot.knowledge.fields import MAX_EXAMPLE, did_you_mean
-from bot.knowledge.loader import DEFAULT_STALE_DAYS, LoadResult
+from bot.knowledge.loader import DEFAULT_STALE_DAYS, LoadResult, example_key
 from bot.knowledge.problems import Problem
 from bot.knowledge.safe_yaml import YList, YMap, parse_yaml
 from bot.maintenance.yaml_edit import EditError, append_example, changed_lines
@@ -27,8 +27,6 @@ from bot.maintenance.yaml_edit import EditError, append_example, changed_lines
 BACKUP_DIR = ".backups"
 KEEP_BACKUPS = 20  # per file; older backups are pruned
 MAX_PHRASING = MAX_EXAMPLE
-_MARKUP = re.compile(r"<(?:@[!&]?|#|a?:\w+:|/[\w -]+:|t:)\d+(?::\w)?>|@(?:everyone|here)\b", re.I)
-_URL = re.compile(r"(?:https?://|www\.|discord\.gg/)\S+", re.I)
 
 
 class TeachError(Exception):
@@ -52,11 +50,6 @@ class TeachResult:
     reformatted_lines: int  # lines the round trip changed besides the addition (normally 0)
 
 
-def example_key(text: str) -> str:
-    """The loader's duplicate test: case and punctuation do not make a phrasing new."""
-    return re.sub(r"[^\w]+", " ", text.casefold()).strip()
-
-
 def clean_phrasing(text: str) -> str:
     """One tidy line, or TeachError saying what is wrong with it."""
     text = unicodedata.normalize("NFC", text or "")
@@ -69,7 +62,7 @@ def clean_phrasing(text: str) -> str:
             f"The question is {len(text)} characters; example phrasings are at most "
             f"{MAX_PHRASING}. Shorten it to the part that matters."
         )
-    if _MARKUP.search(text) or _URL.search(text):
+    if has_markup_or_link(text):
         raise TeachError("Remove mentions, channel links and URLs; keep only the question.")
     return text
 
