@@ -165,7 +165,7 @@ def create_bot(
         store = open_store(
             settings.database_path,
             settings.retention_days,
-            database_url=getattr(settings, "database_url", None),
+            database_url=settings.database_url,
         )
     shards = shard_options(settings)
     cls = ShardedOptoutBot if shards else OptoutBot
