@@ -44,12 +44,14 @@ class Delivery:
 
     async def reply(self, message: discord.Message, rendered: Rendered) -> discord.Message | None:
         """The sent message, or None when the channel does not let the bot speak."""
-        return await self._send(message, rendered.send_kwargs, rendered.send_kwargs(embeds=False))
+        return await self._send(message, rendered.send_kwargs)
 
     async def reply_text(self, message: discord.Message, text: str) -> discord.Message | None:
-        return await self._send(message, lambda embeds=True: {"content": text}, {"content": text})
+        return await self._send(message, lambda embeds=True: {"content": text})
 
-    async def _send(self, message, make_kwargs, plain: dict) -> discord.Message | None:
+    async def _send(self, message, make_kwargs) -> discord.Message | None:
+        """``make_kwargs(embeds=...)`` builds the send arguments; the plain-text form is
+        only built when it is needed (a refused send), not for every answer."""
         channel = message.channel
         embeds, as_reply = True, True
         if message.guild is not None:
@@ -74,7 +76,7 @@ class Delivery:
             log.warning("send failed in channel %s: %s", channel.id, exc)
             return None
         try:
-            return await channel.send(**plain)
+            return await channel.send(**make_kwargs(embeds=False))
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
             log.warning("plain-text fallback refused in channel %s: %s", channel.id, exc)
             await self._note(message, "send_messages")

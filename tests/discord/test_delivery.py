@@ -8,6 +8,7 @@ from unittest.mock import AsyncMock, MagicMock, create_autospec
 import discord
 import pytest
 
+from bot.discord_ui import render
 from bot.discord_ui.delivery import Delivery
 from bot.discord_ui.render import Rendered
 
@@ -42,11 +43,14 @@ def _forbidden() -> discord.Forbidden:
     return discord.Forbidden(response, {"code": 50013, "message": "Missing Permissions"})
 
 
-async def test_all_permissions_reply_with_embed(delivery, rendered):
+async def test_all_permissions_reply_with_embed(delivery, rendered, monkeypatch):
+    plain_built = MagicMock(side_effect=render.answer_text)
+    monkeypatch.setattr(render, "answer_text", plain_built)
     message = make_message("q")
     await delivery.reply(message, rendered)
     kwargs = message.channel.send.await_args.kwargs
     assert set(kwargs) == {"embed", "reference"}
+    plain_built.assert_not_called()  # the text form is only built for a fallback
 
 
 async def test_no_embed_links_sends_text_and_notes_once(delivery, rendered, log_channel):
@@ -81,6 +85,7 @@ async def test_refused_send_falls_back_once_then_gives_up(delivery, rendered):
     assert await delivery.reply(message, rendered) is None
     assert message.channel.send.await_count == 2  # the embed, then plain text once
     assert set(message.channel.send.await_args.kwargs) == {"content"}
+    assert message.channel.send.await_args.kwargs["content"].startswith("**Are private")
 
 
 async def test_connection_reset_while_sending_is_one_log_line_not_a_crash(caplog) -> None:
