@@ -58,8 +58,7 @@ class Questions(commands.Cog):
         self._gate = asyncio.Semaphore(MAX_CONCURRENT_MESSAGES)
 
     async def _log_channel_id(self, guild: discord.Guild) -> int | None:
-        recorder = self.bot.recorder
-        guild_settings = await recorder.safely(recorder.store.get_settings(guild.id), None)
+        guild_settings = await self.bot.recorder.settings(guild.id)
         return guild_settings.log_channel_id if guild_settings else None
 
     @commands.Cog.listener()
@@ -107,8 +106,7 @@ class Questions(commands.Cog):
             return "mention"
         if not self.bot.settings.message_content:
             return None  # without the intent other messages arrive without their text
-        recorder = self.bot.recorder
-        guild_settings = await recorder.safely(recorder.store.get_settings(message.guild.id), None)
+        guild_settings = await self.bot.recorder.settings(message.guild.id)
         if guild_settings is None or not guild_settings.auto_answer:
             return None
         channel = message.channel

@@ -94,6 +94,7 @@ class Setup(commands.Cog):
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Removed from a server: forget its settings and everything recorded there."""
+        self.bot.recorder.forget_settings(guild.id)
         try:
             await self.bot.store.forget_guild(guild.id)
         except StoreError as exc:
@@ -127,6 +128,7 @@ class Setup(commands.Cog):
         except StoreError:
             await self._reply(interaction, NO_STORAGE)
             return
+        self.bot.recorder.remember_settings(gs)  # this process answers by it at once
         text = describe_settings(gs, message_content=self.bot.settings.message_content)
         await self._reply(interaction, (note + "\n\n" if note else "") + text)
 
@@ -153,6 +155,7 @@ class Setup(commands.Cog):
         except StoreError:
             await self._reply(interaction, NO_STORAGE)
             return
+        self.bot.recorder.remember_settings(gs)  # this process answers by it at once
         text = describe_settings(gs, message_content=self.bot.settings.message_content)
         await self._reply(interaction, f"{note}\n\n{text}")
 
@@ -172,6 +175,7 @@ class Setup(commands.Cog):
         except StoreError:
             await self._reply(interaction, NO_STORAGE)
             return
+        self.bot.recorder.remember_settings(gs)  # this process answers by it at once
         text = describe_settings(gs, message_content=self.bot.settings.message_content)
         await self._reply(interaction, f"Removed {channel.mention}.\n\n{text}")
 

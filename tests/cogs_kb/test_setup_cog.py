@@ -172,3 +172,14 @@ async def test_purge_task_runs_while_loaded_and_stops_on_unload(bot, cog) -> Non
     assert task is not None and not task.done()
     await bot.unload_extension("bot.cogs.setup")
     assert task.cancelled()
+
+
+async def test_changes_apply_to_answers_at_once(bot, cog, store, moderator) -> None:
+    """The bot keeps a short-lived copy of the settings; /setup replaces it immediately."""
+    assert await bot.recorder.default_region(GUILD_ID) is None  # now held in memory
+    await _run(cog, "region", moderator, "uk")
+    await _run(cog, "channel_add", moderator, make_channel())
+    held = await bot.recorder.settings(GUILD_ID)
+    assert held.default_region == "uk" and held.answer_channel_ids == {CHANNEL_ID}
+    await _run(cog, "channel_remove", moderator, make_channel())
+    assert (await bot.recorder.settings(GUILD_ID)).answer_channel_ids == frozenset()
