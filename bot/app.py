@@ -21,6 +21,7 @@ from discord.ext import commands
 from bot.answering.engine import Engine
 from bot.config import Settings, SettingsError
 from bot.discord_ui.records import Recorder
+from bot.discord_ui.traffic import pooled_connector, skip_own_message_echoes
 from bot.discord_ui.views import CONTROLS
 from bot.knowledge.loader import LoadResult, load_knowledge
 from bot.store import Store, StoreError, open_store
@@ -100,8 +101,14 @@ class OptoutBot(commands.Bot):
         self.store = store
         self.knowledge_service = None  # set by the kb cog: reload, check, teach, watch
         self.recorder = Recorder(store)
+        skip_own_message_echoes(self)
         self.extension_names = tuple(extensions)
         self.sync_on_start = sync_commands
+
+    async def login(self, token: str) -> None:
+        if self.http.connector is discord.utils.MISSING:  # not given by the caller
+            self.http.connector = pooled_connector()
+        await super().login(token)
 
     async def setup_hook(self) -> None:
         try:

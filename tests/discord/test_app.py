@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from types import SimpleNamespace
 
+import aiohttp
 import discord
 import pytest
 
 from bot import app
 from bot.app import EXTENSIONS, INVITE_PERMISSIONS, KnowledgeError, create_bot, run_command
 from bot.config import Settings
+from bot.discord_ui import traffic
 from bot.store import InMemoryStore
 
 from .conftest import GUILD_ID
@@ -105,3 +108,50 @@ async def test_sync_goes_to_the_dev_guild_when_set(fixture_engine, monkeypatch):
     bot.settings = Settings()
     await bot.sync_commands()
     assert calls == [GUILD_ID, None]
+
+
+def _client_with(parsers: object, user_id: int | None = 5):
+    user = None if user_id is None else SimpleNamespace(id=user_id)
+    return SimpleNamespace(_connection=SimpleNamespace(parsers=parsers, user=user))
+
+
+def test_own_message_echoes_skip_only_the_bots_own_messages():
+    parsed: list[dict] = []
+    parsers = {"MESSAGE_CREATE": parsed.append}
+    client = _client_with(parsers)
+    assert traffic.skip_own_message_echoes(client) is True
+    parse = parsers["MESSAGE_CREATE"]
+    parse({"id": "1", "author": {"id": "5"}})  # the bot's own: skipped
+    parse({"id": "2", "author": {"id": "6"}})
+    parse({"id": "3"})  # no author (odd payload): left to discord.py
+    client._connection.user = None  # before READY nobody is "me"
+    parse({"id": "4", "author": {"id": "5"}})
+    assert [d["id"] for d in parsed] == ["2", "3", "4"]
+
+
+@pytest.mark.parametrize("parsers", [None, {}, ["MESSAGE_CREATE"]])
+def test_own_message_echoes_leave_an_unexpected_discord_py_alone(parsers):
+    assert traffic.skip_own_message_echoes(_client_with(parsers)) is False
+
+
+def test_create_bot_skips_own_echoes(fixture_engine):
+    bot = create_bot(Settings(), engine=fixture_engine, store=InMemoryStore())
+    parse = bot._connection.parsers["MESSAGE_CREATE"]
+    assert parse.__qualname__.startswith("skip_own_message_echoes")
+
+
+async def test_login_keeps_a_connector_the_caller_gave(fixture_engine, monkeypatch):
+    async def no_login(self, token):
+        return None
+
+    monkeypatch.setattr(discord.Client, "login", no_login)
+    given = aiohttp.TCPConnector(limit=3)
+    bot = create_bot(Settings(), engine=fixture_engine, store=InMemoryStore())
+    bot.http.connector = given
+    await bot.login("token")
+    assert bot.http.connector is given
+    other = create_bot(Settings(), engine=fixture_engine, store=InMemoryStore())
+    await other.login("token")
+    assert other.http.connector.limit == traffic.HTTP_CONNECTIONS
+    await given.close()
+    await other.http.connector.close()

@@ -16,6 +16,7 @@ import pytest
 from bot.answering import Engine
 from bot.app import OptoutBot, create_bot
 from bot.config import Settings
+from bot.discord_ui.traffic import HTTP_CONNECTIONS
 from bot.discord_ui.views import FEEDBACK_REPLIES
 from bot.knowledge import load_knowledge
 from bot.store import FeedbackResult, InMemoryStore
@@ -423,6 +424,35 @@ async def test_mention_gets_a_reply_that_pings_nobody(fake_discord, world, make_
         "allowed_mentions": NO_PINGS,
     }
     assert fake_discord.identify_payloads[0]["intents"] & (1 << 15) == 0  # no privileged intent
+
+
+async def test_own_echoed_messages_are_not_parsed_and_http_is_pooled(
+    fake_discord, world, make_bot, run_bot
+):
+    """Discord echoes the bot's replies back over the gateway: the bot skips them (no
+    Message built, no on_message), while everyone else's messages are handled as usual."""
+    bot_id = fake_discord.bot_user["id"]
+    bot = make_bot()
+    seen: list[str] = []
+
+    async def on_message(message) -> None:
+        seen.append(str(message.author.id))
+
+    bot.add_listener(on_message)
+    async with run_bot(bot):
+        assert bot.http.connector.limit == HTTP_CONNECTIONS  # discord.py's default: no limit
+        asked = await fake_discord.send_message_create(
+            world.channel["id"], f"<@{bot_id}> how do i opt out", author=world.user
+        )
+        reply = await fake_discord.wait_for_message(world.channel["id"])
+        echo = fake_discord.messages[reply.response["id"]]
+        await fake_discord.wait_for(
+            lambda: any(p.get("d", {}).get("id") == echo["id"] for p in fake_discord.gateway_sent)
+        )
+        await quiet(fake_discord)
+        cached = {str(m.id) for m in bot.cached_messages}
+    assert seen == [world.user["id"]]
+    assert cached == {asked["id"]}
 
 
 async def test_dm_is_answered(fake_discord, world, make_bot, run_bot):
