@@ -13,6 +13,9 @@ import asyncio
 import logging
 import os
 import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO
 
 import discord
 import yarl
@@ -21,6 +24,41 @@ from bot.app import _run, create_bot
 from bot.config import Settings
 
 ENV = "OPTOUT_TEST_FAKE_DISCORD"
+ROOT = Path(__file__).resolve().parents[2]
+#: Settings every test bot process gets: the small fixture knowledge, no file watcher.
+BASE_ENV = {
+    "KNOWLEDGE_DIR": str(ROOT / "tests" / "fixtures" / "kb_min"),
+    "MESSAGE_CONTENT": "true",
+    "WATCH_KNOWLEDGE": "false",
+}
+
+
+async def spawn(
+    fake_url: str,
+    token: str,
+    settings: Mapping[str, str],
+    *,
+    stderr: int | IO[bytes] = asyncio.subprocess.PIPE,
+) -> asyncio.subprocess.Process:
+    """Start this module as a bot process against the fake at ``fake_url``.
+
+    Output goes to pipes by default; give ``stderr`` a file when the bot may log more than
+    a pipe buffer holds before anyone reads it (a full pipe would stall the bot). Standard
+    output then goes to the same file.
+    """
+    env = {
+        **os.environ,
+        **BASE_ENV,
+        **settings,
+        ENV: fake_url,
+        "DISCORD_TOKEN": token,
+        "PYTHONPATH": str(ROOT),
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.faults.bot_process",
+        cwd=ROOT, env=env, stderr=stderr,
+        stdout=asyncio.subprocess.PIPE if stderr == asyncio.subprocess.PIPE else stderr,
+    )  # fmt: skip
 
 
 def main() -> int:

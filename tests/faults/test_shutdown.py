@@ -4,10 +4,8 @@ never corrupts the database. The fake Discord runs here, the bot in a subprocess
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
-import sys
 import time
 from pathlib import Path
 
@@ -15,10 +13,8 @@ import pytest
 
 from bot.store import SqliteStore
 from tests.e2e.fake_discord import BOT_TOKEN, FakeDiscord
-from tests.faults.bot_process import ENV
+from tests.faults.bot_process import spawn
 
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURE_KB = ROOT / "tests" / "fixtures" / "kb_min"
 MESSAGES = r"/channels/\d+/messages"
 
 
@@ -40,24 +36,14 @@ async def database(tmp_path: Path, world) -> Path:
 
 
 async def start_bot(fake: FakeDiscord, world, database: Path) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        ENV: fake.http_url,
-        "DISCORD_TOKEN": BOT_TOKEN,
+    settings = {
         "DATABASE_PATH": str(database),
-        "KNOWLEDGE_DIR": str(FIXTURE_KB),
         "DEV_GUILD_ID": world.guild["id"],
-        "MESSAGE_CONTENT": "true",
         "USER_COOLDOWN_SECONDS": "0",
         "CHANNEL_COOLDOWN_SECONDS": "0",
         "REPEAT_WINDOW_SECONDS": "0",
-        "WATCH_KNOWLEDGE": "false",
-        "PYTHONPATH": str(ROOT),
     }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.faults.bot_process",
-        cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    proc = await spawn(fake.http_url, BOT_TOKEN, settings)
     try:
         await fake.wait_for(
             lambda: (

@@ -28,8 +28,9 @@ from bot.app import OptoutBot, create_bot
 from bot.cogs.questions import GREETING_TITLE
 from bot.config import Settings
 from bot.knowledge import load_knowledge
-from bot.store import InMemoryStore, Store
-from tests.e2e.fake_discord import FakeDiscord, skip_identify_delay
+from bot.store import InMemoryStore, SqliteStore, Store
+from tests.e2e.fake_discord import BOT_TOKEN, FakeDiscord, skip_identify_delay
+from tests.faults.bot_process import spawn
 
 Json = dict[str, Any]
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -137,6 +138,88 @@ async def seed_store(store: Store, world: LoadWorld) -> None:
     for channel in world.channels:
         if channel["id"] in world.answer_channels:
             await store.add_answer_channel(int(channel["guild_id"]), int(channel["id"]))
+
+
+@contextlib.asynccontextmanager
+async def bot_in_own_process(fake: FakeDiscord, world: LoadWorld, workdir: Path):
+    """The production bot (``bot.app._run``, SQLite store) in a separate OS process.
+
+    Why: in production Discord's work happens on Discord's servers. In-process, the fake's
+    work (JSON, compression, every REST request) is charged to the bot's event loop and CPU;
+    here the bot has its own interpreter, and the fake and the driver have this one.
+    Yields the process once it has answered a first mention; SIGTERM afterwards, and the
+    exit code and log must show a clean stop (checked by the caller via ``.log``).
+    """
+    database = workdir / "load.sqlite3"
+    store = SqliteStore(database)
+    await seed_store(store, world)
+    await store.close()
+    log_path = workdir / "bot.log"
+    settings = {
+        "DATABASE_PATH": str(database),
+        "USER_COOLDOWN_SECONDS": "0",
+        "CHANNEL_COOLDOWN_SECONDS": "0",
+        "REPEAT_WINDOW_SECONDS": "0",
+    }
+    with open(log_path, "wb") as log_file:  # noqa: ASYNC230 - once, before the bot starts
+        proc = await spawn(fake.http_url, BOT_TOKEN, settings, stderr=log_file)
+        handle = BotProcess(proc, log_path, database)
+        try:
+            await handle.wait_ready(fake, world)
+            yield handle
+        finally:
+            await handle.stop()
+
+
+@dataclass
+class BotProcess:
+    proc: asyncio.subprocess.Process
+    log_path: Path
+    database: Path
+    exit_code: int | None = None
+    ready_answers: int = 0  # answers recorded for the readiness probe
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    async def wait_ready(self, fake: FakeDiscord, world: LoadWorld, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        """Ready = it answers a mention (commands synced, guilds cached, store open)."""
+        mark = fake.mark()
+        await fake.wait_for(lambda: fake.connected or self.proc.returncode is not None, timeout)
+        channel = world.channels[0]
+        user = world.members[channel["guild_id"]][0]
+        if self.proc.returncode is None:
+            mark = fake.mark()
+            await fake.send_message_create(
+                channel["id"], f"<@{fake.bot_user['id']}> how do i opt out", author=user
+            )
+            with contextlib.suppress(TimeoutError):
+                await fake.wait_for(
+                    lambda: bool(bot_posts(fake, mark)) or self.proc.returncode is not None,
+                    timeout,
+                )
+        if self.proc.returncode is not None or not bot_posts(fake, mark):
+            raise RuntimeError(f"bot process not ready:\n{self.log[-3000:]}")
+        self.ready_answers = 1
+
+    async def stop(self) -> int:
+        """SIGTERM and wait (10 s, then SIGKILL); returns the exit code."""
+        if self.proc.returncode is None:
+            self.proc.terminate()
+            try:
+                await asyncio.wait_for(self.proc.wait(), 10.0)
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+        self.exit_code = self.proc.returncode
+        return self.exit_code
+
+
+async def recorded_answers(database: Path) -> int:
+    """Answer events in the SQLite file (any server); readable while the bot runs (WAL)."""
+    async with SqliteStore(database) as store:
+        return (await store.stats()).total
 
 
 # ---------------------------------------------------------------------------- the plan

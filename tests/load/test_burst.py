@@ -19,6 +19,7 @@ from bot.config import Settings
 from tests.e2e.fake_discord import running_bot
 from tests.load.harness import (
     LagMeter,
+    bot_in_own_process,
     bot_posts,
     build_bot,
     burst_settings,
@@ -27,6 +28,7 @@ from tests.load.harness import (
     engine_for,
     new_store,
     plan_events,
+    recorded_answers,
     seed_store,
     seed_world,
     wait_settled,
@@ -83,8 +85,13 @@ async def test_paced_burst_answers_every_message_once_and_acks_in_time(
     assert not fake_discord.unknown_requests()
 
 
-async def test_instant_burst_loses_and_doubles_nothing(fake_discord, burst_bot):
-    """All 6,000 events at once, far faster than one process can serve them."""
+async def test_instant_burst_in_one_process_loses_and_doubles_nothing(fake_discord, burst_bot):
+    """All 6,000 events at once, with the fake Discord on the bot's own event loop.
+
+    The fake's work (every REST request, every gateway frame) is charged to the bot's CPU
+    here, so the 3-second deadline is asserted by the next test, where the bot runs in its
+    own process as in production. This one checks that nothing is lost or doubled.
+    """
     _bot, world, engine = burst_bot
     events = plan_events(fake_discord, world, engine, messages=MESSAGES, commands=COMMANDS, seed=9)
     mark = fake_discord.mark()
@@ -93,10 +100,33 @@ async def test_instant_burst_loses_and_doubles_nothing(fake_discord, burst_bot):
     report = check_burst(fake_discord, events, since=mark)
     print(report.summary())
     assert_exactly_once(report)
-    if report.late_acks:
-        # Known limitation (reported): interactions queue behind thousands of message
-        # tasks in one FIFO event loop, so beyond ~500 events/s their acks pass 3 s.
-        pytest.xfail(f"{len(report.late_acks)} acks later than 3 s: {report.summary()}")
+
+
+async def test_instant_burst_acks_every_interaction_in_time(fake_discord, tmp_path):
+    """The production bot (own process, SQLite) under all 6,000 events at once: every
+    message answered exactly once, every interaction acknowledged within 3 s, every answer
+    recorded once in the database, a clean stop."""
+    world = seed_world(fake_discord)
+    engine = engine_for()
+    async with bot_in_own_process(fake_discord, world, tmp_path) as bot:
+        events = plan_events(
+            fake_discord, world, engine, messages=MESSAGES, commands=COMMANDS, seed=9
+        )
+        mark = fake_discord.mark()
+        await drive(fake_discord, events, rate=None)
+        await wait_settled(fake_discord, events, since=mark, timeout=90.0)
+    report = check_burst(fake_discord, events, since=mark)
+    print(report.summary())
+    assert_exactly_once(report)
+    assert report.late_acks == [], report.summary()
+    assert bot.exit_code == 0, bot.log[-3000:]
+    assert "stopped cleanly" in bot.log and "Traceback" not in bot.log, bot.log[-3000:]
+    assert "storage unavailable" not in bot.log, bot.log[-3000:]  # no store call timed out
+    assert not fake_discord.unknown_requests()
+    recorded = {"/optout", "/ask"}  # /topics and /sources are not answer events
+    want = sum(1 for e in events if e.expect_reply and e.category != "mention-bare")
+    want += sum(1 for e in events if e.category in recorded)
+    assert await recorded_answers(bot.database) == want + bot.ready_answers, report.summary()
 
 
 async def test_real_cooldowns_keep_a_flood_to_one_answer_per_channel(fake_discord, caplog):
