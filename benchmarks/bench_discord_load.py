@@ -6,10 +6,13 @@ every addressed message is answered), then one instant burst. Prints answers per
 event-loop lag (p50/p99 from a 10 ms ticker on the bot's loop, target p99 <= 50 ms; the fake
 runs on the same loop, so this is an upper bound), interaction ack latency, and memory
 (RSS, and with --tracemalloc the traced Python heap) before, after warm-up and after each
-round (target: flat after warm-up). Figures, not assertions: tests/load/ asserts.
+round (target: flat after warm-up). Then the same instant burst against the production bot
+in its own process (SQLite store, as `optout-bot run` starts it) and a fresh fake: the
+fake's work is then not charged to the bot; prints the bot process's CPU seconds and RSS.
+Figures, not assertions: tests/load/ asserts.
 
 Options: --rounds N (3), --messages N (2000), --commands N (400), --rate R (300 events/s),
---instant M (messages in the final instant burst, 0 to skip; commands are M/5),
+--instant M (messages in the final instant bursts, 0 to skip; commands are M/5),
 --max-seconds S (300; checked between rounds), --tracemalloc.
 """
 
@@ -19,7 +22,9 @@ import argparse
 import asyncio
 import gc
 import logging
+import os
 import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -29,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.e2e.fake_discord import FakeDiscord, patch_discord_endpoints, running_bot
 from tests.load.harness import (
     LagMeter,
+    bot_in_own_process,
     build_bot,
     burst_settings,
     check_burst,
@@ -56,24 +62,59 @@ def memory(label: str, use_tracemalloc: bool) -> dict[str, float]:
     return row
 
 
-async def one_round(fake, world, engine, *, messages, commands, rate, seed, limit):
+async def one_round(fake, world, engine, *, messages, commands, rate, seed, limit, lag=True):
+    """One round; ``lag=False`` when the bot is not on this loop (its own process)."""
     events = plan_events(fake, world, engine, messages=messages, commands=commands, seed=seed)
-    lag = LagMeter().start()
+    mark = fake.mark()
+    meter = LagMeter().start()
     await drive(fake, events, rate=rate)
-    await wait_settled(fake, events, timeout=limit)
-    loop_lag = await lag.stop()
-    report = check_burst(fake, events)
+    await wait_settled(fake, events, since=mark, timeout=limit)
+    loop_lag = await meter.stop()
+    report = check_burst(fake, events, since=mark)
     problems = report.problems()
     print(f"  {report.summary()}", flush=True)
-    print(
-        f"  loop lag p50 {loop_lag['p50_ms']:.1f} ms, p99 {loop_lag['p99_ms']:.1f} ms, "
-        f"max {loop_lag['max_ms']:.0f} ms ({loop_lag['samples']} ticks)",
-        flush=True,
-    )
+    if lag:
+        print(
+            f"  loop lag p50 {loop_lag['p50_ms']:.1f} ms, p99 {loop_lag['p99_ms']:.1f} ms, "
+            f"max {loop_lag['max_ms']:.0f} ms ({loop_lag['samples']} ticks)",
+            flush=True,
+        )
     for line in problems:
         print(f"  PROBLEM {line}", flush=True)
     forget_fake_history(fake)
     return report, loop_lag
+
+
+def process_usage(pid: int) -> tuple[float, float]:
+    """(CPU seconds, RSS in MB) of another process, from /proc (Linux)."""
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+    return cpu, int(stat[21]) * os.sysconf("SC_PAGE_SIZE") / MB
+
+
+async def burst_in_own_process(messages: int) -> bool:
+    """The instant burst against the production bot in its own process; True if all kept."""
+    fake = FakeDiscord()
+    await fake.start("127.0.0.1")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            world = seed_world(fake)
+            engine = engine_for()
+            async with bot_in_own_process(fake, world, Path(tmp)) as bot:
+                cpu0, rss0 = process_usage(bot.proc.pid)
+                report, _ = await one_round(
+                    fake, world, engine, messages=messages, commands=messages // 5,
+                    rate=None, seed=999, limit=120.0, lag=False,
+                )  # fmt: skip
+                cpu1, rss1 = process_usage(bot.proc.pid)
+            print(
+                f"  bot process: {cpu1 - cpu0:.1f} s CPU for the burst; RSS {rss0:.1f} -> "
+                f"{rss1:.1f} MB; exit code {bot.exit_code}",
+                flush=True,
+            )
+            return not report.problems() and bot.exit_code == 0
+    finally:
+        await fake.stop()
 
 
 async def main(args: argparse.Namespace) -> int:
@@ -139,6 +180,10 @@ async def main(args: argparse.Namespace) -> int:
             await store.close()
     finally:
         await fake.stop()
+    if args.instant and time.monotonic() < deadline:
+        print(f"instant burst, bot in its own process: {args.instant} messages + "
+              f"{args.instant // 5} commands", flush=True)  # fmt: skip
+        ok &= await burst_in_own_process(args.instant)
     return 0 if ok else 1
 
 
