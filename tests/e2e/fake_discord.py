@@ -288,8 +288,9 @@ class FakeDiscord:
         self.gateway_queries: list[dict[str, str]] = []
         self._faults: list[_Fault] = []
         self._latencies: list[_Latency] = []
-        self._session: _Session | None = None
+        self._session: _Session | None = None  # the latest identified (one shard: the one)
         self._sessions: dict[str, _Session] = {}
+        self._shards: dict[int, _Session] = {}  # shard id -> its current session
         self._connections: set[_Connection] = set()
         self._activity = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -341,12 +342,23 @@ class FakeDiscord:
 
     # ------------------------------------------------------------------ builders
 
-    def snowflake(self) -> str:
-        """A fresh, strictly increasing snowflake with a realistic timestamp."""
+    def snowflake(self, *, shard: tuple[int, int] | None = None) -> str:
+        """A fresh, strictly increasing snowflake with a realistic timestamp.
+
+        ``shard=(i, n)``: one that Discord's rule ``(id >> 22) % n`` puts on shard i.
+        """
         ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
         value = max(ms << 22 | (next(self._ids) & 0xFFF), self._last_id + 1)
+        if shard is not None:
+            while (value >> 22) % shard[1] != shard[0]:
+                value += 1 << 22
         self._last_id = value
         return str(value)
+
+    @staticmethod
+    def shard_of(guild_id: str | None, shard_count: int) -> int:
+        """Discord's sharding rule; DMs go to shard 0."""
+        return 0 if guild_id is None or shard_count <= 1 else (int(guild_id) >> 22) % shard_count
 
     def make_user(
         self,
@@ -384,9 +396,13 @@ class FakeDiscord:
         channels: Iterable[str] = ("general",),
         everyone_permissions: int = Perm.DEFAULT,
         bot_permissions: int = Perm.DEFAULT | Perm.MANAGE_MESSAGES,
+        shard: tuple[int, int] | None = None,
     ) -> Json:
-        """Create a guild the bot is in: @everyone role, a bot role, the bot member, owner."""
-        guild_id = self.snowflake()
+        """Create a guild the bot is in: @everyone role, a bot role, the bot member, owner.
+
+        ``shard=(i, n)`` picks an id that lands on shard i of n.
+        """
+        guild_id = self.snowflake(shard=shard)
         owner = owner or self.make_user(f"{name.lower().replace(' ', '-')}-owner")
         guild = {
             "id": guild_id,
@@ -1448,11 +1464,11 @@ class FakeDiscord:
                 await self._notify()
         finally:
             self._connections.discard(conn)
-            session = self._session
-            if session is not None and session.conn is conn:
-                session.conn = None
-                if ws.close_code in (1000, 1001):
-                    session.resumable = False  # a clean client close ends the session
+            for session in self._sessions.values():
+                if session.conn is conn:
+                    session.conn = None
+                    if ws.close_code in (1000, 1001):
+                        session.resumable = False  # a clean client close ends the session
             await self._notify()
         return ws
 
@@ -1496,12 +1512,16 @@ class FakeDiscord:
             await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
             return
         shard = data.get("shard") or [0, 1]
+        shard_id, count = int(shard[0]), int(shard[1])
         session = _Session(id=secrets.token_hex(16), intents=intents, shard=shard, conn=conn)
-        if self._session is not None:
-            self._session.resumable = False
+        for other_id, other in list(self._shards.items()):
+            if other_id == shard_id or other.shard[1] != count:  # replaced, or resharded
+                other.resumable = False
+                del self._shards[other_id]
+        self._shards[shard_id] = session
         self._session = session
         self._sessions[session.id] = session
-        guild_ids = list(self.guilds)
+        guild_ids = [g for g in self.guilds if self.shard_of(g, count) == shard_id]
         await self.dispatch(
             "READY",
             {
@@ -1522,9 +1542,10 @@ class FakeDiscord:
                 "auth": {},
                 "_trace": ["fake-discord"],
             },
+            session=session,
         )
         for guild_id in guild_ids:
-            await self.dispatch("GUILD_CREATE", self.guild_payload(guild_id))
+            await self.dispatch("GUILD_CREATE", self.guild_payload(guild_id), session=session)
 
     async def _resume(self, conn: _Connection, data: Json) -> None:
         self.resume_payloads.append(data)
@@ -1532,14 +1553,14 @@ class FakeDiscord:
         if session is None or not session.resumable or data.get("token") != self.token:
             await self._send(conn, {"op": 9, "s": None, "t": None, "d": False})
             return
-        if self._session is not session:
+        if self._shards.get(int(session.shard[0])) is not session:
             return
         session.conn = conn
         last_seq = int(data.get("seq") or 0)
         for event in session.backlog:
             if event["s"] > last_seq:
                 await self._send(conn, event)
-        await self.dispatch("RESUMED", {"_trace": ["fake-discord"]})
+        await self.dispatch("RESUMED", {"_trace": ["fake-discord"]}, session=session)
 
     async def _request_members(self, data: Json) -> None:
         guild_id = str(data.get("guild_id"))
@@ -1562,9 +1583,12 @@ class FakeDiscord:
             chunk["nonce"] = data["nonce"]
         await self.dispatch("GUILD_MEMBERS_CHUNK", chunk)
 
-    async def dispatch(self, event: str, data: Json) -> Json:
-        """Send a DISPATCH (op 0) with the next sequence number; buffered for RESUME."""
-        session = self._session
+    async def dispatch(self, event: str, data: Json, *, session: _Session | None = None) -> Json:
+        """Send a DISPATCH (op 0) with the next sequence number; buffered for RESUME.
+
+        Goes to ``session``, else to the shard that owns the event's guild (DMs: shard 0).
+        """
+        session = session or self._session_for(data.get("guild_id"))
         if session is None:
             raise RuntimeError("no gateway session: the bot has not identified yet")
         session.seq += 1
@@ -1575,6 +1599,21 @@ class FakeDiscord:
             await self._send(session.conn, payload)
         await self._notify()
         return payload
+
+    def _session_for(self, guild_id: str | None) -> _Session | None:
+        if len(self._shards) <= 1:
+            return self._session
+        count = int(next(iter(self._shards.values())).shard[1])
+        return self._shards.get(self.shard_of(guild_id, count))
+
+    @property
+    def connected_shards(self) -> list[int]:
+        """Shard ids with an identified session and an open websocket."""
+        return sorted(
+            shard_id
+            for shard_id, s in self._shards.items()
+            if s.conn is not None and not s.conn.ws.closed
+        )
 
     @property
     def connected(self) -> bool:
