@@ -47,6 +47,15 @@ PERMISSION_REASONS: dict[str, str] = {
 }
 INVITE_PERMISSIONS = discord.Permissions(**dict.fromkeys(PERMISSION_REASONS, True))
 INVITE_SCOPES = ("bot", "applications.commands")
+#: Seconds handlers already running get to finish (send their reply) at shutdown.
+SHUTDOWN_GRACE = 2.0
+#: discord.py's names for the tasks that run handlers: events, slash commands, controls.
+HANDLER_TASK_PREFIXES = (
+    "discord.py: ",
+    "CommandTree-invoker",
+    "discord-ui-view-dispatch-",
+    "discord-ui-dynamic-item-",
+)
 
 NO_TOKEN = (
     "optout-bot: DISCORD_TOKEN is not set. Put it in the environment or in .env "
@@ -142,7 +151,25 @@ class OptoutBot(commands.Bot):
     async def on_error(self, event_method: str, /, *args: object, **kwargs: object) -> None:
         log.error("event %s failed", event_method, exc_info=True)
 
+    async def let_handlers_finish(self, grace: float = SHUTDOWN_GRACE) -> int:
+        """Before connections close, wait (at most ``grace`` s) for handlers already running,
+        so a command or question being answered at SIGTERM still gets its reply instead of
+        failing on a closed HTTP session. Returns how many were running."""
+        current = asyncio.current_task()
+        running = [
+            task
+            for task in asyncio.all_tasks()
+            if task is not current
+            and not task.done()
+            and task.get_name().startswith(HANDLER_TASK_PREFIXES)
+        ]
+        if running:
+            done, pending = await asyncio.wait(running, timeout=grace)
+            log.info("shutdown: %d handlers finished, %d still running", len(done), len(pending))
+        return len(running)
+
     async def close(self) -> None:
+        await self.let_handlers_finish()
         try:
             await super().close()
         finally:

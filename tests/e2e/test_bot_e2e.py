@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bot.answering import Engine
-from bot.app import OptoutBot, create_bot
+from bot.app import SHUTDOWN_GRACE, OptoutBot, create_bot
 from bot.config import Settings
 from bot.discord_ui.traffic import HTTP_CONNECTIONS
 from bot.discord_ui.views import FEEDBACK_REPLIES
@@ -760,6 +760,39 @@ async def test_sigterm_shuts_down_gracefully_and_closes_the_store(fake_discord, 
     os.kill(os.getpid(), signal.SIGTERM)
     await asyncio.wait_for(task, 5.0)
     assert bot.is_closed() and not store._open
+
+
+async def test_close_lets_running_handlers_send_their_replies(
+    fake_discord, world, make_bot, run_bot, store, monkeypatch, caplog
+):
+    """SIGTERM mid-answer: the command and the question being answered still get their
+    replies before the connections close (bounded by SHUTDOWN_GRACE), with no traceback."""
+    reading = asyncio.Event()
+    get_settings = store.get_settings
+
+    async def slow_settings(guild_id):
+        reading.set()
+        await asyncio.sleep(0.5)  # e.g. a slow database
+        return await get_settings(guild_id)
+
+    monkeypatch.setattr(store, "get_settings", slow_settings)
+    bot_id = fake_discord.bot_user["id"]
+    async with run_bot(make_bot()) as bot:
+        inter = await fake_discord.send_slash_command(
+            "optout", {}, user=world.user, channel_id=world.channel["id"]
+        )
+        asked = await fake_discord.send_message_create(
+            world.channel["id"], f"<@{bot_id}> how do i opt out", author=world.user
+        )
+        await asyncio.wait_for(reading.wait(), 5.0)
+        started = asyncio.get_running_loop().time()
+        await bot.close()
+        took = asyncio.get_running_loop().time() - started
+    assert took < SHUTDOWN_GRACE + 1.0
+    assert fake_discord.interaction_responses(inter.id)[0]["type"] == 4
+    (reply,) = fake_discord.sent_messages(world.channel["id"])
+    assert reply["message_reference"]["message_id"] == int(asked["id"])
+    assert not [r for r in caplog.records if r.exc_info]
 
 
 async def test_sync_and_invite_commands_against_the_fake(fake_discord, world, make_bot, capsys):
