@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -143,6 +143,48 @@ class PurgeResult:
         return self.gaps + self.answers + self.feedback
 
 
+@dataclass(frozen=True, slots=True)
+class AnswerRecord:
+    """One answer event, for ``Store.record_events`` (the same fields as ``record_answer``)."""
+
+    guild_id: int
+    entry_id: str | None
+    outcome: AnswerOutcome
+    at: datetime | None = None
+
+    def checked(self) -> AnswerRecord:
+        """Validated, with ``at`` resolved to an aware UTC time (ValueError if invalid)."""
+        return AnswerRecord(
+            check_id("guild_id", self.guild_id),
+            check_entry_id(self.entry_id),
+            check_choice("outcome", self.outcome, ANSWER_OUTCOMES),
+            as_utc(self.at),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class GapRecord:
+    """One unanswered question, for ``Store.record_events`` (the fields of ``record_gap``)."""
+
+    guild_id: int
+    text: str
+    outcome: GapOutcome
+    best_entry_id: str | None = None
+    confidence: float = 0.0
+    at: datetime | None = None
+
+    def checked(self) -> GapRecord:
+        """Validated, with ``at`` resolved to an aware UTC time (ValueError if invalid)."""
+        return GapRecord(
+            check_id("guild_id", self.guild_id),
+            check_gap_text(self.text),
+            check_choice("outcome", self.outcome, GAP_OUTCOMES),
+            check_entry_id(self.best_entry_id),
+            check_confidence(self.confidence),
+            as_utc(self.at),
+        )
+
+
 @runtime_checkable
 class Store(Protocol):
     """What the bot may store. Every method raises ``StoreError`` on a storage failure and
@@ -199,6 +241,16 @@ class Store(Protocol):
         *,
         at: datetime | None = None,
     ) -> None: ...
+
+    async def record_events(
+        self, answers: Sequence[AnswerRecord], gaps: Sequence[GapRecord] = ()
+    ) -> None:
+        """Many answer events and unanswered questions in one transaction: all or none.
+
+        Why: under a burst one write per answer queues thousands of transactions; the
+        Recorder gathers what arrives while a write is running into the next one.
+        """
+        ...
 
     async def record_feedback(
         self,

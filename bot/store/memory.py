@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from types import TracebackType
@@ -20,11 +20,13 @@ from bot.store.base import (
     DEFAULT_RETENTION_DAYS,
     GAP_OUTCOMES,
     AnswerOutcome,
+    AnswerRecord,
     AnswerStats,
     EntryFeedback,
     FeedbackResult,
     FeedbackStats,
     GapOutcome,
+    GapRecord,
     GapSummary,
     GuildSettings,
     PurgeResult,
@@ -208,6 +210,28 @@ class InMemoryStore:
         )
         self._check_open("record an answer event")
         self._answers.append(event)
+
+    async def record_events(
+        self, answers: Sequence[AnswerRecord], gaps: Sequence[GapRecord] = ()
+    ) -> None:
+        checked_answers = [a.checked() for a in answers]  # all validated before any is kept
+        checked_gaps = [g.checked() for g in gaps]
+        self._check_open("record answer events")
+        for a in checked_answers:
+            self._answers.append(_AnswerEvent(a.guild_id, a.entry_id, a.outcome, a.at))
+        for g in checked_gaps:
+            self._gaps.append(
+                _Gap(
+                    id=self._next_gap_id,
+                    guild_id=g.guild_id,
+                    text=g.text,
+                    outcome=g.outcome,
+                    best_entry_id=g.best_entry_id,
+                    confidence=g.confidence,
+                    created_at=g.at,
+                )
+            )
+            self._next_gap_id += 1
 
     async def record_feedback(
         self,

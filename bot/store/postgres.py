@@ -29,11 +29,13 @@ from bot.store.base import (
     DEFAULT_RETENTION_DAYS,
     GAP_OUTCOMES,
     AnswerOutcome,
+    AnswerRecord,
     AnswerStats,
     EntryFeedback,
     FeedbackResult,
     FeedbackStats,
     GapOutcome,
+    GapRecord,
     GapSummary,
     GuildSettings,
     PurgeResult,
@@ -64,6 +66,20 @@ SALT_BYTES = 32
 _SALT_KEY = "voter_key_salt"
 _PURGED_TABLES = (("gaps", "gaps"), ("answers", "answer_events"), ("feedback", "feedback"))
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_INSERT_ANSWER = (
+    "INSERT INTO answer_events (guild_id, entry_id, outcome, created_at) VALUES ($1, $2, $3, $4)"
+)
+_INSERT_GAP = (
+    "INSERT INTO gaps (guild_id, text, outcome, best_entry_id, confidence, created_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6)"
+)
+
+
+def _no_nul(text: str) -> str:
+    """PostgreSQL text cannot hold NUL; Discord messages never contain one anyway."""
+    return text.replace("\x00", "\ufffd")
+
+
 _RETRIES = 3  # for deadlocks / serialization failures, which the server rolled back
 _T = TypeVar("_T")
 _DB_ERRORS = (
@@ -375,8 +391,7 @@ class PostgresStore:
     ) -> None:
         row = (
             check_id("guild_id", guild_id),
-            # PostgreSQL text cannot hold NUL; Discord messages never contain one anyway.
-            check_gap_text(text).replace("\x00", "\ufffd"),
+            _no_nul(check_gap_text(text)),
             check_choice("outcome", outcome, GAP_OUTCOMES),
             check_entry_id(best_entry_id),
             check_confidence(confidence),
@@ -384,11 +399,7 @@ class PostgresStore:
         )
 
         async def body(conn: asyncpg.Connection) -> None:
-            await conn.execute(
-                "INSERT INTO gaps (guild_id, text, outcome, best_entry_id, confidence, created_at)"
-                " VALUES ($1, $2, $3, $4, $5, $6)",
-                *row,
-            )
+            await conn.execute(_INSERT_GAP, *row)
 
         await self._run("record an unanswered question", body, write=True)
 
@@ -408,13 +419,30 @@ class PostgresStore:
         )
 
         async def body(conn: asyncpg.Connection) -> None:
-            await conn.execute(
-                "INSERT INTO answer_events (guild_id, entry_id, outcome, created_at)"
-                " VALUES ($1, $2, $3, $4)",
-                *row,
-            )
+            await conn.execute(_INSERT_ANSWER, *row)
 
         await self._run("record an answer event", body, write=True)
+
+    async def record_events(
+        self, answers: Sequence[AnswerRecord], gaps: Sequence[GapRecord] = ()
+    ) -> None:
+        answer_rows = [
+            (a.guild_id, a.entry_id, a.outcome, a.at) for a in (a.checked() for a in answers)
+        ]
+        gap_rows = [
+            (g.guild_id, _no_nul(g.text), g.outcome, g.best_entry_id, g.confidence, g.at)
+            for g in (g.checked() for g in gaps)
+        ]
+        if not answer_rows and not gap_rows:
+            return
+
+        async def body(conn: asyncpg.Connection) -> None:
+            if answer_rows:
+                await conn.executemany(_INSERT_ANSWER, answer_rows)
+            if gap_rows:
+                await conn.executemany(_INSERT_GAP, gap_rows)
+
+        await self._run("record answer events", body, write=True)
 
     async def record_feedback(
         self,

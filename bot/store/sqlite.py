@@ -27,11 +27,13 @@ from bot.store.base import (
     DEFAULT_RETENTION_DAYS,
     GAP_OUTCOMES,
     AnswerOutcome,
+    AnswerRecord,
     AnswerStats,
     EntryFeedback,
     FeedbackResult,
     FeedbackStats,
     GapOutcome,
+    GapRecord,
     GapSummary,
     GuildSettings,
     PurgeResult,
@@ -63,6 +65,13 @@ DEFAULT_DATABASE_PATH = "optout-bot.sqlite3"
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 SALT_BYTES = 32
 _SALT_KEY = "voter_key_salt"
+_INSERT_ANSWER = (
+    "INSERT INTO answer_events (guild_id, entry_id, outcome, created_at) VALUES (?, ?, ?, ?)"
+)
+_INSERT_GAP = (
+    "INSERT INTO gaps (guild_id, text, outcome, best_entry_id, confidence, created_at)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+)
 # (PurgeResult field, table): everything with a created_at is subject to retention.
 _PURGED_TABLES = (("gaps", "gaps"), ("answers", "answer_events"), ("feedback", "feedback"))
 
@@ -327,11 +336,7 @@ class SqliteStore:
             time_to_db(as_utc(at)),
         )
         async with self._transaction("record an unanswered question", write=True) as conn:
-            await conn.execute(
-                "INSERT INTO gaps (guild_id, text, outcome, best_entry_id, confidence, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                row,
-            )
+            await conn.execute(_INSERT_GAP, row)
 
     async def record_answer(
         self,
@@ -348,11 +353,26 @@ class SqliteStore:
             time_to_db(as_utc(at)),
         )
         async with self._transaction("record an answer event", write=True) as conn:
-            await conn.execute(
-                "INSERT INTO answer_events (guild_id, entry_id, outcome, created_at)"
-                " VALUES (?, ?, ?, ?)",
-                row,
-            )
+            await conn.execute(_INSERT_ANSWER, row)
+
+    async def record_events(
+        self, answers: Sequence[AnswerRecord], gaps: Sequence[GapRecord] = ()
+    ) -> None:
+        answer_rows = [
+            (a.guild_id, a.entry_id, a.outcome, time_to_db(a.at))
+            for a in (a.checked() for a in answers)
+        ]
+        gap_rows = [
+            (g.guild_id, g.text, g.outcome, g.best_entry_id, g.confidence, time_to_db(g.at))
+            for g in (g.checked() for g in gaps)
+        ]
+        if not answer_rows and not gap_rows:
+            return
+        async with self._transaction("record answer events", write=True) as conn:
+            if answer_rows:
+                await conn.executemany(_INSERT_ANSWER, answer_rows)
+            if gap_rows:
+                await conn.executemany(_INSERT_GAP, gap_rows)
 
     async def record_feedback(
         self,

@@ -10,9 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.store import (
+    GAP_TEXT_MAX_CHARS,
+    AnswerRecord,
     AnswerStats,
     EntryFeedback,
     FeedbackResult,
+    GapRecord,
     GuildSettings,
     PurgeResult,
     Store,
@@ -218,6 +221,33 @@ async def test_stats_counts_and_decline_rate(store: Store, now: datetime) -> Non
     empty = await store.stats(GUILD, since=now + timedelta(days=1))
     assert empty == AnswerStats(0, 0, 0, 0, {})
     assert empty.decline_rate == 0.0
+
+
+async def test_record_events_writes_a_batch_like_single_records(
+    store: Store, now: datetime, reopen: Reopen
+) -> None:
+    answers = [AnswerRecord(GUILD, "a", "answered", at=now) for _ in range(300)]
+    answers += [AnswerRecord(OTHER, None, "declined", at=now)]
+    gaps = [GapRecord(GUILD, "bread?", "declined", "a", 0.25, at=now)]
+    gaps += [GapRecord(OTHER, "x" * 310, "clarify", at=now)]  # text is cut as record_gap does
+    await store.record_events(answers, gaps)
+    await store.record_events([], [])
+    store = await reopen(store)
+    assert (await store.stats(GUILD)).answers_per_entry == {"a": 300}
+    assert (await store.stats(None)).total == 301
+    found = {g.text[:6]: g for g in await store.gaps(None)}
+    assert found["bread?"].best_entry_id == "a" and found["bread?"].count == 1
+    assert len(found["xxxxxx"].text) == GAP_TEXT_MAX_CHARS
+
+
+async def test_record_events_is_all_or_nothing(store: Store, now: datetime) -> None:
+    good = AnswerRecord(GUILD, "a", "answered", at=now)
+    with pytest.raises(ValueError):
+        await store.record_events([good, AnswerRecord(GUILD, "a", "nonsense")])  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        await store.record_events([good], [GapRecord(GUILD, "q", "nonsense")])  # type: ignore[arg-type]
+    assert (await store.stats(None)).total == 0
+    assert await store.gaps(None) == []
 
 
 async def test_answer_validation(store: Store) -> None:
