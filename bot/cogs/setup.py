@@ -92,6 +92,16 @@ class Setup(commands.Cog):
                 await self._purger
 
     @commands.Cog.listener()
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """Read the server's settings now (at start-up or when it joins), not on its first
+        message: in a burst that first read would queue behind everything else."""
+        await self.bot.recorder.prefetch_settings(guild.id)
+
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.bot.recorder.prefetch_settings(guild.id)
+
+    @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Removed from a server: forget its settings and everything recorded there."""
         self.bot.recorder.forget_settings(guild.id)

@@ -5,8 +5,10 @@ Failures are logged once (until storage works again) and every call is time-boxe
 an interaction still gets its reply within Discord's 3 seconds.
 
 A server's settings are read for nearly every message (is this an answer channel? which
-default region?), so they are kept in memory for SETTINGS_TTL seconds; this process's own
-changes (/setup) replace the copy at once, another process's show within the TTL.
+default region?), so they are kept in memory and re-read in the background after
+SETTINGS_TTL seconds; this process's own changes (/setup) replace the copy at once,
+another process's show within the TTL plus one read. Answer records are written in
+batches (record_writer.py).
 """
 
 from __future__ import annotations
@@ -21,15 +23,18 @@ from typing import TypeVar
 
 from bot.answering.answer import Answer
 from bot.answering.normalise import clean
-from bot.store import GuildSettings, Store, StoreError
+from bot.discord_ui.record_writer import RecordWriter
+from bot.store import AnswerRecord, GapRecord, GuildSettings, Store, StoreError
 
 log = logging.getLogger("bot.records")
 
 T = TypeVar("T")
 LOW_CONFIDENCE = 0.75
 STORE_TIMEOUT = 1.5
+BACKGROUND_TIMEOUT = 10.0  # store calls no reply waits on: record batches, settings refresh
 DRAIN_SECONDS = 2.0
 SETTINGS_TTL = 5.0  # seconds a server's settings are reused before reading them again
+PREFETCH_AT_ONCE = 8  # settings reads at start-up, for thousands of servers
 SETTINGS_CACHED = 10_000  # servers kept in memory at most (least recently used go first)
 OUTCOMES = {"answer": "answered", "decline": "declined", "clarify": "clarify"}
 
@@ -52,7 +57,9 @@ class Recorder:
         self._idle = asyncio.Event()
         self._idle.set()
         self._settings: OrderedDict[int, tuple[GuildSettings, float]] = OrderedDict()
-        self._reading: dict[int, asyncio.Future[GuildSettings | None]] = {}
+        self._reading: dict[int, asyncio.Task[GuildSettings | None]] = {}
+        self.writer = RecordWriter(self._write_records)
+        self._prefetching = asyncio.Semaphore(PREFETCH_AT_ONCE)
 
     @contextlib.contextmanager
     def _working(self) -> Iterator[None]:
@@ -74,12 +81,17 @@ class Recorder:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(DRAIN_SECONDS):
                 await self._idle.wait()
+                await self.writer.flush()
 
-    async def safely(self, work: Awaitable[T], default: T) -> T:
-        """Await a store call; on StoreError or timeout log once and return `default`."""
+    async def safely(self, work: Awaitable[T], default: T, *, seconds: float | None = None) -> T:
+        """Await a store call; on StoreError or timeout log once and return `default`.
+
+        ``seconds`` (the time limit) defaults to the Recorder's short one: a reply may be
+        waiting on the call.
+        """
         try:
             with self._working():
-                async with asyncio.timeout(self.timeout):
+                async with asyncio.timeout(seconds or self.timeout):
                     result = await work
         except (StoreError, TimeoutError) as exc:
             if not self._failing:
@@ -92,26 +104,40 @@ class Recorder:
         return result
 
     async def settings(self, guild_id: int) -> GuildSettings | None:
-        """The server's settings (at most SETTINGS_TTL old), or None when storage is down.
+        """The server's settings, or None when they could never be read.
 
-        Concurrent misses for one server share a single read instead of queueing many.
+        A copy older than SETTINGS_TTL is still used while a fresh one is read in the
+        background, and kept if that read fails: a slow or dead store never blocks or
+        changes how a message is handled once the server's settings were read once.
+        Concurrent first reads for one server share a single read.
         """
         cached = self._settings.get(guild_id)
-        if cached is not None and cached[1] > self._clock():
+        if cached is not None:
             self._settings.move_to_end(guild_id)
+            if cached[1] <= self._clock():
+                self._read(guild_id, seconds=BACKGROUND_TIMEOUT)  # nobody waits on it
             return cached[0]
-        if (reading := self._reading.get(guild_id)) is not None:
-            return await asyncio.shield(reading)
-        future: asyncio.Future[GuildSettings | None] = asyncio.get_running_loop().create_future()
-        self._reading[guild_id] = future
-        try:
-            result = await self.safely(self.store.get_settings(guild_id), None)
-        except BaseException:
-            future.set_result(None)
-            raise
-        finally:
-            self._reading.pop(guild_id, None)
-        future.set_result(result)
+        return await asyncio.shield(self._read(guild_id, seconds=self.timeout))
+
+    async def prefetch_settings(self, guild_id: int) -> None:
+        """Read a server's settings ahead of its first message (a few reads at a time)."""
+        if guild_id in self._settings:
+            return
+        async with self._prefetching:
+            await asyncio.shield(self._read(guild_id, seconds=BACKGROUND_TIMEOUT))
+
+    def _read(self, guild_id: int, *, seconds: float) -> asyncio.Task[GuildSettings | None]:
+        """The running read of this server's settings, or a new one."""
+        task = self._reading.get(guild_id)
+        if task is None:
+            reading = self._read_and_keep(guild_id, seconds)
+            task = asyncio.get_running_loop().create_task(reading)
+            self._reading[guild_id] = task
+            task.add_done_callback(lambda _: self._reading.pop(guild_id, None))
+        return task
+
+    async def _read_and_keep(self, guild_id: int, seconds: float) -> GuildSettings | None:
+        result = await self.safely(self.store.get_settings(guild_id), None, seconds=seconds)
         if result is not None:
             self.remember_settings(result)
         return result
@@ -134,23 +160,41 @@ class Recorder:
         return settings.default_region if settings else None
 
     async def answered(self, guild_id: int | None, answer: Answer, *, free_text: bool) -> None:
-        """One answer event; for free text also the gap when the bot was unsure."""
-        with self._working():
-            await self._answered(guild_id, answer, free_text=free_text)
+        """One answer event; for free text also the gap when the bot was unsure.
 
-    async def _answered(self, guild_id: int | None, answer: Answer, *, free_text: bool) -> None:
-        gid = guild_id or 0
-        outcome = OUTCOMES[answer.outcome]
-        await self.safely(self.store.record_answer(gid, answer.entry_id, outcome), None)
-        if not free_text:
-            return
-        gap = _gap(answer)
-        if gap is None:
-            return
-        text = clean(answer.question)
-        if text:
-            kind, best = gap
-            await self.safely(self.store.record_gap(gid, text, kind, best, answer.confidence), None)
+        Waits for its batch to be written (at most the store timeout, so a stuck store
+        delays nothing); a record still queued then is written when the store catches up.
+        """
+        answers, gaps = records_for(guild_id, answer, free_text=free_text)
+        with self._working():
+            saved = self.writer.submit(answers, gaps)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.timeout):
+                    await asyncio.shield(saved)
+
+    async def _write_records(self, answers: list[AnswerRecord], gaps: list[GapRecord]) -> bool:
+        async def write() -> bool:
+            await self.store.record_events(answers, gaps)
+            return True
+
+        # Callers stop waiting after the short timeout, so the write itself may take longer:
+        # under a saturated event loop a short one fires although the store is fine.
+        return await self.safely(write(), False, seconds=BACKGROUND_TIMEOUT)
+
+
+def records_for(
+    guild_id: int | None, answer: Answer, *, free_text: bool
+) -> tuple[list[AnswerRecord], list[GapRecord]]:
+    """What one answer adds to the statistics: an answer event, and for free text that the
+    bot was unsure about, the (normalised) question as a gap. DMs count as server 0."""
+    gid = guild_id or 0
+    answers = [AnswerRecord(gid, answer.entry_id, OUTCOMES[answer.outcome])]
+    gap = _gap(answer) if free_text else None
+    text = clean(answer.question) if gap else ""
+    if gap is None or not text:
+        return answers, []
+    kind, best = gap
+    return answers, [GapRecord(gid, text, kind, best, answer.confidence)]
 
 
 def _gap(answer: Answer) -> tuple[str, str | None] | None:

@@ -183,3 +183,12 @@ async def test_changes_apply_to_answers_at_once(bot, cog, store, moderator) -> N
     assert held.default_region == "uk" and held.answer_channel_ids == {CHANNEL_ID}
     await _run(cog, "channel_remove", moderator, make_channel())
     assert (await bot.recorder.settings(GUILD_ID)).answer_channel_ids == frozenset()
+
+
+async def test_settings_are_read_when_a_server_becomes_available(bot, cog, store) -> None:
+    await store.update_settings(GUILD_ID, default_region="eu")
+    guild = create_autospec(discord.Guild, instance=True)
+    guild.id = GUILD_ID
+    await cog.on_guild_available(guild)
+    await store.update_settings(GUILD_ID, default_region="uk")  # not through /setup
+    assert await bot.recorder.default_region(GUILD_ID) == "eu"  # read at availability

@@ -1,6 +1,7 @@
-"""The Recorder's copy of each server's settings: read once per SETTINGS_TTL, replaced at
-once by this process's own changes, one read for many concurrent misses, never cached
-while storage is down."""
+"""The Recorder's copy of each server's settings: re-read in the background after
+SETTINGS_TTL (the copy keeps serving meanwhile, and when the store fails), replaced at once
+by this process's own changes, one read for many concurrent misses, never cached when the
+first read fails. And answer records: many concurrent answers, few transactions."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import asyncio
 
 import pytest
 
-from bot.discord_ui import records
+from bot.discord_ui import record_writer, records
 from bot.discord_ui.records import SETTINGS_TTL, Recorder
-from bot.store import GuildSettings, InMemoryStore, StoreError
+from bot.store import AnswerRecord, GuildSettings, InMemoryStore, StoreError
 
 GUILD = 7
 
@@ -31,6 +32,12 @@ class CountingStore(InMemoryStore):
         if self.failing:
             raise StoreError("disk on fire")
         return await super().get_settings(guild_id)
+
+
+async def settle() -> None:
+    """Let background reads finish."""
+    for _ in range(5):
+        await asyncio.sleep(0)
 
 
 class Clock:
@@ -68,8 +75,28 @@ async def test_settings_are_read_once_per_ttl(recorder, store, clock) -> None:
     assert (await recorder.settings(GUILD)).default_region == "eu"
     assert store.reads == 1
     clock.now += 0.2
+    assert await recorder.default_region(GUILD) == "eu"  # stale copy now, fresh read started
+    await settle()
     assert await recorder.default_region(GUILD) == "uk"
     assert store.reads == 2
+
+
+async def test_a_failing_store_keeps_the_last_good_copy(recorder, store, clock) -> None:
+    await store.update_settings(GUILD, default_region="eu", auto_answer=False)
+    assert await recorder.default_region(GUILD) == "eu"
+    store.failing = True
+    for _ in range(3):
+        clock.now += SETTINGS_TTL + 1
+        held = await recorder.settings(GUILD)
+        await settle()
+        assert held is not None and held.default_region == "eu" and held.auto_answer is False
+    assert store.reads == 4  # it kept trying, one read at a time
+    store.failing = False
+    clock.now += SETTINGS_TTL + 1
+    await recorder.settings(GUILD)
+    await settle()
+    await store.update_settings(GUILD, default_region="uk")
+    assert await recorder.default_region(GUILD) == "eu"  # the fresh copy, within its TTL
 
 
 async def test_own_changes_apply_at_once(recorder, store) -> None:
@@ -94,16 +121,16 @@ async def test_concurrent_misses_share_one_read(recorder, store) -> None:
     assert all(r is not None and r.auto_answer is False for r in results)
 
 
-async def test_a_cancelled_read_releases_the_others(recorder, store) -> None:
+async def test_a_cancelled_caller_does_not_cancel_the_read(recorder, store) -> None:
     store.gate = asyncio.Event()
     first = asyncio.create_task(recorder.settings(GUILD))
     await asyncio.sleep(0.01)
     second = asyncio.create_task(recorder.settings(GUILD))
     await asyncio.sleep(0.01)
     first.cancel()
-    assert await asyncio.wait_for(second, 1.0) is None
-    store.gate = None
-    assert await recorder.settings(GUILD) == GuildSettings(GUILD)  # and the next one reads
+    store.gate.set()
+    assert await asyncio.wait_for(second, 1.0) == GuildSettings(GUILD)
+    assert store.reads == 1
 
 
 async def test_storage_down_is_not_cached(recorder, store) -> None:
@@ -113,6 +140,14 @@ async def test_storage_down_is_not_cached(recorder, store) -> None:
     store.failing = False
     await store.update_settings(GUILD, default_region="eu")
     assert await recorder.default_region(GUILD) == "eu"  # at once, no TTL to wait out
+
+
+async def test_prefetch_reads_ahead_once(recorder, store) -> None:
+    await store.update_settings(GUILD, default_region="ch")
+    await asyncio.gather(*(recorder.prefetch_settings(GUILD) for _ in range(5)))
+    await recorder.prefetch_settings(GUILD)  # already held: no read
+    assert await recorder.default_region(GUILD) == "ch"
+    assert store.reads == 1
 
 
 async def test_no_guild_means_no_read(recorder, store) -> None:
@@ -128,3 +163,94 @@ async def test_the_copy_is_bounded(recorder, store, monkeypatch) -> None:
     assert store.reads == 10  # the newest three are still held
     await recorder.settings(0)
     assert store.reads == 11  # the oldest went
+
+
+# -- answer records ------------------------------------------------------------------------
+
+
+class BatchCountingStore(InMemoryStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[int] = []
+        self.gate: asyncio.Event | None = None
+
+    async def record_events(self, answers, gaps=()):
+        self.writes.append(len(answers))
+        if self.gate is not None:
+            await self.gate.wait()
+        await super().record_events(answers, gaps)
+
+
+def an_answer(fixture_engine, question: str = "how do i opt out"):
+    return fixture_engine.answer(question)
+
+
+async def test_concurrent_answers_share_few_transactions(fixture_engine) -> None:
+    store = BatchCountingStore()
+    await store.open()
+    recorder = Recorder(store)
+    answer = an_answer(fixture_engine)
+    unsure = an_answer(fixture_engine, "recipe for banana bread")
+    await asyncio.gather(
+        *(recorder.answered(GUILD, answer, free_text=False) for _ in range(500)),
+        *(recorder.answered(None, unsure, free_text=True) for _ in range(100)),
+    )
+    assert sum(store.writes) == 600
+    assert len(store.writes) <= 3  # the first write, then everything that queued meanwhile
+    assert (await store.stats(GUILD)).answered == 500
+    assert (await store.stats(0)).declined == 100
+    (gap,) = await store.gaps(0)
+    assert gap.text == "recipe for banana bread" and gap.count == 100
+
+
+async def test_a_slow_store_delays_no_answer_and_loses_no_record(fixture_engine) -> None:
+    store = BatchCountingStore()
+    await store.open()
+    recorder = Recorder(store, timeout=0.05)
+    store.gate = asyncio.Event()
+    started = asyncio.get_running_loop().time()
+    await recorder.answered(GUILD, an_answer(fixture_engine), free_text=False)
+    await recorder.answered(GUILD, an_answer(fixture_engine), free_text=False)
+    assert asyncio.get_running_loop().time() - started < 0.5  # each waited 0.05 s at most
+    store.gate.set()
+    await recorder.drain()
+    assert (await store.stats(GUILD)).total == 2
+
+
+async def test_a_full_queue_drops_the_oldest(monkeypatch) -> None:
+    monkeypatch.setattr(record_writer, "QUEUE_MAX", 3)
+    gate = asyncio.Event()
+    written: list[str | None] = []
+
+    async def write(answers, gaps) -> bool:
+        await gate.wait()
+        written.extend(a.entry_id for a in answers)
+        return True
+
+    writer = record_writer.RecordWriter(write)
+    first = writer.submit([AnswerRecord(1, "e0", "answered")])
+    await asyncio.sleep(0)  # the first batch (e0) is now being written
+    saved = [writer.submit([AnswerRecord(1, f"e{n}", "answered")]) for n in range(1, 6)]
+    assert writer.dropped == 2 and writer.pending == 3
+    gate.set()
+    await writer.flush()
+    assert written == ["e0", "e3", "e4", "e5"]
+    assert first.result() is True
+    assert [f.result() for f in saved] == [False, False, True, True, True]
+
+
+async def test_a_failing_write_does_not_stall_later_records() -> None:
+    calls: list[int] = []
+
+    async def write(answers, gaps) -> bool:
+        calls.append(len(answers))
+        if len(calls) == 1:
+            raise RuntimeError("bug")
+        return True
+
+    writer = record_writer.RecordWriter(write)
+    first = writer.submit([AnswerRecord(1, "a", "answered")])
+    await asyncio.sleep(0)
+    second = writer.submit([AnswerRecord(1, "b", "answered")])
+    await writer.flush()
+    assert (first.result(), second.result()) == (False, True)

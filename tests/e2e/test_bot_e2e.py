@@ -220,6 +220,16 @@ def bot_role_id(fake: FakeDiscord, guild_id: str) -> str:
     return next(r["id"] for r in fake.roles[guild_id].values() if r["managed"])
 
 
+async def recorded_gaps(store, guild_id: int, count: int, seconds: float = 2.0) -> list:
+    """The server's gaps once ``count`` are there (a record is written just after the reply)."""
+    for _ in range(int(seconds / 0.02)):
+        gaps = await store.gaps(guild_id)
+        if len(gaps) >= count:
+            return gaps
+        await asyncio.sleep(0.02)
+    return await store.gaps(guild_id)
+
+
 async def quiet(fake: FakeDiscord, seconds: float = 0.3) -> None:
     """Give the bot time to (wrongly) answer before asserting it stayed silent."""
     await asyncio.sleep(seconds)
@@ -345,7 +355,7 @@ async def test_ask_and_its_autocomplete(fake_discord, world, make_bot, run_bot, 
             channel_id=world.channel["id"],
         )
         declined = await fake_discord.wait_for_interaction_response(unsure)
-        gaps = await store.gaps(int(world.guild["id"]))
+        gaps = await recorded_gaps(store, int(world.guild["id"]), 1)
     assert suggestions["type"] == 8
     choices = suggestions["data"]["choices"]
     assert choices[0] == {"name": "Ask: my messages", "value": "my messages"}

@@ -18,7 +18,8 @@ from tests.store.test_sqlite import read_only
 
 STORE_METHODS = (
     "open", "salt", "get_settings", "update_settings", "add_answer_channel",
-    "remove_answer_channel", "forget_guild", "record_gap", "record_answer", "record_feedback",
+    "remove_answer_channel", "forget_guild", "record_gap", "record_answer", "record_events",
+    "record_feedback",
     "gaps", "stats", "feedback_stats", "purge",
 )  # fmt: skip
 
@@ -155,16 +156,35 @@ async def test_locked_database_still_answers_and_acks_in_time(
     await assert_earlier_rows_kept(seeded_db, int(world.guild["id"]))
 
 
+async def test_a_record_made_during_a_short_lock_is_saved_after_it(
+    fake_discord, world, run_bot, seeded_db
+):
+    """Within the busy timeout the record's write waits for the lock instead of failing."""
+    guild_id = int(world.guild["id"])
+    store = SqliteStore(seeded_db)  # default busy timeout: 5 s
+    async with run_bot(make_bot(world, store)):
+        before = (await store.stats(guild_id)).total
+        async with locked(seeded_db):
+            inter, _ = await slash(fake_discord, world, "optout", {}, timeout=8.0)
+            await asyncio.sleep(1.6)  # longer than a reply may wait for its record
+        for _ in range(50):
+            if (await store.stats(guild_id)).total == before + 1:
+                break
+            await asyncio.sleep(0.1)
+        assert (await store.stats(guild_id)).total == before + 1
+    assert ack_seconds(fake_discord, inter) < 3.0
+
+
 async def test_after_a_lock_is_released_saving_works_again(
     fake_discord, world, run_bot, seeded_db, caplog
 ):
     caplog.set_level(logging.INFO)
     guild_id = int(world.guild["id"])
-    store = SqliteStore(seeded_db)
+    store = SqliteStore(seeded_db, busy_timeout_ms=200)  # gives up on the lock quickly
     async with run_bot(make_bot(world, store)):
         async with locked(seeded_db):
             await slash(fake_discord, world, "optout", {}, timeout=8.0)
-            await asyncio.sleep(1.6)  # the Recorder gave up on the answer record
+            await asyncio.sleep(0.6)  # the answer record's write was refused: locked
         await asyncio.sleep(0.5)
         before = (await store.stats(guild_id)).answers_per_entry.get("turn-off", 0)
         await slash(fake_discord, world, "optout", {})
