@@ -58,6 +58,7 @@ class Recorder:
         self._idle.set()
         self._settings: OrderedDict[int, tuple[GuildSettings, float]] = OrderedDict()
         self._reading: dict[int, asyncio.Task[GuildSettings | None]] = {}
+        self._changes: dict[int, int] = {}  # per server: how often /setup changed it here
         self.writer = RecordWriter(self._write_records)
         self._prefetching = asyncio.Semaphore(PREFETCH_AT_ONCE)
 
@@ -137,20 +138,31 @@ class Recorder:
         return task
 
     async def _read_and_keep(self, guild_id: int, seconds: float) -> GuildSettings | None:
+        changes = self._changes.get(guild_id, 0)
         result = await self.safely(self.store.get_settings(guild_id), None, seconds=seconds)
-        if result is not None:
-            self.remember_settings(result)
+        if result is None:
+            return None
+        if self._changes.get(guild_id, 0) != changes:
+            # /setup changed the settings while this read ran: it may have read the old ones
+            return self._settings[guild_id][0] if guild_id in self._settings else result
+        self._keep(result)
         return result
 
     def remember_settings(self, settings: GuildSettings) -> None:
-        """Use these settings from now on (after this process changed them)."""
+        """Use these settings from now on (after this process changed them); a read that
+        started before the change cannot bring the old ones back."""
+        self._changes[settings.guild_id] = self._changes.get(settings.guild_id, 0) + 1
+        self._keep(settings)
+
+    def forget_settings(self, guild_id: int) -> None:
+        self._changes[guild_id] = self._changes.get(guild_id, 0) + 1
+        self._settings.pop(guild_id, None)
+
+    def _keep(self, settings: GuildSettings) -> None:
         self._settings[settings.guild_id] = (settings, self._clock() + SETTINGS_TTL)
         self._settings.move_to_end(settings.guild_id)
         while len(self._settings) > SETTINGS_CACHED:
             self._settings.popitem(last=False)
-
-    def forget_settings(self, guild_id: int) -> None:
-        self._settings.pop(guild_id, None)
 
     async def default_region(self, guild_id: int | None) -> str | None:
         """The server's default region, or None (DMs, unset, or storage down)."""

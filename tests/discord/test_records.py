@@ -24,14 +24,16 @@ class CountingStore(InMemoryStore):
         self.reads = 0
         self.failing = False
         self.gate: asyncio.Event | None = None
+        self.slow_reply = False  # read now, answer when the gate opens (a slow network)
 
     async def get_settings(self, guild_id: int) -> GuildSettings:
         self.reads += 1
+        read = await super().get_settings(guild_id) if self.slow_reply else None
         if self.gate is not None:
             await self.gate.wait()
         if self.failing:
             raise StoreError("disk on fire")
-        return await super().get_settings(guild_id)
+        return read or await super().get_settings(guild_id)
 
 
 async def settle() -> None:
@@ -108,6 +110,21 @@ async def test_own_changes_apply_at_once(recorder, store) -> None:
     await store.update_settings(GUILD, default_region="us")
     assert await recorder.default_region(GUILD) == "us"
     assert store.reads == 2
+
+
+async def test_a_read_running_during_a_change_cannot_bring_old_settings_back(
+    recorder, store, clock
+) -> None:
+    await store.update_settings(GUILD, default_region="eu")
+    assert await recorder.default_region(GUILD) == "eu"
+    clock.now += SETTINGS_TTL + 1
+    store.gate, store.slow_reply = asyncio.Event(), True
+    await recorder.settings(GUILD)  # starts a background read: it reads "eu", then waits
+    await settle()
+    recorder.remember_settings(await store.update_settings(GUILD, default_region="uk"))
+    store.gate.set()  # the read now returns the old "eu"
+    await settle()
+    assert await recorder.default_region(GUILD) == "uk"
 
 
 async def test_concurrent_misses_share_one_read(recorder, store) -> None:
