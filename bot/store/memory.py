@@ -16,9 +16,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from bot.store.base import (
-    ANSWER_OUTCOMES,
     DEFAULT_RETENTION_DAYS,
-    GAP_OUTCOMES,
     AnswerOutcome,
     AnswerRecord,
     AnswerStats,
@@ -33,10 +31,7 @@ from bot.store.base import (
     StoreError,
     as_utc,
     check_answer_key,
-    check_choice,
-    check_confidence,
     check_entry_id,
-    check_gap_text,
     check_guild_filter,
     check_helpful,
     check_id,
@@ -181,18 +176,8 @@ class InMemoryStore:
         *,
         at: datetime | None = None,
     ) -> None:
-        gap = _Gap(
-            id=self._next_gap_id,
-            guild_id=check_id("guild_id", guild_id),
-            text=check_gap_text(text),
-            outcome=check_choice("outcome", outcome, GAP_OUTCOMES),
-            best_entry_id=check_entry_id(best_entry_id),
-            confidence=check_confidence(confidence),
-            created_at=as_utc(at),
-        )
-        self._check_open("record an unanswered question")
-        self._next_gap_id += 1
-        self._gaps.append(gap)
+        gap = GapRecord(guild_id, text, outcome, best_entry_id, confidence, at)
+        await self._record("record an unanswered question", (), (gap,))
 
     async def record_answer(
         self,
@@ -202,21 +187,21 @@ class InMemoryStore:
         *,
         at: datetime | None = None,
     ) -> None:
-        event = _AnswerEvent(
-            guild_id=check_id("guild_id", guild_id),
-            entry_id=check_entry_id(entry_id),
-            outcome=check_choice("outcome", outcome, ANSWER_OUTCOMES),
-            created_at=as_utc(at),
-        )
-        self._check_open("record an answer event")
-        self._answers.append(event)
+        event = AnswerRecord(guild_id, entry_id, outcome, at)
+        await self._record("record an answer event", (event,), ())
 
     async def record_events(
         self, answers: Sequence[AnswerRecord], gaps: Sequence[GapRecord] = ()
     ) -> None:
-        checked_answers = [a.checked() for a in answers]  # all validated before any is kept
+        await self._record("record answer events", answers, gaps)
+
+    async def _record(
+        self, action: str, answers: Sequence[AnswerRecord], gaps: Sequence[GapRecord]
+    ) -> None:
+        """The one write path for answer events and gaps: all validated before any is kept."""
+        checked_answers = [a.checked() for a in answers]
         checked_gaps = [g.checked() for g in gaps]
-        self._check_open("record answer events")
+        self._check_open(action)
         for a in checked_answers:
             self._answers.append(_AnswerEvent(a.guild_id, a.entry_id, a.outcome, a.at))
         for g in checked_gaps:

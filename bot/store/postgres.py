@@ -25,9 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from bot.store.base import (
-    ANSWER_OUTCOMES,
     DEFAULT_RETENTION_DAYS,
-    GAP_OUTCOMES,
     AnswerOutcome,
     AnswerRecord,
     AnswerStats,
@@ -42,10 +40,7 @@ from bot.store.base import (
     StoreError,
     as_utc,
     check_answer_key,
-    check_choice,
-    check_confidence,
     check_entry_id,
-    check_gap_text,
     check_guild_filter,
     check_helpful,
     check_id,
@@ -389,19 +384,8 @@ class PostgresStore:
         *,
         at: datetime | None = None,
     ) -> None:
-        row = (
-            check_id("guild_id", guild_id),
-            _no_nul(check_gap_text(text)),
-            check_choice("outcome", outcome, GAP_OUTCOMES),
-            check_entry_id(best_entry_id),
-            check_confidence(confidence),
-            as_utc(at),
-        )
-
-        async def body(conn: asyncpg.Connection) -> None:
-            await conn.execute(_INSERT_GAP, *row)
-
-        await self._run("record an unanswered question", body, write=True)
+        gap = GapRecord(guild_id, text, outcome, best_entry_id, confidence, at)
+        await self._record("record an unanswered question", (), (gap,))
 
     async def record_answer(
         self,
@@ -411,21 +395,18 @@ class PostgresStore:
         *,
         at: datetime | None = None,
     ) -> None:
-        row = (
-            check_id("guild_id", guild_id),
-            check_entry_id(entry_id),
-            check_choice("outcome", outcome, ANSWER_OUTCOMES),
-            as_utc(at),
-        )
-
-        async def body(conn: asyncpg.Connection) -> None:
-            await conn.execute(_INSERT_ANSWER, *row)
-
-        await self._run("record an answer event", body, write=True)
+        event = AnswerRecord(guild_id, entry_id, outcome, at)
+        await self._record("record an answer event", (event,), ())
 
     async def record_events(
         self, answers: Sequence[AnswerRecord], gaps: Sequence[GapRecord] = ()
     ) -> None:
+        await self._record("record answer events", answers, gaps)
+
+    async def _record(
+        self, action: str, answers: Sequence[AnswerRecord], gaps: Sequence[GapRecord]
+    ) -> None:
+        """The one write path for answer events and gaps: one transaction, all or none."""
         answer_rows = [
             (a.guild_id, a.entry_id, a.outcome, a.at) for a in (a.checked() for a in answers)
         ]
@@ -442,7 +423,7 @@ class PostgresStore:
             if gap_rows:
                 await conn.executemany(_INSERT_GAP, gap_rows)
 
-        await self._run("record answer events", body, write=True)
+        await self._run(action, body, write=True)
 
     async def record_feedback(
         self,

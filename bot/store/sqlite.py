@@ -23,9 +23,7 @@ from typing import Any, Self
 import aiosqlite
 
 from bot.store.base import (
-    ANSWER_OUTCOMES,
     DEFAULT_RETENTION_DAYS,
-    GAP_OUTCOMES,
     AnswerOutcome,
     AnswerRecord,
     AnswerStats,
@@ -40,10 +38,7 @@ from bot.store.base import (
     StoreError,
     as_utc,
     check_answer_key,
-    check_choice,
-    check_confidence,
     check_entry_id,
-    check_gap_text,
     check_guild_filter,
     check_helpful,
     check_id,
@@ -327,16 +322,8 @@ class SqliteStore:
         *,
         at: datetime | None = None,
     ) -> None:
-        row = (
-            check_id("guild_id", guild_id),
-            check_gap_text(text),
-            check_choice("outcome", outcome, GAP_OUTCOMES),
-            check_entry_id(best_entry_id),
-            check_confidence(confidence),
-            time_to_db(as_utc(at)),
-        )
-        async with self._transaction("record an unanswered question", write=True) as conn:
-            await conn.execute(_INSERT_GAP, row)
+        gap = GapRecord(guild_id, text, outcome, best_entry_id, confidence, at)
+        await self._record("record an unanswered question", (), (gap,))
 
     async def record_answer(
         self,
@@ -346,18 +333,18 @@ class SqliteStore:
         *,
         at: datetime | None = None,
     ) -> None:
-        row = (
-            check_id("guild_id", guild_id),
-            check_entry_id(entry_id),
-            check_choice("outcome", outcome, ANSWER_OUTCOMES),
-            time_to_db(as_utc(at)),
-        )
-        async with self._transaction("record an answer event", write=True) as conn:
-            await conn.execute(_INSERT_ANSWER, row)
+        event = AnswerRecord(guild_id, entry_id, outcome, at)
+        await self._record("record an answer event", (event,), ())
 
     async def record_events(
         self, answers: Sequence[AnswerRecord], gaps: Sequence[GapRecord] = ()
     ) -> None:
+        await self._record("record answer events", answers, gaps)
+
+    async def _record(
+        self, action: str, answers: Sequence[AnswerRecord], gaps: Sequence[GapRecord]
+    ) -> None:
+        """The one write path for answer events and gaps: one transaction, all or none."""
         answer_rows = [
             (a.guild_id, a.entry_id, a.outcome, time_to_db(a.at))
             for a in (a.checked() for a in answers)
@@ -368,7 +355,7 @@ class SqliteStore:
         ]
         if not answer_rows and not gap_rows:
             return
-        async with self._transaction("record answer events", write=True) as conn:
+        async with self._transaction(action, write=True) as conn:
             if answer_rows:
                 await conn.executemany(_INSERT_ANSWER, answer_rows)
             if gap_rows:
