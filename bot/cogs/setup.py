@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 import discord
@@ -132,15 +133,22 @@ class Setup(commands.Cog):
             return None
         return gs
 
-    async def _change(self, interaction: discord.Interaction, note: str = "", **changes: Any):
+    async def _save(
+        self, interaction: discord.Interaction, write: Awaitable[GuildSettings], note: str = ""
+    ) -> None:
+        """Run a settings write, answer by the result at once in this process, show it."""
         try:
-            gs = await self.bot.store.update_settings(interaction.guild_id, **changes)
+            gs = await write
         except StoreError:
             await self._reply(interaction, NO_STORAGE)
             return
-        self.bot.recorder.remember_settings(gs)  # this process answers by it at once
+        self.bot.recorder.remember_settings(gs)
         text = describe_settings(gs, message_content=self.bot.settings.message_content)
         await self._reply(interaction, (note + "\n\n" if note else "") + text)
+
+    async def _change(self, interaction: discord.Interaction, note: str = "", **changes: Any):
+        write = self.bot.store.update_settings(interaction.guild_id, **changes)
+        await self._save(interaction, write, note)
 
     @setup.command(name="show", description="Show this server's settings")
     async def show(self, interaction: discord.Interaction) -> None:
@@ -160,14 +168,8 @@ class Setup(commands.Cog):
         note = f"✅ I'll answer questions in {channel.mention}."
         if missing:
             note += f"\n⚠️ I'm missing these permissions there: {', '.join(missing)}."
-        try:
-            gs = await self.bot.store.add_answer_channel(interaction.guild_id, channel.id)
-        except StoreError:
-            await self._reply(interaction, NO_STORAGE)
-            return
-        self.bot.recorder.remember_settings(gs)  # this process answers by it at once
-        text = describe_settings(gs, message_content=self.bot.settings.message_content)
-        await self._reply(interaction, f"{note}\n\n{text}")
+        write = self.bot.store.add_answer_channel(interaction.guild_id, channel.id)
+        await self._save(interaction, write, note)
 
     @channel.command(name="remove", description="Stop answering questions in this channel")
     @app_commands.describe(channel="A channel the bot answers in")
@@ -180,14 +182,8 @@ class Setup(commands.Cog):
         if channel.id not in gs.answer_channel_ids:
             await self._reply(interaction, f"{channel.mention} is not an answer channel.")
             return
-        try:
-            gs = await self.bot.store.remove_answer_channel(interaction.guild_id, channel.id)
-        except StoreError:
-            await self._reply(interaction, NO_STORAGE)
-            return
-        self.bot.recorder.remember_settings(gs)  # this process answers by it at once
-        text = describe_settings(gs, message_content=self.bot.settings.message_content)
-        await self._reply(interaction, f"Removed {channel.mention}.\n\n{text}")
+        write = self.bot.store.remove_answer_channel(interaction.guild_id, channel.id)
+        await self._save(interaction, write, f"Removed {channel.mention}.")
 
     @setup.command(name="moderator-role", description="Who else may use /setup and /kb gaps")
     @app_commands.describe(role="Members with this role count as moderators; leave empty to clear")
