@@ -23,7 +23,7 @@ import pytest
 import yarl
 
 from tests.e2e.fake_discord import BOT_TOKEN, FakeDiscord
-from tests.faults.bot_process import spawn
+from tests.faults.bot_process import NO_COOLDOWNS, spawn, terminate
 from tests.store.conftest import TEST_DATABASE_URL, needs_postgres
 
 pytestmark = needs_postgres
@@ -92,9 +92,7 @@ async def bot_process(fake_discord, database_url, tmp_path):
             "SHARD_COUNT": str(SHARDS),
             "SHARD_IDS": str(shard),
             "DATABASE_URL": database_url,
-            "USER_COOLDOWN_SECONDS": "0",
-            "CHANNEL_COOLDOWN_SECONDS": "0",
-            "REPEAT_WINDOW_SECONDS": "0",
+            **NO_COOLDOWNS,
         }
         log = tmp_path / f"shard-{shard}-{len(started)}.log"
         with log.open("wb") as out:
@@ -104,15 +102,9 @@ async def bot_process(fake_discord, database_url, tmp_path):
 
     yield start
     for proc, log in started:
-        if proc.returncode is None:
-            proc.terminate()
-            try:
-                await asyncio.wait_for(proc.wait(), 10.0)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+        code = await terminate(proc)
         text = log.read_text(errors="replace")
-        assert proc.returncode == 0 and "stopped cleanly" in text, text[-3000:]
+        assert code == 0 and "stopped cleanly" in text, text[-3000:]
         assert "Traceback" not in text, text[-3000:]
 
 

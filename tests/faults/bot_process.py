@@ -31,6 +31,12 @@ BASE_ENV = {
     "MESSAGE_CONTENT": "true",
     "WATCH_KNOWLEDGE": "false",
 }
+#: Cooldowns and the repeat window off, so every question gets its own answer.
+NO_COOLDOWNS = {
+    "USER_COOLDOWN_SECONDS": "0",
+    "CHANNEL_COOLDOWN_SECONDS": "0",
+    "REPEAT_WINDOW_SECONDS": "0",
+}
 
 
 async def spawn(
@@ -59,6 +65,18 @@ async def spawn(
         cwd=ROOT, env=env, stderr=stderr,
         stdout=asyncio.subprocess.PIPE if stderr == asyncio.subprocess.PIPE else stderr,
     )  # fmt: skip
+
+
+async def terminate(proc: asyncio.subprocess.Process, grace: float = 10.0) -> int:
+    """SIGTERM and wait (``grace`` s, then SIGKILL); returns the exit code."""
+    if proc.returncode is None:
+        proc.terminate()
+        try:
+            await asyncio.wait_for(proc.wait(), grace)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+    return proc.returncode  # type: ignore[return-value]
 
 
 def main() -> int:

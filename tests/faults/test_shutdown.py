@@ -13,7 +13,7 @@ import pytest
 
 from bot.store import SqliteStore
 from tests.e2e.fake_discord import BOT_TOKEN, FakeDiscord
-from tests.faults.bot_process import spawn
+from tests.faults.bot_process import NO_COOLDOWNS, spawn
 
 MESSAGES = r"/channels/\d+/messages"
 
@@ -39,9 +39,7 @@ async def start_bot(fake: FakeDiscord, world, database: Path) -> asyncio.subproc
     settings = {
         "DATABASE_PATH": str(database),
         "DEV_GUILD_ID": world.guild["id"],
-        "USER_COOLDOWN_SECONDS": "0",
-        "CHANNEL_COOLDOWN_SECONDS": "0",
-        "REPEAT_WINDOW_SECONDS": "0",
+        **NO_COOLDOWNS,
     }
     proc = await spawn(fake.http_url, BOT_TOKEN, settings)
     try:

@@ -30,7 +30,7 @@ from bot.config import Settings
 from bot.knowledge import load_knowledge
 from bot.store import InMemoryStore, SqliteStore, Store
 from tests.e2e.fake_discord import BOT_TOKEN, FakeDiscord, skip_identify_delay
-from tests.faults.bot_process import spawn
+from tests.faults.bot_process import NO_COOLDOWNS, spawn, terminate
 
 Json = dict[str, Any]
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -155,12 +155,7 @@ async def bot_in_own_process(fake: FakeDiscord, world: LoadWorld, workdir: Path)
     await seed_store(store, world)
     await store.close()
     log_path = workdir / "bot.log"
-    settings = {
-        "DATABASE_PATH": str(database),
-        "USER_COOLDOWN_SECONDS": "0",
-        "CHANNEL_COOLDOWN_SECONDS": "0",
-        "REPEAT_WINDOW_SECONDS": "0",
-    }
+    settings = {"DATABASE_PATH": str(database), **NO_COOLDOWNS}
     with open(log_path, "wb") as log_file:  # noqa: ASYNC230 - once, before the bot starts
         proc = await spawn(fake.http_url, BOT_TOKEN, settings, stderr=log_file)
         handle = BotProcess(proc, log_path, database)
@@ -205,14 +200,7 @@ class BotProcess:
 
     async def stop(self) -> int:
         """SIGTERM and wait (10 s, then SIGKILL); returns the exit code."""
-        if self.proc.returncode is None:
-            self.proc.terminate()
-            try:
-                await asyncio.wait_for(self.proc.wait(), 10.0)
-            except TimeoutError:
-                self.proc.kill()
-                await self.proc.wait()
-        self.exit_code = self.proc.returncode
+        self.exit_code = await terminate(self.proc)
         return self.exit_code
 
 
