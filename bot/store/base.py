@@ -185,6 +185,46 @@ class GapRecord:
         )
 
 
+class RecordsEvents:
+    """``record_gap``, ``record_answer`` and ``record_events`` for every backend, over the one
+    write path each provides: ``_record(action, answers, gaps)`` validates every record with
+    ``.checked()`` and writes them all or none (``action`` names the work in errors)."""
+
+    async def _record(
+        self, action: str, answers: Sequence[AnswerRecord], gaps: Sequence[GapRecord]
+    ) -> None:
+        raise NotImplementedError
+
+    async def record_gap(
+        self,
+        guild_id: int,
+        text: str,
+        outcome: GapOutcome,
+        best_entry_id: str | None = None,
+        confidence: float = 0.0,
+        *,
+        at: datetime | None = None,
+    ) -> None:
+        gap = GapRecord(guild_id, text, outcome, best_entry_id, confidence, at)
+        await self._record("record an unanswered question", (), (gap,))
+
+    async def record_answer(
+        self,
+        guild_id: int,
+        entry_id: str | None,
+        outcome: AnswerOutcome,
+        *,
+        at: datetime | None = None,
+    ) -> None:
+        event = AnswerRecord(guild_id, entry_id, outcome, at)
+        await self._record("record an answer event", (event,), ())
+
+    async def record_events(
+        self, answers: Sequence[AnswerRecord], gaps: Sequence[GapRecord] = ()
+    ) -> None:
+        await self._record("record answer events", answers, gaps)
+
+
 @runtime_checkable
 class Store(Protocol):
     """What the bot may store. Every method raises ``StoreError`` on a storage failure and

@@ -17,17 +17,16 @@ from typing import Any, Self
 
 from bot.store.base import (
     DEFAULT_RETENTION_DAYS,
-    AnswerOutcome,
     AnswerRecord,
     AnswerStats,
     EntryFeedback,
     FeedbackResult,
     FeedbackStats,
-    GapOutcome,
     GapRecord,
     GapSummary,
     GuildSettings,
     PurgeResult,
+    RecordsEvents,
     StoreError,
     as_utc,
     check_answer_key,
@@ -72,7 +71,7 @@ class _Vote:
     created_at: datetime
 
 
-class InMemoryStore:
+class InMemoryStore(RecordsEvents):
     """``Store`` kept in Python objects. Data survives ``close()``/``open()`` on the same
     instance (like reopening a file) but not the process. Times are kept at microsecond
     precision, like the SQLite store."""
@@ -165,35 +164,6 @@ class InMemoryStore:
         self._feedback = {k: v for k, v in self._feedback.items() if v.guild_id != guild_id}
 
     # -- recording -----------------------------------------------------------------------------
-
-    async def record_gap(
-        self,
-        guild_id: int,
-        text: str,
-        outcome: GapOutcome,
-        best_entry_id: str | None = None,
-        confidence: float = 0.0,
-        *,
-        at: datetime | None = None,
-    ) -> None:
-        gap = GapRecord(guild_id, text, outcome, best_entry_id, confidence, at)
-        await self._record("record an unanswered question", (), (gap,))
-
-    async def record_answer(
-        self,
-        guild_id: int,
-        entry_id: str | None,
-        outcome: AnswerOutcome,
-        *,
-        at: datetime | None = None,
-    ) -> None:
-        event = AnswerRecord(guild_id, entry_id, outcome, at)
-        await self._record("record an answer event", (event,), ())
-
-    async def record_events(
-        self, answers: Sequence[AnswerRecord], gaps: Sequence[GapRecord] = ()
-    ) -> None:
-        await self._record("record answer events", answers, gaps)
 
     async def _record(
         self, action: str, answers: Sequence[AnswerRecord], gaps: Sequence[GapRecord]

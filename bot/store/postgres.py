@@ -26,17 +26,16 @@ import asyncpg
 
 from bot.store.base import (
     DEFAULT_RETENTION_DAYS,
-    AnswerOutcome,
     AnswerRecord,
     AnswerStats,
     EntryFeedback,
     FeedbackResult,
     FeedbackStats,
-    GapOutcome,
     GapRecord,
     GapSummary,
     GuildSettings,
     PurgeResult,
+    RecordsEvents,
     StoreError,
     as_utc,
     check_answer_key,
@@ -103,7 +102,7 @@ def redact_url(url: str) -> str:
         return "<unparseable database URL>"
 
 
-class PostgresStore:
+class PostgresStore(RecordsEvents):
     """``Store`` backed by PostgreSQL. Use ``async with PostgresStore(url) as store:``.
 
     ``url`` is a libpq-style ``postgresql://user:password@host:port/dbname`` URL. ``schema``
@@ -373,35 +372,6 @@ class PostgresStore:
             await self._run("delete a server's data", body, write=True)
 
     # -- recording -----------------------------------------------------------------------------
-
-    async def record_gap(
-        self,
-        guild_id: int,
-        text: str,
-        outcome: GapOutcome,
-        best_entry_id: str | None = None,
-        confidence: float = 0.0,
-        *,
-        at: datetime | None = None,
-    ) -> None:
-        gap = GapRecord(guild_id, text, outcome, best_entry_id, confidence, at)
-        await self._record("record an unanswered question", (), (gap,))
-
-    async def record_answer(
-        self,
-        guild_id: int,
-        entry_id: str | None,
-        outcome: AnswerOutcome,
-        *,
-        at: datetime | None = None,
-    ) -> None:
-        event = AnswerRecord(guild_id, entry_id, outcome, at)
-        await self._record("record an answer event", (event,), ())
-
-    async def record_events(
-        self, answers: Sequence[AnswerRecord], gaps: Sequence[GapRecord] = ()
-    ) -> None:
-        await self._record("record answer events", answers, gaps)
 
     async def _record(
         self, action: str, answers: Sequence[AnswerRecord], gaps: Sequence[GapRecord]

@@ -24,17 +24,16 @@ import aiosqlite
 
 from bot.store.base import (
     DEFAULT_RETENTION_DAYS,
-    AnswerOutcome,
     AnswerRecord,
     AnswerStats,
     EntryFeedback,
     FeedbackResult,
     FeedbackStats,
-    GapOutcome,
     GapRecord,
     GapSummary,
     GuildSettings,
     PurgeResult,
+    RecordsEvents,
     StoreError,
     as_utc,
     check_answer_key,
@@ -71,7 +70,7 @@ _INSERT_GAP = (
 _PURGED_TABLES = (("gaps", "gaps"), ("answers", "answer_events"), ("feedback", "feedback"))
 
 
-class SqliteStore:
+class SqliteStore(RecordsEvents):
     """``Store`` backed by one SQLite file. Use ``async with SqliteStore(path) as store:``.
 
     One connection per store; an ``asyncio.Lock`` keeps each transaction's statements together
@@ -311,35 +310,6 @@ class SqliteStore:
                 await conn.execute(f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,))
 
     # -- recording -----------------------------------------------------------------------------
-
-    async def record_gap(
-        self,
-        guild_id: int,
-        text: str,
-        outcome: GapOutcome,
-        best_entry_id: str | None = None,
-        confidence: float = 0.0,
-        *,
-        at: datetime | None = None,
-    ) -> None:
-        gap = GapRecord(guild_id, text, outcome, best_entry_id, confidence, at)
-        await self._record("record an unanswered question", (), (gap,))
-
-    async def record_answer(
-        self,
-        guild_id: int,
-        entry_id: str | None,
-        outcome: AnswerOutcome,
-        *,
-        at: datetime | None = None,
-    ) -> None:
-        event = AnswerRecord(guild_id, entry_id, outcome, at)
-        await self._record("record an answer event", (event,), ())
-
-    async def record_events(
-        self, answers: Sequence[AnswerRecord], gaps: Sequence[GapRecord] = ()
-    ) -> None:
-        await self._record("record answer events", answers, gaps)
 
     async def _record(
         self, action: str, answers: Sequence[AnswerRecord], gaps: Sequence[GapRecord]
