@@ -350,7 +350,7 @@ class FakeDiscord:
         ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
         value = max(ms << 22 | (next(self._ids) & 0xFFF), self._last_id + 1)
         if shard is not None:
-            while (value >> 22) % shard[1] != shard[0]:
+            while self.shard_of(str(value), shard[1]) != shard[0]:
                 value += 1 << 22
         self._last_id = value
         return str(value)

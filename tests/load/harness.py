@@ -180,12 +180,11 @@ class BotProcess:
 
     async def wait_ready(self, fake: FakeDiscord, world: LoadWorld, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         """Ready = it answers a mention (commands synced, guilds cached, store open)."""
-        mark = fake.mark()
         await fake.wait_for(lambda: fake.connected or self.proc.returncode is not None, timeout)
         channel = world.channels[0]
         user = world.members[channel["guild_id"]][0]
+        mark = fake.mark()
         if self.proc.returncode is None:
-            mark = fake.mark()
             await fake.send_message_create(
                 channel["id"], f"<@{fake.bot_user['id']}> how do i opt out", author=user
             )
