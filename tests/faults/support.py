@@ -4,29 +4,31 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 from bot.app import OptoutBot
 from bot.config import Settings
 from bot.store import Store
 from tests.e2e.fake_discord import DefaultWorld, FakeDiscord, FakeInteraction
-from tests.load.harness import build_bot, engine_for
+from tests.load.harness import build_bot, burst_settings, engine_for
 
 NO_PINGS = {"parse": []}
 OPTOUT_TITLE = "Turn off AI training on your data"
 
 
 def settings_for(world: DefaultWorld, **overrides: Any) -> Settings:
-    base = Settings(dev_guild_id=int(world.guild["id"]), message_content=True)
-    values: dict[str, Any] = {
-        "watch_knowledge": False,
-        "user_cooldown_seconds": 0.0,
-        "channel_cooldown_seconds": 0.0,
-        "repeat_window_seconds": 0.0,
-    }
-    values.update(overrides)
-    return dataclasses.replace(base, **values)
+    return burst_settings(dev_guild_id=int(world.guild["id"]), **overrides)
+
+
+def integrity(path: Path) -> str:
+    """SQLite's own check of a database file: "ok" when it is sound."""
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        conn.close()
 
 
 def make_bot(world: DefaultWorld, store: Store, engine=None, **overrides: Any) -> OptoutBot:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sqlite3
 import time
 from pathlib import Path
 
@@ -14,16 +13,9 @@ import pytest
 from bot.store import SqliteStore
 from tests.e2e.fake_discord import BOT_TOKEN, FakeDiscord
 from tests.faults.bot_process import NO_COOLDOWNS, spawn
+from tests.faults.support import integrity
 
 MESSAGES = r"/channels/\d+/messages"
-
-
-def integrity(path: Path) -> str:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        conn.close()
 
 
 @pytest.fixture

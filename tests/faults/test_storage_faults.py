@@ -13,14 +13,21 @@ import pytest
 
 from bot.discord_ui.views import STORE_DOWN_REPLY
 from bot.store import InMemoryStore, SqliteStore, StoreError
-from tests.faults.support import OPTOUT_TITLE, ack_seconds, ask, make_bot, slash, title
+from tests.faults.support import (
+    OPTOUT_TITLE,
+    ack_seconds,
+    ask,
+    integrity,
+    make_bot,
+    slash,
+    title,
+)
 from tests.store.test_sqlite import read_only
 
 STORE_METHODS = (
     "open", "salt", "get_settings", "update_settings", "add_answer_channel",
     "remove_answer_channel", "forget_guild", "record_gap", "record_answer", "record_events",
-    "record_feedback",
-    "gaps", "stats", "feedback_stats", "purge",
+    "record_feedback", "gaps", "stats", "feedback_stats", "purge",
 )  # fmt: skip
 
 
@@ -40,14 +47,6 @@ class BrokenStore(InMemoryStore):
 
             return fail
         return super().__getattribute__(name)
-
-
-def integrity(path: Path) -> str:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        conn.close()
 
 
 async def vote(fake, world, message) -> dict:
