@@ -88,47 +88,37 @@ class Engine:
         best_entry = kb.entries[best.entry_id]
         confidence = round(min(1.0, best.score / 100), 3)
         close = best.score - second.score < (t.strict_margin if strict else t.margin)
+
+        def declined() -> Answer:
+            return decline(
+                kb, question, suggestions, confidence=confidence, platform=platform, region=region
+            )
+
+        def answered() -> Answer:
+            return compose_entry(
+                kb,
+                best_entry,
+                question=question,
+                platform=platform,
+                region=region,
+                confidence=confidence,
+            )
+
         if best_entry.kind == "decline":
             if best.score >= t.decline_entry:
-                reply = compose_entry(
-                    kb,
-                    best_entry,
-                    question=question,
-                    platform=platform,
-                    region=region,
-                    confidence=confidence,
-                )
-                return replace(reply, suggestions=tuple(suggestions))
-            return decline(
-                kb, question, suggestions, confidence=confidence, platform=platform, region=region
-            )
+                return replace(answered(), suggestions=tuple(suggestions))
+            return declined()
         if best.score < (t.strict_answer if strict else t.answer):
-            return decline(
-                kb, question, suggestions, confidence=confidence, platform=platform, region=region
-            )
+            return declined()
         if close and second.entry_id:
             second_entry = kb.entries[second.entry_id]
             if strict or second_entry.kind == "decline":
-                return decline(
-                    kb,
-                    question,
-                    suggestions,
-                    confidence=confidence,
-                    platform=platform,
-                    region=region,
-                )
+                return declined()
             choices = [Suggestion(e.id, e.title) for e in (best_entry, second_entry)]
             return clarify(
                 kb, question, choices, confidence=confidence, platform=platform, region=region
             )
-        return compose_entry(
-            kb,
-            best_entry,
-            question=question,
-            platform=platform,
-            region=region,
-            confidence=confidence,
-        )
+        return answered()
 
     def answer_entry(
         self,
