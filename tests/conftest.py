@@ -1,14 +1,17 @@
-"""Shared fixtures: the small fixture knowledge base and an engine built on it."""
+"""Shared fixtures: the small fixture knowledge base, an engine built on it, an open
+in-memory store."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.answering import Engine
 from bot.knowledge import load_knowledge
+from bot.store import InMemoryStore
 
 FIXTURE_KB = Path(__file__).parent / "fixtures" / "kb_min"
 REPO_KB = Path(__file__).resolve().parent.parent / "knowledge"
@@ -32,3 +35,12 @@ def kb_copy(tmp_path: Path) -> Path:
     target = tmp_path / "knowledge"
     shutil.copytree(FIXTURE_KB, target)
     return target
+
+
+@pytest.fixture
+async def store() -> AsyncIterator[InMemoryStore]:
+    """An open in-memory store (the bot's setup_hook opening it again is harmless)."""
+    store = InMemoryStore()
+    await store.open()
+    yield store
+    await store.close()

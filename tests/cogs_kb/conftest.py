@@ -6,7 +6,6 @@ maintainer, and maintainers (the application owner, or the maintainer role in th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
 from unittest.mock import AsyncMock, create_autospec
@@ -83,14 +82,6 @@ def reply_text(interaction) -> str:
 @pytest.fixture
 def kb_dir(tmp_path: Path) -> Path:
     return copy_kb(tmp_path)
-
-
-@pytest.fixture
-async def store() -> AsyncIterator[InMemoryStore]:
-    store = InMemoryStore()
-    await store.open()
-    yield store
-    await store.close()
 
 
 @pytest.fixture

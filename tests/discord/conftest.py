@@ -7,7 +7,6 @@ base and an in-memory store.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from types import SimpleNamespace
 from unittest.mock import create_autospec
 
@@ -16,7 +15,6 @@ import pytest
 
 from bot.app import OptoutBot, create_bot
 from bot.config import Settings
-from bot.store import InMemoryStore
 
 GUILD_ID = 111
 CHANNEL_ID = 222
@@ -28,14 +26,6 @@ MESSAGE_ID = 555
 @pytest.fixture
 def settings() -> Settings:
     return Settings(database_path=":memory:", message_content=True)
-
-
-@pytest.fixture
-async def store() -> AsyncIterator[InMemoryStore]:
-    store = InMemoryStore()
-    await store.open()
-    yield store
-    await store.close()
 
 
 @pytest.fixture

@@ -192,13 +192,6 @@ def engine() -> Engine:
 
 
 @pytest.fixture
-async def store():
-    store = InMemoryStore()
-    yield store
-    await store.close()
-
-
-@pytest.fixture
 def make_bot(world: DefaultWorld, engine: Engine, store: InMemoryStore):
     """The real bot, built by create_bot() from Settings, with the fixture engine."""
 
@@ -316,7 +309,6 @@ async def test_optout_desktop_region_eu_private(fake_discord, world, make_bot, r
 
 
 async def test_optout_uses_the_server_default_region(fake_discord, world, make_bot, run_bot, store):
-    await store.open()
     await store.update_settings(int(world.guild["id"]), default_region="uk")
     async with run_bot(make_bot()):
         inter = await fake_discord.send_slash_command(
@@ -484,7 +476,6 @@ async def test_dm_is_answered(fake_discord, world, make_bot, run_bot):
 
 async def test_chosen_channel_answers_only_when_sure(fake_discord, world, make_bot, run_bot, store):
     guild_id, channel_id = int(world.guild["id"]), world.channel["id"]
-    await store.open()
     await store.add_answer_channel(guild_id, int(channel_id))
     async with run_bot(make_bot()):
         await fake_discord.send_message_create(
@@ -557,7 +548,6 @@ async def test_without_embed_links_it_answers_in_text_and_tells_moderators(
     plain = fake_discord.add_text_channel(
         guild_id, "plain", overwrites=[deny | {"deny": str(Perm.EMBED_LINKS)}]
     )
-    await store.open()
     await store.update_settings(int(guild_id), log_channel_id=int(world.other_channel["id"]))
     bot_id = fake_discord.bot_user["id"]
     async with run_bot(make_bot()):
@@ -590,7 +580,6 @@ async def test_without_send_messages_it_stays_silent_and_notes_once(
     mute = fake_discord.add_text_channel(
         guild_id, "mute", overwrites=[deny | {"deny": str(Perm.SEND_MESSAGES)}]
     )
-    await store.open()
     await store.update_settings(int(guild_id), log_channel_id=int(world.other_channel["id"]))
     bot_id = fake_discord.bot_user["id"]
     async with run_bot(make_bot()):

@@ -7,7 +7,6 @@ import logging
 
 import pytest
 
-from bot.store import InMemoryStore
 from tests.faults.support import OPTOUT_TITLE, ack_seconds, ask, make_bot, settle, slash, title
 
 MESSAGES = r"/channels/\d+/messages"
@@ -20,13 +19,6 @@ def replies_to(request, message) -> bool:
         return False
     reference = (request.json or {}).get("message_reference") or {}
     return str(reference.get("message_id")) == message["id"]
-
-
-@pytest.fixture
-async def store():
-    store = InMemoryStore()
-    yield store
-    await store.close()
 
 
 async def test_429_on_send_waits_retry_after_and_answers_once(fake_discord, world, run_bot, store):

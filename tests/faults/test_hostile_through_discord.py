@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from bot.store import InMemoryStore
 from tests.e2e.fake_discord import FakeDiscord
 from tests.faults.support import NO_PINGS, make_bot, settle
 
@@ -55,17 +52,9 @@ def texts_of(payload: dict) -> str:
     )
 
 
-@pytest.fixture
-async def store():
-    store = InMemoryStore()
-    yield store
-    await store.close()
-
-
 async def test_hostile_questions_never_ping_or_break_out(fake_discord, world, run_bot, store):
     guild_id, channel = int(world.guild["id"]), world.channel["id"]
     bot_id = fake_discord.bot_user["id"]
-    await store.open()
     await store.add_answer_channel(guild_id, int(channel))
     texts = hostile_texts(fake_discord, world)
     async with run_bot(make_bot(world, store)):
