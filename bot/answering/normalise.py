@@ -15,6 +15,11 @@ _DISCORD_TOKEN = re.compile(r"<(?:@[!&]?|#|a?:\w+:|/[\w -]+:|t:)\d+(?::\w)?>")
 _EVERYONE = re.compile(r"@(?:everyone|here)\b", re.IGNORECASE)
 _URL = re.compile(r"(?:https?://|www\.|discord\.gg/)\S+", re.IGNORECASE)
 _APOSTROPHE = re.compile(r"(?<=\w)['’`´](?=\w)")
+# French and Italian elision ("l'IA", "d'accord", "dell'IA"): the article is its own word.
+_ELISION = re.compile(
+    r"\b(l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|dell|all|dall|nell|sull|quell|un|po)['’`´](?=\w)",
+    re.IGNORECASE,
+)
 _NON_WORD = re.compile(r"[^\w]+|_+")
 _REPEATS = re.compile(r"(\w)\1{2,}")
 
@@ -26,6 +31,7 @@ def clean(text: str) -> str:
     text = _DISCORD_TOKEN.sub(" ", text)
     text = _EVERYONE.sub(" ", text)
     text = _URL.sub(" ", text)
+    text = _ELISION.sub(r"\1 ", text)
     text = _APOSTROPHE.sub("", text)
     text = text.casefold()
     text = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))

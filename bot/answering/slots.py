@@ -12,12 +12,42 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from bot.answering.languages import FUNCTION_WORDS, common_words, detect
 from bot.answering.normalise import clean
 from bot.knowledge.schema import KnowledgeBase
 
 PLATFORM_TOKEN = "platform"
 REGION_TOKEN = "region"
 MAX_ALIAS_WORDS = 4
+ALIAS, HINT = 2, 1  # a place named outright beats a hint ("GDPR", "I'm French")
+
+# Lower-case aliases that are ordinary words in another language: Spanish/Italian/Portuguese
+# "usa" (uses), Portuguese "eu" (I). They count only in English text or written in capitals.
+FALSE_FRIENDS: dict[str, frozenset[str]] = {
+    "usa": frozenset({"es", "it", "pt"}),
+    "eu": frozenset({"pt"}),
+}
+# "in French", "German menu": a language, not a place.
+_LANGUAGE_BEFORE = frozenset({"in", "en", "auf", "op", "into", "to", "speak", "speaks"})
+_LANGUAGE_AFTER = frozenset(
+    {
+        "language",
+        "languages",
+        "version",
+        "menu",
+        "menus",
+        "interface",
+        "ui",
+        "translation",
+        "langue",
+        "sprache",
+        "taal",
+        "idioma",
+        "lingua",
+        "speaking",
+        "speaker",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +68,12 @@ class SlotFinder:
 
     def __init__(self, kb: KnowledgeBase, protected_words: frozenset[str]) -> None:
         self._phrases: dict[tuple[str, ...], tuple[str, str]] = {}
+        self._hints: set[tuple[str, ...]] = set()
         self._exact_case: list[tuple[re.Pattern[str], str, str, str]] = []
         for kind, items in (("platform", kb.platforms), ("region", kb.regions)):
             for ident, item in items.items():
-                for alias in (*item.aliases, ident if kind == "platform" else ""):
+                hints = getattr(item, "hints", ())
+                for alias in (*item.aliases, *hints, ident if kind == "platform" else ""):
                     if not alias:
                         continue
                     if alias.isupper() and len(alias.replace(".", "")) <= 3:
@@ -51,6 +83,8 @@ class SlotFinder:
                     key = tuple(clean(alias).split())
                     if key:
                         self._phrases.setdefault(key, (kind, ident))
+                        if alias in hints:
+                            self._hints.add(key)
         self._single_word = [k[0] for k in self._phrases if len(k) == 1 and len(k[0]) >= 5]
         self._multi_word: dict[int, dict[str, tuple[tuple[str, ...], str, str]]] = {}
         for key, (kind, ident) in self._phrases.items():
@@ -60,7 +94,9 @@ class SlotFinder:
             {key[0] for by_width in self._multi_word.values() for key, _, _ in by_width.values()}
         )
         alias_words = {w for key in self._phrases for w in key}
-        self._protected = protected_words - alias_words
+        everyday = common_words() | frozenset().union(*FUNCTION_WORDS.values())
+        # Everyday words of any language never bend into a place: "meine" is not "Maine".
+        self._protected = (protected_words | everyday) - alias_words
 
     def _near(self, token: str, alias_word: str) -> bool:
         if token == alias_word:
@@ -71,27 +107,55 @@ class SlotFinder:
         return budget > 0 and OSA.distance(token, alias_word, score_cutoff=budget) <= budget
 
     def find(self, raw: str, tokens: list[str]) -> Slots:
-        found: list[tuple[str, str]] = []
+        found: list[tuple[str, str, int]] = []
         out: list[str] = []
+        lang = detect(raw, tokens)[0] if any(t in FALSE_FRIENDS for t in tokens) else "en"
         i = 0
         while i < len(tokens):
             hit = self._match_at(tokens, i)
+            if hit is not None and self._false_friend(raw, tokens, i, hit, lang):
+                hit = None
             if hit is None:
                 out.append(tokens[i])
                 i += 1
                 continue
             width, kind, ident = hit
-            found.append((kind, ident))
+            key = tuple(tokens[i : i + width])
+            if key in self._hints and self._names_a_language(tokens, i, width):
+                out.extend(key)
+                i += width
+                continue
+            found.append((kind, ident, HINT if key in self._hints else ALIAS))
             out.append(PLATFORM_TOKEN if kind == "platform" else REGION_TOKEN)
             i += width
         for pattern, folded, kind, ident in self._exact_case:
             if pattern.search(raw):
-                found.append((kind, ident))
+                found.append((kind, ident, ALIAS))
                 placeholder = PLATFORM_TOKEN if kind == "platform" else REGION_TOKEN
                 out = [placeholder if t == folded else t for t in out]
-        platforms = [ident for kind, ident in found if kind == "platform"]
-        regions = [ident for kind, ident in found if kind == "region"]
-        return Slots(_resolve_platform(platforms), regions[0] if regions else None, tuple(out))
+        platforms = [ident for kind, ident, _ in found if kind == "platform"]
+        regions = [(strength, ident) for kind, ident, strength in found if kind == "region"]
+        strongest = max((s for s, _ in regions), default=0)
+        region = next((ident for s, ident in regions if s == strongest), None)
+        return Slots(_resolve_platform(platforms), region, tuple(out))
+
+    @staticmethod
+    def _false_friend(
+        raw: str, tokens: list[str], i: int, hit: tuple[int, str, str], lang: str
+    ) -> bool:
+        """ "usa" in "LinkedIn usa mis datos" is a verb, not the USA (unless written USA)."""
+        width = hit[0]
+        word = tokens[i]
+        if width != 1 or lang not in FALSE_FRIENDS.get(word, ()):
+            return False
+        return re.search(rf"(?<![A-Za-z]){re.escape(word.upper())}(?![A-Za-z])", raw) is None
+
+    @staticmethod
+    def _names_a_language(tokens: list[str], i: int, width: int) -> bool:
+        """ "my LinkedIn is in French", "the German menu": a language, not where someone is."""
+        before = tokens[i - 1] if i > 0 else ""
+        after = tokens[i + width] if i + width < len(tokens) else ""
+        return before in _LANGUAGE_BEFORE or after in _LANGUAGE_AFTER
 
     def _match_at(self, tokens: list[str], i: int) -> tuple[int, str, str] | None:
         for width in range(min(MAX_ALIAS_WORDS, len(tokens) - i), 0, -1):

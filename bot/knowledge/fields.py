@@ -30,11 +30,12 @@ MAX_SCOPE_ITEMS = 6
 MAX_EXAMPLE = 200
 MAX_ALIAS = 60
 MAX_MESSAGE = 1000
+MAX_PREMISE = 300
 
 
 @dataclass(frozen=True, slots=True)
 class Field:
-    kind: str  # text | str | id | idlist | strlist | date | url | steps | notes
+    kind: str  # text | str | id | idlist | strlist | date | url | steps | notes | premises
     required: bool = False
     max_len: int = 0
 
@@ -50,6 +51,8 @@ REGION_FIELDS = {
     "id": Field("id", True),
     "name": Field("text", True, 100),
     "aliases": Field("strlist", True, MAX_ALIAS),
+    # Weak hints ("GDPR", "French"): used only when the question names no place outright.
+    "hints": Field("strlist", False, MAX_ALIAS),
     "note": Field("text", True, MAX_NOTE),
 }
 PLATFORM_FIELDS = {
@@ -73,6 +76,15 @@ ENTRY_FIELDS = {
     "checked": Field("date", True),
     "related": Field("idlist"),
     "uncertain": Field("text", False, MAX_NOTE),
+    # Entries whose whole answer this one contains: never ask "which one?" between them.
+    "includes": Field("idlist"),
+    # Wrong beliefs this entry corrects: when all words of a `when` item are in a question,
+    # the answer opens with the `say` line (and this entry answers if nothing else is sure).
+    "premises": Field("premises"),
+}
+PREMISE_FIELDS = {
+    "when": Field("strlist", True, MAX_ALIAS),
+    "say": Field("text", True, MAX_PREMISE),
 }
 MESSAGE_KEYS = {
     "region_overview": True,
@@ -173,6 +185,11 @@ def _check_value(
         return _check_map_of(value, name, line, label, problems, lists=True)
     if kind == "notes":
         return _check_map_of(value, name, line, label, problems, lists=False)
+    if kind == "premises":
+        if not isinstance(value, YList):
+            problems.append(Problem(label, line, f"{name} must be a list (got {_kind(value)})"))
+            return False
+        return all([check_fields(p, PREMISE_FIELDS, "premise", label, problems) for p in value])
     raise AssertionError(kind)
 
 
@@ -263,3 +280,10 @@ def _kind(value: Any) -> str:
     if value is None:
         return "nothing"
     return type(value).__name__
+
+
+def check_list(
+    value: Any, rule: Field, name: str, line: int, label: str, problems: list[Problem]
+) -> bool:
+    """A list of texts, each non-empty and within the rule's length (for the loader)."""
+    return _check_list(value, rule, name, line, label, problems, ids=False)

@@ -10,7 +10,7 @@ import hashlib
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -25,11 +25,12 @@ from bot.knowledge.schema import (
     Entry,
     KnowledgeBase,
     Platform,
+    Premise,
     Region,
     Source,
 )
 
-SECTIONS = ("sources", "regions", "platforms", "messages", "entries")
+SECTIONS = ("sources", "regions", "platforms", "messages", "entries", "phrasings")
 OPTOUT_ENTRY = "turn-off"
 MAX_FILES = 500
 DEFAULT_STALE_DAYS = 180
@@ -160,6 +161,14 @@ def _collect_file(data: Any, label: str, c: _Collected, problems: list[Problem])
         if key == "messages":
             _collect_messages(value, label, line, c, problems)
             continue
+        if key == "phrasings":
+            if not isinstance(value, YMap):
+                problems.append(
+                    Problem(label, line, "'phrasings' must be a mapping of entry id: list")
+                )
+            else:
+                c.items[key].append(_Item(value, label))
+            continue
         if not isinstance(value, YList):
             problems.append(
                 Problem(label, line, f"'{key}' must be a list (each item starts with '- ')")
@@ -255,7 +264,8 @@ def _build(
         if entry is not None:
             entries[ident] = entry
             _check_stale(entry, today, stale_days, problems)
-    _check_examples(entries_items, problems)
+    seen = _check_examples(entries_items, problems)
+    entries = _add_phrasings(c.items["phrasings"], entries, entries_items, seen, problems)
     if not any(e.kind == "answer" for e in entries.values()) and not entries_items:
         problems.append(Problem(str(base), 0, "no entries defined"))
     elif OPTOUT_ENTRY not in entries_items:
@@ -339,8 +349,13 @@ def _check_required_sets(
 def _check_aliases(items: list[_Item], problems: list[Problem]) -> None:
     seen: dict[str, tuple[str, str, int]] = {}
     for item in items:
-        aliases = item.value.get("aliases", [])
-        for alias, line in zip(aliases, aliases.item_lines, strict=True):
+        names = [
+            (alias, line)
+            for key in ("aliases", "hints")
+            if (values := item.value.get(key))
+            for alias, line in zip(values, values.item_lines, strict=True)
+        ]
+        for alias, line in names:
             key = _fold(alias) if not _case_sensitive(alias) else alias
             owner = item.value["id"]
             if key in seen and seen[key][0] != owner:
@@ -379,8 +394,8 @@ def _entry(
         problems.append(Problem(label, line or F.line_of(v, key), f"entry '{ident}': {message}"))
 
     kind = v.get("kind", "answer")
-    if kind not in ("answer", "decline"):
-        err("kind", f"kind must be 'answer' or 'decline' (got {kind!r})")
+    if kind not in ("answer", "decline", "smalltalk"):
+        err("kind", f"kind must be 'answer', 'decline' or 'smalltalk' (got {kind!r})")
     refs = v.get("sources", YList())
     if kind == "answer" and not refs:
         err("sources", "needs at least one source id under 'sources'", v.line)
@@ -393,6 +408,14 @@ def _entry(
             err(
                 "related",
                 f"unknown related entry '{ref}'{F.did_you_mean(ref, list(all_entries))}",
+                line,
+            )
+    includes = v.get("includes", YList())
+    for ref, line in zip(includes, getattr(includes, "item_lines", []), strict=False):
+        if ref not in all_entries or ref == ident:
+            err(
+                "includes",
+                f"unknown included entry '{ref}'{F.did_you_mean(ref, list(all_entries))}",
                 line,
             )
     notes = v.get("regions", YMap())
@@ -454,6 +477,11 @@ def _entry(
         does_not_cover=tuple(s.strip() for s in v.get("does_not_cover", ())),
         related=tuple(related),
         uncertain=(v.get("uncertain") or "").strip() or None,
+        includes=tuple(includes),
+        premises=tuple(
+            Premise(tuple(w.strip() for w in p["when"]), p["say"].strip())
+            for p in v.get("premises", ())
+        ),
         file=label,
         line=v.line,
     )
@@ -464,7 +492,9 @@ def example_key(text: str) -> str:
     return re.sub(r"[^\w]+", " ", text.casefold()).strip()
 
 
-def _check_examples(entries: dict[str, _Item], problems: list[Problem]) -> None:
+def _check_examples(
+    entries: dict[str, _Item], problems: list[Problem]
+) -> dict[str, tuple[str, str, int]]:
     seen: dict[str, tuple[str, str, int]] = {}
     for ident, item in entries.items():
         examples = item.value.get("examples")
@@ -487,6 +517,49 @@ def _check_examples(entries: dict[str, _Item], problems: list[Problem]) -> None:
                 )
             else:
                 seen[key] = (ident, item.label, line)
+    return seen
+
+
+def _add_phrasings(
+    items: list[_Item],
+    entries: dict[str, Entry],
+    entries_items: dict[str, _Item],
+    seen: dict[str, tuple[str, str, int]],
+    problems: list[Problem],
+) -> dict[str, Entry]:
+    """Phrasings kept in their own files (one per language) join their entry's examples."""
+    extra: dict[str, list[str]] = {}
+    rule = F.Field("strlist", True, F.MAX_EXAMPLE)
+    for item in items:
+        for ident, texts in item.value.items():
+            line = F.line_of(item.value, ident)
+            if ident not in entries_items:
+                hint = F.did_you_mean(ident, list(entries_items))
+                problems.append(Problem(item.label, line, f"unknown entry '{ident}'{hint}"))
+                continue
+            name = f"phrasings of '{ident}'"
+            if not F.check_list(texts, rule, name, line, item.label, problems):
+                continue
+            for text, text_line in zip(texts, texts.item_lines, strict=True):
+                key = example_key(text)
+                if key in seen:
+                    other = seen[key]
+                    where = "this entry" if other[0] == ident else f"entry '{other[0]}'"
+                    problems.append(
+                        Problem(
+                            item.label,
+                            text_line,
+                            f"example phrasing {text!r} is already used by "
+                            f"{where} at {other[1]}:{other[2]}",
+                        )
+                    )
+                    continue
+                seen[key] = (ident, item.label, text_line)
+                extra.setdefault(ident, []).append(text.strip())
+    return {
+        ident: replace(entry, examples=entry.examples + tuple(extra.get(ident, ())))
+        for ident, entry in entries.items()
+    }
 
 
 def _check_stale(entry: Entry, today: date, stale_days: int, problems: list[Problem]) -> None:
@@ -534,7 +607,11 @@ def _source(v: YMap) -> Source:
 
 def _region(v: YMap) -> Region:
     return Region(
-        v["id"], v["name"].strip(), tuple(a.strip() for a in v["aliases"]), v["note"].strip()
+        v["id"],
+        v["name"].strip(),
+        tuple(a.strip() for a in v["aliases"]),
+        v["note"].strip(),
+        tuple(h.strip() for h in v.get("hints") or ()),
     )
 
 

@@ -13,7 +13,7 @@ from typing import Literal
 
 REGION_IDS: tuple[str, ...] = ("us", "eu", "uk", "ch", "ca", "hk", "other")
 PLATFORM_IDS: tuple[str, ...] = ("desktop", "mobile", "ios", "android")
-EntryKind = Literal["answer", "decline"]
+EntryKind = Literal["answer", "decline", "smalltalk"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,7 @@ class Region:
     name: str
     aliases: tuple[str, ...]
     note: str
+    hints: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,14 @@ class Platform:
     name: str
     aliases: tuple[str, ...]
     falls_back_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Premise:
+    """A wrong belief: any `when` item whose words all appear triggers the `say` line."""
+
+    when: tuple[str, ...]
+    say: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +68,8 @@ class Entry:
     does_not_cover: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
     uncertain: str | None = None
+    includes: tuple[str, ...] = ()
+    premises: tuple[Premise, ...] = ()
     file: str = ""
     line: int = 0
 

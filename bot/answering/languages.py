@@ -1,0 +1,180 @@
+"""Which language a question is in, and which words are grammar rather than topic.
+
+Members write in English, French, German, Dutch, Spanish and Italian (and sometimes
+Portuguese). Function words ("meine", "usa", "eu", "la") must never become places or
+be bent into English topic words, and the language of a question decides which
+lower-case aliases are false friends. Detection is a small model of our own: function
+words plus word-frequency lists (wordlists/, see its README) and a few letters that
+only some languages use. It needs at least two pieces of evidence, so a single word
+never decides.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from pathlib import Path
+
+LANGUAGES: tuple[str, ...] = ("en", "fr", "de", "nl", "es", "it", "pt")
+ANSWER_LANGUAGES: tuple[str, ...] = ("en", "fr", "de", "nl", "es", "it")
+_WORDLISTS = Path(__file__).with_name("wordlists")
+
+
+def _w(text: str) -> list[str]:
+    return text.split()
+
+
+# Grammar words only (accents already stripped, as normalise.clean() leaves them).
+# Question words ("how", "comment", "wie") stay content: they tell a how-to from a what-is.
+FUNCTION_WORDS: dict[str, frozenset[str]] = {
+    "en": frozenset(
+        _w(
+            "the a an and or but i me my mine you your he she it its we our they their them is "
+            "are am was were be been being do does did dont doesnt didnt have has had can cant "
+            "could would should will wont shall to of on in at for from by with about into this "
+            "that these those there here not no yes if so than then too very also just still im "
+            "ive id ill whats thats isnt arent my any some"
+        )
+    ),
+    "fr": frozenset(
+        _w(
+            "le la les l un une des du de d au aux et ou mais donc car ni je j tu il elle on nous "
+            "vous ils elles me m te t se s moi toi lui leur leurs mon ma mes ton ta tes son sa "
+            "ses notre nos votre vos ce c cet cette ces ca cela qui que qu quoi dont y en ne n "
+            "pas plus est es suis sont sommes etes etait ete etre ai as avons avez ont avait "
+            "avoir a sur sous dans par pour avec sans chez vers entre tres aussi bien deja encore "
+            "si"
+        )
+    ),
+    "de": frozenset(
+        _w(
+            "der die das den dem des ein eine einen einem einer eines und oder aber ich du er sie "
+            "es wir ihr mich mir dich dir sich uns euch mein meine meinen meinem meiner dein "
+            "deine sein seine ihre ihren unser unsere ist bin bist sind seid war waren wird "
+            "werden wurde habe hast hat haben hatte kann konnen muss mussen soll will zu zum zur "
+            "von vom mit bei beim auf fur uber unter nach vor durch gegen ohne um im ins am an "
+            "als dass auch noch schon nur sehr mal ja doch denn dann nicht kein keine einfach"
+        )
+    ),
+    "nl": frozenset(
+        _w(
+            "de het een en of maar ik je jij u hij zij ze wij we jullie mij me mijn jouw zijn "
+            "haar ons onze hun is ben bent zijn was waren wordt worden werd heb hebt heeft hebben "
+            "had kan kun kunnen moet moeten wil zal zou te van voor met op aan bij naar over door "
+            "tot om in dit dat deze die er hier daar ook nog al wel niet geen dan toch even"
+        )
+    ),
+    "es": frozenset(
+        _w(
+            "el la los las lo un una unos unas de del al y e o u pero que se me te le les nos mi "
+            "mis tu tus su sus yo tu el ella nosotros ellos usted es son soy eres esta estan "
+            "estoy ha han he hay fue era ser estar tengo tiene para por con sin sobre en entre "
+            "desde hasta este esta estos estas ese esa eso esto muy mas ya tambien si no"
+        )
+    ),
+    "it": frozenset(
+        _w(
+            "il lo la i gli le l un uno una un di del dello della dei degli delle a al allo alla "
+            "ai agli alle da dal dalla in nel nello nella nei su sul sulla con per tra fra e ed o "
+            "ma che chi io tu lui lei noi voi loro mi ti si ci vi ne mio mia miei mie tuo tua suo "
+            "sua nostro nostra è e sono sei siamo era ho hai ha abbiamo hanno essere avere questo "
+            "questa quello quella anche gia ancora molto non piu"
+        )
+    ),
+    "pt": frozenset(
+        _w(
+            "o a os as um uma de do da dos das em no na nos nas ao aos e ou mas que se me te eu "
+            "voce ele ela nos eles meu minha meus minhas seu sua seus suas para por com sem sobre "
+            "e sao foi era ser estar esta estou tem tenho isso este esta muito mais ja tambem nao"
+        )
+    ),
+}
+# "ai" is Italian and French grammar but also "AI": never a function word here.
+_NEVER_FUNCTION = frozenset({"ai", "ia", "ki", "data", "app", "a"})
+
+
+@cache
+def foreign_function_words() -> frozenset[str]:
+    """Grammar words of the other languages that are not also everyday English words.
+
+    "die", "over", "per" stay: they mean something in an English question.
+    """
+    english = {w for w, rank in frequency_rank("en").items() if rank < 2_000}
+    other = frozenset().union(*(words for lang, words in FUNCTION_WORDS.items() if lang != "en"))
+    return other - english - FUNCTION_WORDS["en"] - _NEVER_FUNCTION
+
+
+# Letters that (after case folding, before accents are stripped) point to a language.
+_LETTERS: dict[str, str] = {
+    "ß": "de",
+    "ä": "de",
+    "ö": "de",
+    "ü": "de",
+    "ñ": "es",
+    "¿": "es",
+    "¡": "es",
+    "ç": "fr",
+    "è": "fr",
+    "ê": "fr",
+    "â": "fr",
+    "î": "fr",
+    "œ": "fr",
+    "ò": "it",
+    "ì": "it",
+    "ã": "pt",
+    "õ": "pt",
+}
+
+
+@cache
+def frequency_rank(lang: str) -> dict[str, int]:
+    """Rank of each word in the language's frequency list (0 = most common)."""
+    path = _WORDLISTS / f"{lang}.txt"
+    words = path.read_text(encoding="utf-8").split()
+    return {w: i for i, w in enumerate(words)}
+
+
+@cache
+def common_words(english_top: int = 10_000, foreign_top: int = 2_000) -> frozenset[str]:
+    """Everyday words of every language: spelling correction never bends these."""
+    words: set[str] = set()
+    for lang in LANGUAGES:
+        limit = english_top if lang == "en" else foreign_top
+        words.update(w for w, rank in frequency_rank(lang).items() if rank < limit)
+    return frozenset(words)
+
+
+def _weight(rank: int | None) -> float:
+    """Common words say more about a language than rare ones; absent words say nothing."""
+    if rank is None:
+        return 0.0
+    return 1.0 / math.log(rank + 3)
+
+
+def detect(raw: str, words: list[str]) -> tuple[str, float]:
+    """The question's language and a margin (0 when unsure). `words` are clean() tokens.
+
+    English is the answer when the evidence is thin: fewer than two words that point
+    elsewhere never switch the language.
+    """
+    scores = dict.fromkeys(LANGUAGES, 0.0)
+    evidence = dict.fromkeys(LANGUAGES, 0)
+    for word in words:
+        for lang in LANGUAGES:
+            rank = frequency_rank(lang).get(word)
+            bonus = 1.0 if word in FUNCTION_WORDS[lang] else 0.0
+            weight = 0.3 * _weight(rank) + bonus
+            if weight:
+                scores[lang] += weight
+                evidence[lang] += 1
+    for ch in raw.casefold():
+        lang = _LETTERS.get(ch)
+        if lang:
+            scores[lang] += 0.6
+            evidence[lang] += 1
+    ranked = sorted(scores, key=lambda lang: -scores[lang])
+    best, second = ranked[0], ranked[1]
+    margin = scores[best] - scores[second]
+    if best == "en" or evidence[best] < 2 or margin <= 0:
+        return "en", max(0.0, margin) if best == "en" else 0.0
+    return best, margin
