@@ -40,6 +40,8 @@ def to_json_dict(answer: Answer) -> dict:
         "answer": to_markdown(answer),
         "sources": [s.url or s.title for s in answer.sources],
         "checked": answer.checked.isoformat() if answer.checked else None,
+        "small_talk": answer.small_talk,
+        "premise": answer.premise,
     }
 
 

@@ -49,6 +49,12 @@ class Answer:
     suggestions: tuple[Suggestion, ...] = ()
     choices: tuple[Suggestion, ...] = ()
     kb_version: str = ""
+    # "hi", "thanks", "that worked": a short friendly line, not a gap in the knowledge.
+    small_talk: bool = False
+    # The off-topic or small-talk entry that recognised the question (never shown as a title).
+    catcher: str | None = None
+    # A wrong belief in the question, corrected in one plain line above the answer.
+    premise: str | None = None
 
     @property
     def answered(self) -> bool:

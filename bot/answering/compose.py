@@ -6,10 +6,13 @@ A slash command with options and a matched free-text question both end here, so
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.answering.answer import Answer, StepGroup, Suggestion
 from bot.knowledge.schema import Entry, KnowledgeBase
 
 DEFAULT_DECLINE = "I'm not sure I can answer that one."
+NOT_COVERED_TITLE = "Not something I can help with"  # catchers' own titles are for moderators
 DEFAULT_CLARIFY = "Your question could mean either of these. Which did you mean?"
 
 
@@ -36,17 +39,32 @@ def compose_entry(
     confidence: float = 1.0,
 ) -> Answer:
     """The answer for one entry, tailored to the platform and region (either may be None)."""
+    if entry.kind == "smalltalk":
+        return Answer(
+            question=question,
+            outcome="decline",
+            entry_id=None,
+            title="",
+            body=entry.answer,
+            platform=platform,
+            region=region,
+            confidence=confidence,
+            kb_version=kb.version,
+            small_talk=True,
+            catcher=entry.id,
+        )
     if entry.kind == "decline":
-        return decline(
+        answer = decline(
             kb,
             question,
             [],
             confidence=confidence,
             message=entry.answer,
-            title=entry.title,
+            title=NOT_COVERED_TITLE,
             platform=platform,
             region=region,
         )
+        return replace(answer, catcher=entry.id)
     note = entry.regions.get(region) if region else None
     if region and note is None and entry.is_howto:
         note = kb.regions[region].note

@@ -7,13 +7,17 @@ the old knowledge with the new.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 
 from bot.answering.answer import Answer, Suggestion
 from bot.answering.compose import clarify, compose_entry, decline
+from bot.answering.decide import Decision, decide
 from bot.answering.matcher import Index, Ranked, Thresholds
 from bot.answering.normalise import clean, has_letters
 from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS, KnowledgeBase
+
+log = logging.getLogger(__name__)
 
 SUGGESTION_COUNT = 3
 AUTOCOMPLETE_LIMIT = 25
@@ -80,45 +84,46 @@ class Engine:
         platform = platform or query.slots.platform
         region = region or query.slots.region or _valid_region(default_region)
         ranked = index.rank(query)
+        decision = decide(kb, index, query, ranked, t, strict=strict)
+        log.debug(
+            "decision %s (%s) for %d ranked entries", decision.kind, decision.reason, len(ranked)
+        )
         suggestions = self._suggest(snap, ranked, question)
-        if not ranked:
-            return decline(kb, question, suggestions, platform=platform, region=region)
-        best = ranked[0]
-        second = ranked[1] if len(ranked) > 1 else Ranked("", 0.0)
-        best_entry = kb.entries[best.entry_id]
-        confidence = round(min(1.0, best.score / 100), 3)
-        close = best.score - second.score < (t.strict_margin if strict else t.margin)
-
-        def declined() -> Answer:
+        premise = None if strict else index.premise(query)
+        best = decision.best
+        confidence = round(min(1.0, best.score / 100), 3) if best else 0.0
+        if decision.kind in ("decline", "clarify") and premise is not None:
+            # A wrong belief we know about: its entry answers, with the correction on top.
+            best = Ranked(premise.entry_id, best.score if best else 0.0)
+            decision = Decision("answer", "the question rests on a known wrong belief", best)
+        if decision.kind == "decline" or best is None:
             return decline(
                 kb, question, suggestions, confidence=confidence, platform=platform, region=region
             )
-
-        def answered() -> Answer:
-            return compose_entry(
-                kb,
-                best_entry,
-                question=question,
-                platform=platform,
-                region=region,
-                confidence=confidence,
-            )
-
-        if best_entry.kind == "decline":
-            if best.score >= t.decline_entry:
-                return replace(answered(), suggestions=tuple(suggestions))
-            return declined()
-        if best.score < (t.strict_answer if strict else t.answer):
-            return declined()
-        if close and second.entry_id:
-            second_entry = kb.entries[second.entry_id]
-            if strict or second_entry.kind == "decline":
-                return declined()
+        best_entry = kb.entries[best.entry_id]
+        if decision.kind == "clarify" and decision.second is not None:
+            second_entry = kb.entries[decision.second.entry_id]
             choices = [Suggestion(e.id, e.title) for e in (best_entry, second_entry)]
             return clarify(
                 kb, question, choices, confidence=confidence, platform=platform, region=region
             )
-        return answered()
+        answer = compose_entry(
+            kb,
+            best_entry,
+            question=question,
+            platform=platform,
+            region=region,
+            confidence=confidence,
+        )
+        if decision.kind == "catch":
+            return replace(answer, suggestions=() if answer.small_talk else tuple(suggestions))
+        if premise is not None:
+            answer = replace(answer, premise=premise.say)
+        if decision.second and decision.second.entry_id in best_entry.includes:
+            extra = Suggestion(decision.second.entry_id, kb.entries[decision.second.entry_id].title)
+            if extra not in answer.suggestions:
+                answer = replace(answer, suggestions=(*answer.suggestions, extra))
+        return answer
 
     def answer_entry(
         self,

@@ -78,6 +78,8 @@ def layout(answer: Answer) -> Layout:
         return fit(text, limit)
 
     description = answer.body
+    if answer.premise:
+        description = f"{answer.premise}\n\n{description}"
     steps = steps_text(answer)
     if steps:
         description = f"{description}\n\n{steps}"
@@ -169,7 +171,7 @@ def _bullets(items) -> str:
 def to_markdown(answer: Answer) -> str:
     """The answer as one markdown text: the JSON 'answer' key and the terminal view."""
     lay = layout(answer)
-    parts = [f"**{lay.title}**", lay.description]
+    parts = [f"**{lay.title}**" if lay.title else "", lay.description]
     parts += [f"**{f.name}**\n{f.value}" for f in lay.fields]
     if lay.footer:
         parts.append(f"_{lay.footer}_")

@@ -17,6 +17,7 @@ import snowballstemmer
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from bot.answering.languages import common_words, foreign_function_words
 from bot.answering.normalise import clean
 from bot.answering.slots import PLATFORM_TOKEN, REGION_TOKEN, SlotFinder, Slots, typo_budget
 from bot.knowledge.schema import KnowledgeBase
@@ -105,6 +106,38 @@ STOPWORDS = frozenset(
     ]
 )
 
+ENGLISH_STOPWORDS = STOPWORDS
+# French, German, Dutch, Spanish, Italian and Portuguese grammar words carry no topic either.
+STOPWORDS = ENGLISH_STOPWORDS | foreign_function_words()
+
+# Words that make a question about LinkedIn's AI training or this setting: a close call
+# between an answer and an off-topic catcher goes to the answer when one is present.
+ABOUT_THE_SETTING = [
+    "ai",
+    "ia",
+    "ki",
+    "genai",
+    "training",
+    "trained",
+    "train",
+    "generative",
+    "toggle",
+    "opt",
+    "optout",
+    "models",
+    "model",
+    "entrainement",
+    "entrenamiento",
+    "addestramento",
+    "trainieren",
+    "trainiert",
+    "desactiver",
+    "deaktivieren",
+    "desactivar",
+    "disattivare",
+    "uitzetten",
+]
+
 _STEMMER = snowballstemmer.stemmer("english")
 
 
@@ -139,6 +172,15 @@ class Query:
     content: tuple[str, ...]
     unknown: int
     total_words: int
+
+
+@dataclass(frozen=True, slots=True)
+class PremiseRule:
+    """One `when` item of an entry's premises, as the terms that must all be present."""
+
+    terms: frozenset[str]
+    entry_id: str
+    say: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +231,32 @@ class Index:
         self._example_weight = [sum(self._idf[t] for t in toks) for toks in self._example_tokens]
         self._entry_vocab = {e: frozenset(toks) for e, toks in entry_tokens.items()}
         self._titles = {e.id: clean(e.title) for e in kb.entries.values() if e.kind == "answer"}
+        answer_terms = set().union(
+            *(v for e, v in self._entry_vocab.items() if kb.entries[e].kind == "answer")
+        )
+        catcher_terms = set().union(
+            *(v for e, v in self._entry_vocab.items() if kb.entries[e].kind != "answer")
+        )
+        # Words only the off-topic catchers know ("meta", "password", "joke").
+        self._catcher_only = frozenset(catcher_terms - answer_terms)
+        self._about = frozenset(self._terms(ABOUT_THE_SETTING))
+        self.premises = tuple(
+            PremiseRule(frozenset(terms), entry.id, premise.say)
+            for entry in kb.entries.values()
+            for premise in entry.premises
+            for when in premise.when
+            if (terms := self._terms(self.slots.find(when, clean(when).split()).tokens))
+        )
+
+    def about_the_setting(self, query: Query) -> bool:
+        """Names AI training or the setting, and nothing only an off-topic catcher knows."""
+        terms = set(query.content)
+        return bool(terms & self._about) and not terms & self._catcher_only
+
+    def premise(self, query: Query) -> PremiseRule | None:
+        """The first wrong belief whose words all appear in the question."""
+        terms = set(query.content)
+        return next((p for p in self.premises if p.terms <= terms), None)
 
     @property
     def example_count(self) -> int:
@@ -198,6 +266,8 @@ class Index:
         """Map a misspelt word to the nearest known word within its typo budget."""
         if token in self._surface_set or token in STOPWORDS or not token.isalpha():
             return token
+        if token in common_words():
+            return token  # a real word ("kinds") is never bent into another ("kids")
         budget = typo_budget(token)
         if budget == 0:
             return token

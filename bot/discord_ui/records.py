@@ -211,6 +211,8 @@ def records_for(
 
 def _gap(answer: Answer) -> tuple[str, str | None] | None:
     """(gap outcome, best entry) for answers worth a moderator's look, else None."""
+    if answer.small_talk:
+        return None  # "thanks" is not a hole in the knowledge
     if answer.outcome == "decline":
         return "declined", answer.suggestions[0].id if answer.suggestions else None
     if answer.outcome == "clarify":
