@@ -80,6 +80,8 @@ class Engine:
                 platform=platform,
                 region=region,
             )
+        if (talk := index.small_talk(question)) is not None:
+            return compose_entry(kb, kb.entries[talk], question=question, confidence=1.0)
         query = index.analyse(question)
         platform = platform or query.slots.platform
         region = region or query.slots.region or _valid_region(default_region)
@@ -92,7 +94,7 @@ class Engine:
         premise = None if strict else index.premise(query)
         best = decision.best
         confidence = round(min(1.0, best.score / 100), 3) if best else 0.0
-        if decision.kind in ("decline", "clarify") and premise is not None:
+        if premise is not None and (best is None or best.entry_id != premise.entry_id):
             # A wrong belief we know about: its entry answers, with the correction on top.
             best = Ranked(premise.entry_id, best.score if best else 0.0)
             decision = Decision("answer", "the question rests on a known wrong belief", best)

@@ -17,7 +17,7 @@ import snowballstemmer
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.answering.languages import common_words, foreign_function_words
+from bot.answering.languages import FUNCTION_WORDS, common_words, foreign_function_words
 from bot.answering.normalise import clean
 from bot.answering.slots import PLATFORM_TOKEN, REGION_TOKEN, SlotFinder, Slots, typo_budget
 from bot.knowledge.schema import KnowledgeBase
@@ -139,6 +139,9 @@ ABOUT_THE_SETTING = [
 ]
 
 _STEMMER = snowballstemmer.stemmer("english")
+SMALL_TALK_MAX_WORDS = 8
+_ALL_FUNCTION_WORDS = frozenset().union(*FUNCTION_WORDS.values())
+_ADDRESS_WORDS = frozenset({"bot", "everyone", "all", "guys", "folks", "team", "mate", "buddy"})
 
 
 @lru_cache(maxsize=50_000)
@@ -237,6 +240,10 @@ class Index:
         catcher_terms = set().union(
             *(v for e, v in self._entry_vocab.items() if kb.entries[e].kind != "answer")
         )
+        self._small_talk = {
+            clean(x): e.id for e in kb.entries.values() if e.kind == "smalltalk" for x in e.examples
+        }
+        self._small_talk_words = frozenset(w for text in self._small_talk for w in text.split())
         # Words only the off-topic catchers know ("meta", "password", "joke").
         self._catcher_only = frozenset(catcher_terms - answer_terms)
         self._about = frozenset(self._terms(ABOUT_THE_SETTING))
@@ -247,6 +254,20 @@ class Index:
             for when in premise.when
             if (terms := self._terms(self.slots.find(when, clean(when).split()).tokens))
         )
+
+    def small_talk(self, question: str) -> str | None:
+        """The small-talk entry for "hi", "thanks!", "that worked 👍": short messages made only
+        of small-talk words (and grammar), so "hi, how do I opt out" is still a question."""
+        words = clean(question).split()
+        if not 1 <= len(words) <= SMALL_TALK_MAX_WORDS or not self._small_talk:
+            return None
+        grammar = _ALL_FUNCTION_WORDS | STOPWORDS | _ADDRESS_WORDS
+        if not all(w in self._small_talk_words or w in grammar for w in words):
+            return None
+        if not any(w in self._small_talk_words - _ALL_FUNCTION_WORDS for w in words):
+            return None
+        best = process.extractOne(" ".join(words), list(self._small_talk), scorer=fuzz.WRatio)
+        return self._small_talk[best[0]] if best else None
 
     def about_the_setting(self, query: Query) -> bool:
         """Names AI training or the setting, and nothing only an off-topic catcher knows."""

@@ -19,7 +19,8 @@ from bot.knowledge.schema import KnowledgeBase
 PLATFORM_TOKEN = "platform"
 REGION_TOKEN = "region"
 MAX_ALIAS_WORDS = 4
-ALIAS, HINT = 2, 1  # a place named outright beats a hint ("GDPR", "I'm French")
+# A country or city beats an area ("Europe"), which beats a hint ("GDPR", "I'm French").
+ALIAS, BROAD, HINT = 3, 2, 1
 
 # Lower-case aliases that are ordinary words in another language: Spanish/Italian/Portuguese
 # "usa" (uses), Portuguese "eu" (I). They count only in English text or written in capitals.
@@ -68,12 +69,14 @@ class SlotFinder:
 
     def __init__(self, kb: KnowledgeBase, protected_words: frozenset[str]) -> None:
         self._phrases: dict[tuple[str, ...], tuple[str, str]] = {}
-        self._hints: set[tuple[str, ...]] = set()
+        self._strength: dict[tuple[str, ...], int] = {}
         self._exact_case: list[tuple[re.Pattern[str], str, str, str]] = []
         for kind, items in (("platform", kb.platforms), ("region", kb.regions)):
             for ident, item in items.items():
                 hints = getattr(item, "hints", ())
-                for alias in (*item.aliases, *hints, ident if kind == "platform" else ""):
+                broad = getattr(item, "broad", ())
+                own = ident if kind == "platform" else ""
+                for alias in (*item.aliases, *broad, *hints, own):
                     if not alias:
                         continue
                     if alias.isupper() and len(alias.replace(".", "")) <= 3:
@@ -83,8 +86,8 @@ class SlotFinder:
                     key = tuple(clean(alias).split())
                     if key:
                         self._phrases.setdefault(key, (kind, ident))
-                        if alias in hints:
-                            self._hints.add(key)
+                        strength = HINT if alias in hints else BROAD if alias in broad else ALIAS
+                        self._strength.setdefault(key, strength)
         self._single_word = [k[0] for k in self._phrases if len(k) == 1 and len(k[0]) >= 5]
         self._multi_word: dict[int, dict[str, tuple[tuple[str, ...], str, str]]] = {}
         for key, (kind, ident) in self._phrases.items():
@@ -121,11 +124,12 @@ class SlotFinder:
                 continue
             width, kind, ident = hit
             key = tuple(tokens[i : i + width])
-            if key in self._hints and self._names_a_language(tokens, i, width):
+            strength = self._strength.get(key, ALIAS)
+            if strength == HINT and self._names_a_language(tokens, i, width):
                 out.extend(key)
                 i += width
                 continue
-            found.append((kind, ident, HINT if key in self._hints else ALIAS))
+            found.append((kind, ident, strength))
             out.append(PLATFORM_TOKEN if kind == "platform" else REGION_TOKEN)
             i += width
         for pattern, folded, kind, ident in self._exact_case:

@@ -35,7 +35,7 @@ MAX_PREMISE = 300
 
 @dataclass(frozen=True, slots=True)
 class Field:
-    kind: str  # text | str | id | idlist | strlist | date | url | steps | notes | premises
+    kind: str  # text | str | id | idlist | strlist | date | url | steps | notes
     required: bool = False
     max_len: int = 0
 
@@ -51,6 +51,8 @@ REGION_FIELDS = {
     "id": Field("id", True),
     "name": Field("text", True, 100),
     "aliases": Field("strlist", True, MAX_ALIAS),
+    # Names of a whole area ("EU", "Europe"): a country or city named too wins over them.
+    "broad": Field("strlist", False, MAX_ALIAS),
     # Weak hints ("GDPR", "French"): used only when the question names no place outright.
     "hints": Field("strlist", False, MAX_ALIAS),
     "note": Field("text", True, MAX_NOTE),
@@ -78,11 +80,11 @@ ENTRY_FIELDS = {
     "uncertain": Field("text", False, MAX_NOTE),
     # Entries whose whole answer this one contains: never ask "which one?" between them.
     "includes": Field("idlist"),
-    # Wrong beliefs this entry corrects: when all words of a `when` item are in a question,
-    # the answer opens with the `say` line (and this entry answers if nothing else is sure).
-    "premises": Field("premises"),
 }
+# Wrong beliefs (knowledge/premises.yaml): when all words of a `when` item are in a question,
+# the answer opens with the `say` line, and `entry` answers if nothing else is sure.
 PREMISE_FIELDS = {
+    "entry": Field("id", True),
     "when": Field("strlist", True, MAX_ALIAS),
     "say": Field("text", True, MAX_PREMISE),
 }
@@ -185,11 +187,6 @@ def _check_value(
         return _check_map_of(value, name, line, label, problems, lists=True)
     if kind == "notes":
         return _check_map_of(value, name, line, label, problems, lists=False)
-    if kind == "premises":
-        if not isinstance(value, YList):
-            problems.append(Problem(label, line, f"{name} must be a list (got {_kind(value)})"))
-            return False
-        return all([check_fields(p, PREMISE_FIELDS, "premise", label, problems) for p in value])
     raise AssertionError(kind)
 
 

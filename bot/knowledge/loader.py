@@ -30,7 +30,7 @@ from bot.knowledge.schema import (
     Source,
 )
 
-SECTIONS = ("sources", "regions", "platforms", "messages", "entries", "phrasings")
+SECTIONS = ("sources", "regions", "platforms", "messages", "entries", "phrasings", "premises")
 OPTOUT_ENTRY = "turn-off"
 MAX_FILES = 500
 DEFAULT_STALE_DAYS = 180
@@ -266,6 +266,7 @@ def _build(
             _check_stale(entry, today, stale_days, problems)
     seen = _check_examples(entries_items, problems)
     entries = _add_phrasings(c.items["phrasings"], entries, entries_items, seen, problems)
+    entries = _add_premises(c.items["premises"], entries, entries_items, problems)
     if not any(e.kind == "answer" for e in entries.values()) and not entries_items:
         problems.append(Problem(str(base), 0, "no entries defined"))
     elif OPTOUT_ENTRY not in entries_items:
@@ -351,7 +352,7 @@ def _check_aliases(items: list[_Item], problems: list[Problem]) -> None:
     for item in items:
         names = [
             (alias, line)
-            for key in ("aliases", "hints")
+            for key in ("aliases", "broad", "hints")
             if (values := item.value.get(key))
             for alias, line in zip(values, values.item_lines, strict=True)
         ]
@@ -478,10 +479,6 @@ def _entry(
         related=tuple(related),
         uncertain=(v.get("uncertain") or "").strip() or None,
         includes=tuple(includes),
-        premises=tuple(
-            Premise(tuple(w.strip() for w in p["when"]), p["say"].strip())
-            for p in v.get("premises", ())
-        ),
         file=label,
         line=v.line,
     )
@@ -562,6 +559,31 @@ def _add_phrasings(
     }
 
 
+def _add_premises(
+    items: list[_Item],
+    entries: dict[str, Entry],
+    entries_items: dict[str, _Item],
+    problems: list[Problem],
+) -> dict[str, Entry]:
+    """Wrong beliefs join the entry that corrects them."""
+    found: dict[str, list[Premise]] = {}
+    for item in items:
+        if not F.check_fields(item.value, F.PREMISE_FIELDS, "premise", item.label, problems):
+            continue
+        ident = item.value["entry"]
+        if ident not in entries_items:
+            hint = F.did_you_mean(ident, list(entries_items))
+            line = F.line_of(item.value, "entry")
+            problems.append(Problem(item.label, line, f"unknown entry '{ident}'{hint}"))
+            continue
+        when = tuple(w.strip() for w in item.value["when"])
+        found.setdefault(ident, []).append(Premise(when, item.value["say"].strip()))
+    return {
+        ident: replace(entry, premises=tuple(found.get(ident, ())))
+        for ident, entry in entries.items()
+    }
+
+
 def _check_stale(entry: Entry, today: date, stale_days: int, problems: list[Problem]) -> None:
     if entry.checked and today - entry.checked > timedelta(days=stale_days):
         age = (today - entry.checked).days
@@ -612,6 +634,7 @@ def _region(v: YMap) -> Region:
         tuple(a.strip() for a in v["aliases"]),
         v["note"].strip(),
         tuple(h.strip() for h in v.get("hints") or ()),
+        tuple(b.strip() for b in v.get("broad") or ()),
     )
 
 

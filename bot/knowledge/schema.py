@@ -32,6 +32,7 @@ class Region:
     aliases: tuple[str, ...]
     note: str
     hints: tuple[str, ...] = ()
+    broad: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
