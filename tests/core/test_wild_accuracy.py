@@ -1,0 +1,74 @@
+"""Answer quality on questions nobody here wrote (tests/data/wild/), on the held-out split.
+
+The set is for measuring only: a phrasing copied from it would turn the measure into a
+memory test, so a phrasing too close to any of its questions fails the build.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from rapidfuzz import fuzz, process
+
+from bot.answering import Engine
+from bot.answering.normalise import clean
+from bot.knowledge import load_knowledge
+from bot.wild_evaluation import LANGUAGE_SLICES, OFFTOPIC, SMALLTALK, evaluate_wild, load_wild
+
+ROOT = Path(__file__).resolve().parents[2]
+WILD = ROOT / "tests" / "data" / "wild"
+
+# Floors that the held-out split must keep (a regression guard). The issue's targets
+# (English 90%, off-topic 95%, each language 80%, wrong 3%) are not all met yet; the
+# README gives today's figures for every slice.
+FLOORS = {
+    "ALL English in scope": ("right", 0.60),
+    "ALL English off-topic": ("right", 0.75),
+    "ALL five languages": ("right", 0.60),
+}
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    result = load_knowledge(ROOT / "knowledge")
+    assert result.kb is not None, [str(p) for p in result.errors]
+    return Engine(result.kb)
+
+
+def test_no_phrasing_is_a_copy_of_a_measured_question(engine: Engine) -> None:
+    questions = [clean(q.text) for q in load_wild(WILD)]
+    near = []
+    for entry in engine.kb.entries.values():
+        for example in entry.examples:
+            hit = process.extractOne(clean(example), questions, scorer=fuzz.ratio, score_cutoff=90)
+            if hit is not None:
+                near.append(f"{entry.id}: {example!r} ~ {hit[0]!r} ({hit[1]:.0f})")
+    assert not near, "phrasings within ratio 90 of a test question:\n" + "\n".join(near)
+
+
+def test_the_set_has_every_kind_and_language() -> None:
+    questions = load_wild(WILD)
+    real = [q for q in questions if q.source == "real"]
+    assert len(real) >= 150 and all(q.url and q.url.startswith("http") for q in real)
+    per_language = Counter(q.lang for q in questions if q.source != "real")
+    assert all(per_language[lang] >= 25 for lang in LANGUAGE_SLICES), per_language
+    slices = {q.slice for q in questions if q.lang == "en"}
+    assert {"false-premise", "headline", "troubleshooting", "terse", "typo"} <= slices
+    assert {"non-native", "opinion", "offtopic-near", "smalltalk"} <= slices
+    holdout = load_wild(WILD, "holdout")
+    assert 0.3 < len(holdout) / len(questions) < 0.5
+
+
+def test_every_label_is_a_real_entry(engine: Engine) -> None:
+    labels = {q.expect for q in load_wild(WILD)} | {i for q in load_wild(WILD) for i in q.also_ok}
+    unknown = labels - set(engine.kb.entries) - {OFFTOPIC, SMALLTALK}
+    assert not unknown
+
+
+def test_held_out_floors(engine: Engine) -> None:
+    report = evaluate_wild(engine, load_wild(WILD, "holdout"))
+    print("\n" + report.table())
+    for name, (kind, floor) in FLOORS.items():
+        assert report.slices[name].rate(kind) >= floor, f"{name}\n{report.table()}"
