@@ -198,9 +198,11 @@ class Index:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         raw_vocab: set[str] = set()
+        cleaned = {text: clean(text) for e in kb.entries.values() for text in e.examples}
         for entry in kb.entries.values():
-            for text in (*entry.examples, entry.title):
-                raw_vocab.update(clean(text).split())
+            raw_vocab.update(clean(entry.title).split())
+        for text in cleaned.values():
+            raw_vocab.update(text.split())
         self.slots = SlotFinder(kb, frozenset(raw_vocab))
         self._surface = sorted(w for w in raw_vocab if w.isalpha() and w not in STOPWORDS)
         self._surface_set = frozenset(self._surface)
@@ -210,7 +212,7 @@ class Index:
         entry_tokens: dict[str, set[str]] = defaultdict(set)
         for entry in kb.entries.values():
             for example in entry.examples:
-                words = clean(example).split()
+                words = cleaned[example].split()
                 tokens = self._terms(self.slots.find(example, words).tokens)
                 if not tokens:
                     continue
@@ -240,9 +242,8 @@ class Index:
         catcher_terms = set().union(
             *(v for e, v in self._entry_vocab.items() if kb.entries[e].kind != "answer")
         )
-        self._small_talk = {
-            clean(x): e.id for e in kb.entries.values() if e.kind == "smalltalk" for x in e.examples
-        }
+        talk = [e for e in kb.entries.values() if e.kind == "smalltalk"]
+        self._small_talk = {cleaned[x]: e.id for e in talk for x in e.examples}
         self._small_talk_words = frozenset(w for text in self._small_talk for w in text.split())
         # Words only the off-topic catchers know ("meta", "password", "joke").
         self._catcher_only = frozenset(catcher_terms - answer_terms)

@@ -34,7 +34,10 @@ def clean(text: str) -> str:
     text = _ELISION.sub(r"\1 ", text)
     text = _APOSTROPHE.sub("", text)
     text = text.casefold()
-    text = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
+    if not text.isascii():
+        text = "".join(
+            ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch)
+        )
     text = _NON_WORD.sub(" ", text)
     text = _REPEATS.sub(r"\1\1", text)
     return " ".join(text.split()[:MAX_WORDS])

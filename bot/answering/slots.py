@@ -19,6 +19,7 @@ from bot.knowledge.schema import KnowledgeBase
 PLATFORM_TOKEN = "platform"
 REGION_TOKEN = "region"
 MAX_ALIAS_WORDS = 4
+MEMO_LIMIT = 20_000  # distinct words remembered per snapshot before the memo starts over
 # A country or city beats an area ("Europe"), which beats a hint ("GDPR", "I'm French").
 ALIAS, BROAD, HINT = 3, 2, 1
 
@@ -96,6 +97,8 @@ class SlotFinder:
         self._first_words = sorted(
             {key[0] for by_width in self._multi_word.values() for key, _, _ in by_width.values()}
         )
+        self._could_start: dict[str, bool] = {}
+        self._single: dict[str, tuple[int, str, str] | None] = {}
         alias_words = {w for key in self._phrases for w in key}
         everyday = common_words() | frozenset().union(*FUNCTION_WORDS.values())
         # Everyday words of any language never bend into a place: "meine" is not "Maine".
@@ -171,14 +174,7 @@ class SlotFinder:
     def _fuzzy_at(self, tokens: list[str], i: int) -> tuple[int, str, str] | None:
         """Misspelt aliases: every word within its own typo budget; known words never bend."""
         first = tokens[i]
-        could_start = first in self._first_words or (
-            typo_budget(first) > 0
-            and first not in self._protected
-            and process.extractOne(
-                first, self._first_words, scorer=OSA.distance, score_cutoff=typo_budget(first)
-            )
-            is not None
-        )
+        could_start = self._memo(self._could_start, first, self._starts_alias)
         for width, aliases in self._multi_word.items() if could_start else ():
             window = tokens[i : i + width]
             if len(window) < width:
@@ -193,7 +189,27 @@ class SlotFinder:
                 key, kind, ident = aliases[alias]
                 if all(self._near(t, a) for t, a in zip(window, key, strict=True)):
                     return (width, kind, ident)
-        token = tokens[i]
+        return self._memo(self._single, tokens[i], self._single_alias)
+
+    def _memo(self, cache: dict, token: str, compute):
+        """Per-word results of the fuzzy look-ups: the same words come back in every question."""
+        if token not in cache:
+            if len(cache) >= MEMO_LIMIT:
+                cache.clear()
+            cache[token] = compute(token)
+        return cache[token]
+
+    def _starts_alias(self, first: str) -> bool:
+        return first in self._first_words or (
+            typo_budget(first) > 0
+            and first not in self._protected
+            and process.extractOne(
+                first, self._first_words, scorer=OSA.distance, score_cutoff=typo_budget(first)
+            )
+            is not None
+        )
+
+    def _single_alias(self, token: str) -> tuple[int, str, str] | None:
         if token in self._protected or not token.isalpha() or typo_budget(token) == 0:
             return None
         budget = typo_budget(token)
