@@ -55,6 +55,9 @@ class Answer:
     catcher: str | None = None
     # A wrong belief in the question, corrected in one plain line above the answer.
     premise: str | None = None
+    # The language the answer is written in, and a line saying when it fell back to English.
+    lang: str = "en"
+    notice: str | None = None
 
     @property
     def answered(self) -> bool:

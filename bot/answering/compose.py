@@ -1,4 +1,5 @@
-"""Build Answers from knowledge entries: steps for the platform asked, the region's note.
+"""Build Answers from knowledge entries: steps for the platform asked, the region's note,
+in the member's language where a fresh translation exists.
 
 A slash command with options and a matched free-text question both end here, so
 `/optout mobile` and "how do I opt out on my phone" produce the same answer.
@@ -6,27 +7,98 @@ A slash command with options and a matched free-text question both end here, so
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from bot.answering.answer import Answer, StepGroup, Suggestion
 from bot.knowledge.schema import Entry, KnowledgeBase
+from bot.knowledge.translations import LANGUAGES, EntryText, Translation
 
 DEFAULT_DECLINE = "I'm not sure I can answer that one."
 NOT_COVERED_TITLE = "Not something I can help with"  # catchers' own titles are for moderators
 DEFAULT_CLARIFY = "Your question could mean either of these. Which did you mean?"
+DEFAULT_DECLINE_TITLE = "I don't know that one"
+DEFAULT_CLARIFY_TITLE = "Two topics fit your question"
+IN_ENGLISH = "This topic is not translated into {language} yet, so here it is in English."
 
 
-def _steps(kb: KnowledgeBase, entry: Entry, platform: str | None) -> tuple[StepGroup, ...]:
+@dataclass(frozen=True, slots=True)
+class Words:
+    """Where each text comes from for one language: the translation, else the English."""
+
+    kb: KnowledgeBase
+    lang: str = "en"
+
+    @property
+    def translation(self) -> Translation | None:
+        return self.kb.translations.get(self.lang) if self.lang != "en" else None
+
+    def entry(self, entry: Entry) -> EntryText | None:
+        t = self.translation
+        return t.entries.get(entry.id) if t else None
+
+    def message(self, key: str, default: str = "") -> str:
+        t = self.translation
+        return (t.messages.get(key) if t else None) or self.kb.message(key, default)
+
+    def region(self, ident: str) -> tuple[str, str]:
+        t = self.translation
+        if t and ident in t.regions:
+            return t.regions[ident]
+        region = self.kb.regions[ident]
+        return region.name, region.note
+
+    def platform(self, ident: str) -> str:
+        t = self.translation
+        return (t.platforms.get(ident) if t else None) or self.kb.platforms[ident].name
+
+    def title(self, entry: Entry) -> str:
+        text = self.entry(entry)
+        return text.title if text else entry.title
+
+    def short_title(self, entry: Entry) -> str:
+        text = self.entry(entry)
+        translated = text.short_title or text.title if text else None
+        return translated or getattr(entry, "short_title", None) or entry.title
+
+    def ui(self, key: str, default: str) -> str:
+        t = self.translation
+        return (t.ui.get(key) if t else None) or default
+
+
+def _steps(
+    words: Words, entry: Entry, text: EntryText | None, platform: str | None
+) -> tuple[StepGroup, ...]:
     if not entry.steps:
         return ()
+    kb = words.kb
     wanted = ("desktop", "mobile") if platform is None else (platform,)
     groups = []
     for ident in wanted:
         source = ident
         if ident not in entry.steps:
             source = kb.platforms[ident].falls_back_to or "mobile"
-        groups.append(StepGroup(ident, kb.platforms[ident].name, entry.steps[source]))
+        steps = (text.steps.get(source) if text else None) or entry.steps[source]
+        groups.append(StepGroup(ident, words.platform(ident), steps))
     return tuple(groups)
+
+
+def _region_note(
+    words: Words, entry: Entry, text: EntryText | None, region: str | None
+) -> str | None:
+    """The entry's own note for the region; the shared notes only for how-tos (and entries
+    that ask for them, like "does it apply where I live?").
+
+    The regions' notes and the region overview describe the AI-training setting, so an
+    entry that brings its own region notes (a different setting, such as Microsoft ad
+    sharing) shows only those and never the shared AI-training text.
+    """
+    if entry.regions:
+        if not region:
+            return None
+        return (text.regions.get(region) if text else None) or entry.regions.get(region)
+    if not (entry.is_howto or getattr(entry, "shared_region_notes", False)):
+        return None
+    return words.region(region)[1] if region else words.message("region_overview")
 
 
 def compose_entry(
@@ -37,21 +109,24 @@ def compose_entry(
     platform: str | None = None,
     region: str | None = None,
     confidence: float = 1.0,
+    lang: str = "en",
 ) -> Answer:
     """The answer for one entry, tailored to the platform and region (either may be None)."""
+    words = Words(kb, lang if lang in LANGUAGES else "en")
     if entry.kind == "smalltalk":
         return Answer(
             question=question,
             outcome="decline",
             entry_id=None,
             title="",
-            body=entry.answer,
+            body=words.message(f"smalltalk_{entry.id}", "") or _body(words, entry),
             platform=platform,
             region=region,
             confidence=confidence,
             kb_version=kb.version,
             small_talk=True,
             catcher=entry.id,
+            lang=words.lang if words.entry(entry) else "en",
         )
     if entry.kind == "decline":
         answer = decline(
@@ -59,40 +134,52 @@ def compose_entry(
             question,
             [],
             confidence=confidence,
-            message=entry.answer,
-            title=NOT_COVERED_TITLE,
+            message=_body(words, entry),
+            title=words.ui("not_covered", NOT_COVERED_TITLE),
             platform=platform,
             region=region,
+            lang=lang,
         )
         return replace(answer, catcher=entry.id)
-    note = entry.regions.get(region) if region else None
-    if region and note is None and entry.is_howto:
-        note = kb.regions[region].note
-    if region is None and entry.is_howto:
-        note = kb.message("region_overview")
-    related = tuple(Suggestion(r, kb.entries[r].title) for r in entry.related if r in kb.entries)
+    text = words.entry(entry)
+    note = _region_note(words, entry, text, region)
+    related = tuple(
+        Suggestion(r, words.short_title(kb.entries[r])) for r in entry.related if r in kb.entries
+    )
+    notice = None
+    if words.lang != "en" and text is None:
+        notice = words.ui("in_english", IN_ENGLISH.format(language=LANGUAGES[words.lang]))
     return Answer(
         question=question,
         outcome="answer",
         entry_id=entry.id,
-        title=entry.title,
-        body=entry.answer,
+        title=text.title if text else entry.title,
+        body=text.answer if text else entry.answer,
         platform=platform,
         region=region,
-        region_name=kb.regions[region].name if region and note else None,
+        region_name=words.region(region)[0] if region and note else None,
         region_note=note,
-        steps=_steps(kb, entry, platform),
+        steps=_steps(words, entry, text, platform),
         link=entry.link,
-        covers=entry.covers,
-        does_not_cover=entry.does_not_cover,
-        uncertain=entry.uncertain,
-        caveat=kb.message("menu_labels_may_differ") or None if entry.is_howto else None,
+        covers=(text.covers if text and text.covers else entry.covers),
+        does_not_cover=(
+            text.does_not_cover if text and text.does_not_cover else entry.does_not_cover
+        ),
+        uncertain=(text.uncertain if text and text.uncertain else entry.uncertain),
+        caveat=words.message("menu_labels_may_differ") or None if entry.is_howto else None,
         sources=tuple(kb.sources[s] for s in entry.sources if s in kb.sources),
         checked=entry.checked,
         confidence=confidence,
         suggestions=related,
         kb_version=kb.version,
+        lang=words.lang if text else "en",
+        notice=notice,
     )
+
+
+def _body(words: Words, entry: Entry) -> str:
+    text = words.entry(entry)
+    return text.answer if text else entry.answer
 
 
 def decline(
@@ -102,22 +189,25 @@ def decline(
     *,
     confidence: float = 0.0,
     message: str | None = None,
-    title: str = "I don't know that one",
+    title: str | None = None,
     platform: str | None = None,
     region: str | None = None,
+    lang: str = "en",
 ) -> Answer:
     """An honest "I don't know", with the nearest topics to try instead."""
+    words = Words(kb, lang if lang in LANGUAGES else "en")
     return Answer(
         question=question,
         outcome="decline",
         entry_id=None,
-        title=title,
-        body=message or kb.message("decline", DEFAULT_DECLINE),
+        title=title or words.ui("decline_title", DEFAULT_DECLINE_TITLE),
+        body=message or words.message("decline", DEFAULT_DECLINE),
         platform=platform,
         region=region,
         confidence=confidence,
         suggestions=tuple(suggestions),
         kb_version=kb.version,
+        lang=words.lang if words.translation else "en",
     )
 
 
@@ -129,18 +219,21 @@ def clarify(
     confidence: float,
     platform: str | None,
     region: str | None,
+    lang: str = "en",
 ) -> Answer:
     """Two entries scored too close to call: ask instead of guessing."""
+    words = Words(kb, lang if lang in LANGUAGES else "en")
     return Answer(
         question=question,
         outcome="clarify",
         entry_id=None,
-        title="Two topics fit your question",
-        body=kb.message("clarify", DEFAULT_CLARIFY),
+        title=words.ui("clarify_title", DEFAULT_CLARIFY_TITLE),
+        body=words.message("clarify", DEFAULT_CLARIFY),
         platform=platform,
         region=region,
         confidence=confidence,
         choices=tuple(choices),
         suggestions=tuple(choices),
         kb_version=kb.version,
+        lang=words.lang if words.translation else "en",
     )

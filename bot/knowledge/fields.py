@@ -80,6 +80,7 @@ ENTRY_FIELDS = {
     "uncertain": Field("text", False, MAX_NOTE),
     # Entries whose whole answer this one contains: never ask "which one?" between them.
     "includes": Field("idlist"),
+    "shared_region_notes": Field("bool"),
 }
 # Wrong beliefs (knowledge/premises.yaml): when all words of a `when` item are in a question,
 # the answer opens with the `say` line, and `entry` answers if nothing else is sure.
@@ -174,6 +175,13 @@ def _check_value(
             problems.append(Problem(label, line, f"{name} must start with https://"))
             return False
         return True
+    if kind == "bool":
+        if isinstance(value, bool):
+            return True
+        problems.append(Problem(label, line, f"{name} must be true or false (got {value!r})"))
+        return False
+    if kind == "any":
+        return True  # checked by the section's own rules
     if kind == "date":
         if isinstance(value, date) or (isinstance(value, str) and _real_date(value)):
             return True

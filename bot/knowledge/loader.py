@@ -29,8 +29,18 @@ from bot.knowledge.schema import (
     Region,
     Source,
 )
+from bot.knowledge.translations import build_translations
 
-SECTIONS = ("sources", "regions", "platforms", "messages", "entries", "phrasings", "premises")
+SECTIONS = (
+    "sources",
+    "regions",
+    "platforms",
+    "messages",
+    "entries",
+    "phrasings",
+    "premises",
+    "translation",
+)
 OPTOUT_ENTRY = "turn-off"
 MAX_FILES = 500
 DEFAULT_STALE_DAYS = 180
@@ -161,6 +171,9 @@ def _collect_file(data: Any, label: str, c: _Collected, problems: list[Problem])
         if key == "messages":
             _collect_messages(value, label, line, c, problems)
             continue
+        if key == "translation":
+            c.items[key].append(_Item(value, label))
+            continue
         if key == "phrasings":
             if not isinstance(value, YMap):
                 problems.append(
@@ -267,6 +280,13 @@ def _build(
     seen = _check_examples(entries_items, problems)
     entries = _add_phrasings(c.items["phrasings"], entries, entries_items, seen, problems)
     entries = _add_premises(c.items["premises"], entries, entries_items, problems)
+    translations = build_translations(
+        [(i.value, i.label) for i in c.items["translation"]],
+        entries,
+        regions,
+        {k: v[0] for k, v in c.messages.items()},
+        problems,
+    )
     if not any(e.kind == "answer" for e in entries.values()) and not entries_items:
         problems.append(Problem(str(base), 0, "no entries defined"))
     elif OPTOUT_ENTRY not in entries_items:
@@ -292,6 +312,7 @@ def _build(
         platforms=MappingProxyType({p: platforms[p] for p in PLATFORM_IDS}),
         entries=MappingProxyType(entries),
         messages=MappingProxyType({k: v[0] for k, v in c.messages.items()}),
+        translations=MappingProxyType(translations),
         root=str(base),
         version=c.digest.hexdigest()[:12],
     )
@@ -479,6 +500,7 @@ def _entry(
         related=tuple(related),
         uncertain=(v.get("uncertain") or "").strip() or None,
         includes=tuple(includes),
+        shared_region_notes=bool(v.get("shared_region_notes", False)),
         file=label,
         line=v.line,
     )

@@ -70,6 +70,8 @@ class Entry:
     related: tuple[str, ...] = ()
     uncertain: str | None = None
     includes: tuple[str, ...] = ()
+    # Show the shared region notes although the entry has no steps ("does it apply to me?").
+    shared_region_notes: bool = False
     premises: tuple[Premise, ...] = ()
     file: str = ""
     line: int = 0
@@ -87,6 +89,8 @@ class KnowledgeBase:
     platforms: MappingProxyType[str, Platform]
     entries: MappingProxyType[str, Entry]
     messages: MappingProxyType[str, str]
+    # language -> Translation (bot.knowledge.translations); English is the entries themselves
+    translations: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     root: str = ""
     version: str = ""
 
