@@ -26,6 +26,20 @@ def _steps(kb: KnowledgeBase, entry: Entry, platform: str | None) -> tuple[StepG
     return tuple(groups)
 
 
+def _region_note(kb: KnowledgeBase, entry: Entry, region: str | None) -> str | None:
+    """The entry's own note for the region; the shared notes only for plain how-tos.
+
+    The regions' notes and the region overview describe the AI-training setting, so an
+    entry that brings its own region notes (a different setting, such as Microsoft ad
+    sharing) shows only those and never the shared AI-training text.
+    """
+    if entry.regions:
+        return entry.regions.get(region) if region else None
+    if not entry.is_howto:
+        return None
+    return kb.regions[region].note if region else kb.message("region_overview")
+
+
 def compose_entry(
     kb: KnowledgeBase,
     entry: Entry,
@@ -47,11 +61,7 @@ def compose_entry(
             platform=platform,
             region=region,
         )
-    note = entry.regions.get(region) if region else None
-    if region and note is None and entry.is_howto:
-        note = kb.regions[region].note
-    if region is None and entry.is_howto:
-        note = kb.message("region_overview")
+    note = _region_note(kb, entry, region)
     related = tuple(Suggestion(r, kb.entries[r].title) for r in entry.related if r in kb.entries)
     return Answer(
         question=question,
