@@ -53,7 +53,9 @@ def fit(text: str, limit: int) -> str:
 
 
 def source_line(source: Source) -> str:
-    label = f"{source.title} — {source.publisher}, {source.date}"
+    label = f"{source.title} — {source.publisher}"
+    if source.date:
+        label += f", {source.date}"
     return f"[{label}]({source.url})" if source.url else label
 
 

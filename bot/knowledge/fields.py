@@ -44,7 +44,7 @@ SOURCE_FIELDS = {
     "id": Field("id", True),
     "title": Field("text", True, 300),
     "publisher": Field("text", True, 120),
-    "date": Field("date", True),
+    "date": Field("date"),  # optional: left out when the source shows no date
     "url": Field("url"),
 }
 REGION_FIELDS = {

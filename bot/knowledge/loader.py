@@ -16,6 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from bot.knowledge import copy_hosts
 from bot.knowledge import fields as F
 from bot.knowledge.problems import Problem
 from bot.knowledge.safe_yaml import YList, YMap, parse_yaml, read_text
@@ -40,6 +41,7 @@ SECTIONS = (
     "phrasings",
     "premises",
     "translation",
+    "copy_hosts",
 )
 OPTOUT_ENTRY = "turn-off"
 MAX_FILES = 500
@@ -86,6 +88,7 @@ class _Item:
 class _Collected:
     items: dict[str, list[_Item]] = field(default_factory=lambda: {s: [] for s in SECTIONS})
     messages: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    copy_hosts: list[str] = field(default_factory=list)
     digest: Any = field(default_factory=hashlib.sha256)
     files: int = 0
 
@@ -170,6 +173,9 @@ def _collect_file(data: Any, label: str, c: _Collected, problems: list[Problem])
             continue
         if key == "messages":
             _collect_messages(value, label, line, c, problems)
+            continue
+        if key == "copy_hosts":
+            c.copy_hosts += copy_hosts.collect(value, label, line, problems)
             continue
         if key == "translation":
             c.items[key].append(_Item(value, label))
@@ -299,10 +305,22 @@ def _build(
             )
         )
     for source_id, source in sources.items():
+        item = next(i for i in valid["sources"] if i.value.get("id") == source_id)
         if source.url is None:
-            item = next(i for i in valid["sources"] if i.value.get("id") == source_id)
             problems.append(
                 Problem(item.label, item.value.line, f"source '{source_id}' has no url", "warning")
+            )
+            continue
+        host = copy_hosts.matching(source.url, c.copy_hosts)
+        if host:
+            problems.append(
+                Problem(
+                    item.label,
+                    F.line_of(item.value, "url"),
+                    f"source '{source_id}' links to the copy site '{host}' "
+                    "(see copy_hosts); link the original publisher's page",
+                    "warning",
+                )
             )
     if any(p.severity == "error" for p in problems):
         return None
@@ -639,12 +657,12 @@ def _as_date(value: Any) -> date | None:
 
 
 def _source(v: YMap) -> Source:
-    raw = v["date"]
+    raw = v.get("date")
     return Source(
         v["id"],
         v["title"].strip(),
         v["publisher"].strip(),
-        raw.isoformat() if isinstance(raw, date) else str(raw),
+        raw.isoformat() if isinstance(raw, date) else (str(raw) if raw is not None else None),
         v.get("url"),
     )
 

@@ -21,7 +21,7 @@ class Source:
     id: str
     title: str
     publisher: str
-    date: str
+    date: str | None = None  # None when the source itself shows no date
     url: str | None = None
 
 
