@@ -75,6 +75,8 @@ def verdict(q: WildQuestion, answer: Answer) -> str:
             return "right"
         return "declined" if answer.outcome == "decline" else "wrong"
     if q.expect == OFFTOPIC:
+        if answer.outcome == "answer" and answer.entry_id in ok:
+            return "right"  # labelled off-topic, but this entry was also accepted
         if answer.outcome == "decline" and (
             not getattr(answer, "small_talk", False) or SMALLTALK in ok
         ):

@@ -46,6 +46,16 @@ def decide(
     best = ranked[0]
     margin = t.strict_margin if strict else t.margin
     about = index.about_the_setting(query)
+    if kind(best) == "answer" and index.names_something_else(query):
+        return Decision("decline", "names another service and not LinkedIn", best)
+    if kind(best) == "answer" and index.catcher_only_terms(query):
+        catcher = next((r for r in ranked if kind(r) == "decline"), None)
+        if catcher is not None and best.score - catcher.score < t.foreign_margin:
+            # A word only an off-topic entry knows ("Indeed", "password") is strong evidence.
+            best = catcher
+            if best.score >= t.decline_entry:
+                return Decision("catch", "a word only an off-topic entry knows", best)
+            return Decision("decline", "a word only an off-topic entry knows", best)
     if kind(best) != "answer":
         top_answer = next((r for r in ranked if kind(r) == "answer"), None)
         generic_catch = (

@@ -9,6 +9,7 @@ Then: answer, ask which of two when the top two are too close, or decline.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,7 +18,12 @@ import snowballstemmer
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.answering.languages import FUNCTION_WORDS, common_words, foreign_function_words
+from bot.answering.languages import (
+    FUNCTION_WORDS,
+    common_words,
+    detect,
+    foreign_function_words,
+)
 from bot.answering.normalise import clean
 from bot.answering.slots import PLATFORM_TOKEN, REGION_TOKEN, SlotFinder, Slots, typo_budget
 from bot.knowledge.schema import KnowledgeBase
@@ -140,6 +146,9 @@ ABOUT_THE_SETTING = [
 
 _STEMMER = snowballstemmer.stemmer("english")
 SMALL_TALK_MAX_WORDS = 8
+# A capitalised word inside a sentence (not its first word): a name of something.
+_PROPER_NOUN = re.compile(r"(?<=[\w,;:] )[A-Z][A-Za-z]{2,}")
+MAX_PROPER_SCAN = 300
 _ALL_FUNCTION_WORDS = frozenset().union(*FUNCTION_WORDS.values())
 _ADDRESS_WORDS = frozenset({"bot", "everyone", "all", "guys", "folks", "team", "mate", "buddy"})
 
@@ -165,6 +174,7 @@ class Thresholds:
     decline_entry: float = 45.0
     strict_answer: float = 55.0
     strict_margin: float = 8.0
+    foreign_margin: float = 15.0  # how far an off-topic entry may trail when it alone knows a word
     max_words: int = 60
 
 
@@ -247,6 +257,8 @@ class Index:
         self._small_talk_words = frozenset(w for text in self._small_talk for w in text.split())
         # Words only the off-topic catchers know ("meta", "password", "joke").
         self._catcher_only = frozenset(catcher_terms - answer_terms)
+        everyday = {stem(w) for w in common_words()}
+        self._catcher_names = frozenset(t for t in self._catcher_only if t not in everyday)
         self._about = frozenset(self._terms(ABOUT_THE_SETTING))
         self.premises = tuple(
             PremiseRule(frozenset(terms), entry.id, premise.say)
@@ -269,6 +281,34 @@ class Index:
             return None
         best = process.extractOne(" ".join(words), list(self._small_talk), scorer=fuzz.WRatio)
         return self._small_talk[best[0]] if best else None
+
+    def names_something_else(self, query: Query) -> bool:
+        """A capitalised word nobody here knows ("Mastodon", "Grok") in a question that does
+        not name LinkedIn: most likely about another service, so never answered as ours."""
+        words = clean(query.raw).split()
+        if "linkedin" in words or "linkedins" in words:
+            return False
+        if detect(query.raw, words)[0] != "en":
+            return False  # German capitalises every noun
+        for match in _PROPER_NOUN.finditer(query.raw[:MAX_PROPER_SCAN]):
+            word = clean(match.group(0))
+            if not word or word in common_words() or word in self._surface_set:
+                continue
+            if stem(self.correct(word)) in self._vocab_set:
+                continue
+            return True
+        return False
+
+    def catcher_only_terms(self, query: Query) -> bool:
+        """A specific word only an off-topic entry knows ("Glassdoor", "Mastodon", "Slack"):
+        an everyday word ("money", "system") counts only when written as a name."""
+        terms = set(query.content) & self._catcher_only
+        if terms & self._catcher_names:
+            return True
+        names = {
+            stem(clean(m.group(0))) for m in _PROPER_NOUN.finditer(query.raw[:MAX_PROPER_SCAN])
+        }
+        return bool(terms & names)
 
     def about_the_setting(self, query: Query) -> bool:
         """Names AI training or the setting, and nothing only an off-topic catcher knows."""
