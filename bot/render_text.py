@@ -41,6 +41,7 @@ def to_json_dict(answer: Answer) -> dict:
         "sources": [s.url or s.title for s in answer.sources],
         "checked": answer.checked.isoformat() if answer.checked else None,
         "small_talk": answer.small_talk,
+        "lang": answer.lang,
         "premise": answer.premise,
     }
 

@@ -11,9 +11,10 @@ import logging
 from dataclasses import dataclass, replace
 
 from bot.answering.answer import Answer, Suggestion
-from bot.answering.compose import clarify, compose_entry, decline
+from bot.answering.compose import Words, clarify, compose_entry, decline
 from bot.answering.decide import Decision, decide
-from bot.answering.matcher import Index, Ranked, Thresholds
+from bot.answering.languages import choose_language
+from bot.answering.matcher import Index, PremiseRule, Ranked, Thresholds
 from bot.answering.normalise import clean, has_letters
 from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS, KnowledgeBase
 
@@ -54,60 +55,99 @@ class Engine:
         region: str | None = None,
         strict: bool = False,
         default_region: str | None = None,
+        lang: str | None = None,
+        default_lang: str | None = None,
     ) -> Answer:
         """Answer free text. `strict` is for unprompted channel answers: answer only when sure.
 
         `region` overrides what the question says; `default_region` (a server's setting) is
-        used only when the question names no region.
+        used only when the question names no region. `lang` forces the answer's language
+        (a Discord locale, `--lang`); otherwise it is read from the question, and
+        `default_lang` (a server's setting) breaks ties.
         """
         snap = self._snapshot
         kb, index, t = snap.kb, snap.index, self.thresholds
         platform = platform if platform in PLATFORM_IDS else None
         region = _valid_region(region)
-        if not has_letters(question):
-            return decline(kb, question, self._fallback(snap, ""), platform=platform, region=region)
         words = clean(question).split()
+        lang = choose_language(question, words, lang, default_lang)
+        if not has_letters(question):
+            fallback = self._fallback(snap, "", lang)
+            return decline(kb, question, fallback, platform=platform, region=region, lang=lang)
         if len(words) > t.max_words:
             # A pasted wall of text: decline, suggesting topics from its opening words only.
             head = index.analyse(" ".join(words[: t.max_words // 3]))
-            suggestions = self._suggest(snap, index.rank(head), question)
             return decline(
                 kb,
                 question,
-                suggestions,
-                message=kb.message("too_long") or None,
-                title="That's a long message",
+                self._suggest(snap, index.rank(head), question, lang),
+                message=Words(kb, lang).message("too_long") or None,
+                title=Words(kb, lang).ui("too_long_title", "That's a long message"),
                 platform=platform,
                 region=region,
+                lang=lang,
             )
         if (talk := index.small_talk(question)) is not None:
-            return compose_entry(kb, kb.entries[talk], question=question, confidence=1.0)
+            entry = kb.entries[talk]
+            return compose_entry(kb, entry, question=question, confidence=1.0, lang=lang)
         query = index.analyse(question)
         platform = platform or query.slots.platform
         region = region or query.slots.region or _valid_region(default_region)
         ranked = index.rank(query)
         decision = decide(kb, index, query, ranked, t, strict=strict)
-        log.debug(
-            "decision %s (%s) for %d ranked entries", decision.kind, decision.reason, len(ranked)
-        )
-        suggestions = self._suggest(snap, ranked, question)
         premise = None if strict else index.premise(query)
+        if premise is not None and (
+            decision.best is None or decision.best.entry_id != premise.entry_id
+        ):
+            # A wrong belief we know about: its entry answers, with the correction on top.
+            score = decision.best.score if decision.best else 0.0
+            decision = Decision(
+                "answer",
+                "the question rests on a known wrong belief",
+                Ranked(premise.entry_id, score),
+            )
+        log.debug("decision %s (%s), %d ranked", decision.kind, decision.reason, len(ranked))
+        return self._compose(snap, question, ranked, decision, premise, platform, region, lang)
+
+    def _compose(
+        self,
+        snap: _Snapshot,
+        question: str,
+        ranked: list[Ranked],
+        decision: Decision,
+        premise: PremiseRule | None,
+        platform: str | None,
+        region: str | None,
+        lang: str,
+    ) -> Answer:
+        """Turn a decision into the Answer every front end renders."""
+        kb = snap.kb
         best = decision.best
         confidence = round(min(1.0, best.score / 100), 3) if best else 0.0
-        if premise is not None and (best is None or best.entry_id != premise.entry_id):
-            # A wrong belief we know about: its entry answers, with the correction on top.
-            best = Ranked(premise.entry_id, best.score if best else 0.0)
-            decision = Decision("answer", "the question rests on a known wrong belief", best)
+        suggestions = self._suggest(snap, ranked, question, lang)
         if decision.kind == "decline" or best is None:
             return decline(
-                kb, question, suggestions, confidence=confidence, platform=platform, region=region
+                kb,
+                question,
+                suggestions,
+                confidence=confidence,
+                platform=platform,
+                region=region,
+                lang=lang,
             )
+        words = Words(kb, lang)
         best_entry = kb.entries[best.entry_id]
         if decision.kind == "clarify" and decision.second is not None:
             second_entry = kb.entries[decision.second.entry_id]
-            choices = [Suggestion(e.id, e.title) for e in (best_entry, second_entry)]
+            choices = [Suggestion(e.id, words.title(e)) for e in (best_entry, second_entry)]
             return clarify(
-                kb, question, choices, confidence=confidence, platform=platform, region=region
+                kb,
+                question,
+                choices,
+                confidence=confidence,
+                platform=platform,
+                region=region,
+                lang=lang,
             )
         answer = compose_entry(
             kb,
@@ -116,13 +156,15 @@ class Engine:
             platform=platform,
             region=region,
             confidence=confidence,
+            lang=lang,
         )
         if decision.kind == "catch":
             return replace(answer, suggestions=() if answer.small_talk else tuple(suggestions))
-        if premise is not None:
-            answer = replace(answer, premise=premise.say)
-        if decision.second and decision.second.entry_id in best_entry.includes:
-            extra = Suggestion(decision.second.entry_id, kb.entries[decision.second.entry_id].title)
+        if premise is not None and answer.lang == "en":
+            answer = replace(answer, premise=premise.say)  # the wrong beliefs are in English
+        second = decision.second
+        if second and second.entry_id in best_entry.includes:
+            extra = Suggestion(second.entry_id, words.short_title(kb.entries[second.entry_id]))
             if extra not in answer.suggestions:
                 answer = replace(answer, suggestions=(*answer.suggestions, extra))
         return answer
@@ -134,6 +176,7 @@ class Engine:
         platform: str | None = None,
         region: str | None = None,
         question: str = "",
+        lang: str = "en",
     ) -> Answer:
         """Answer a known topic directly (slash commands, buttons, "which did you mean")."""
         kb = self._snapshot.kb
@@ -144,11 +187,17 @@ class Engine:
             return decline(
                 kb,
                 question or entry_id,
-                self._fallback(self._snapshot, ""),
+                self._fallback(self._snapshot, "", lang),
                 message="That topic no longer exists; here are some that do.",
+                lang=lang,
             )
         return compose_entry(
-            kb, entry, question=question or entry.title, platform=platform, region=region
+            kb,
+            entry,
+            question=question or entry.title,
+            platform=platform,
+            region=region,
+            lang=lang,
         )
 
     def topics(self) -> list[Suggestion]:
@@ -170,15 +219,18 @@ class Engine:
         ids += [e.id for e in answerable if e.id not in ids]
         return [Suggestion(i, snap.kb.entries[i].title) for i in ids[:limit]]
 
-    def _suggest(self, snap: _Snapshot, ranked: list[Ranked], question: str) -> list[Suggestion]:
+    def _suggest(
+        self, snap: _Snapshot, ranked: list[Ranked], question: str, lang: str = "en"
+    ) -> list[Suggestion]:
         ids = [r.entry_id for r in ranked if snap.kb.entries[r.entry_id].kind == "answer"]
         ids = ids[:SUGGESTION_COUNT]
         if len(ids) < SUGGESTION_COUNT:
             ids += [i for i in snap.index.nearest_titles(question) if i not in ids]
-        return [Suggestion(i, snap.kb.entries[i].title) for i in ids[:SUGGESTION_COUNT]]
+        words = Words(snap.kb, lang)
+        return [Suggestion(i, words.title(snap.kb.entries[i])) for i in ids[:SUGGESTION_COUNT]]
 
-    def _fallback(self, snap: _Snapshot, question: str) -> list[Suggestion]:
-        return self._suggest(snap, [], question)
+    def _fallback(self, snap: _Snapshot, question: str, lang: str = "en") -> list[Suggestion]:
+        return self._suggest(snap, [], question, lang)
 
 
 def _valid_region(region: str | None) -> str | None:

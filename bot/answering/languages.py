@@ -178,3 +178,31 @@ def detect(raw: str, words: list[str]) -> tuple[str, float]:
     if best == "en" or evidence[best] < 2 or margin <= 0:
         return "en", max(0.0, margin) if best == "en" else 0.0
     return best, margin
+
+
+LANGUAGE_MARGIN = 1.0  # about one function word's worth of evidence over the runner-up
+
+
+def choose_language(
+    raw: str, words: list[str], forced: str | None = None, default: str | None = None
+) -> str:
+    """The answer's language: forced (a Discord locale, --lang), else what the question is
+    written in when the evidence is clear, else the server's default, else English."""
+    if forced in ANSWER_LANGUAGES:
+        return forced
+    if forced is not None:
+        return "en"  # a locale we have no text for
+    lang, margin = detect(raw, words)
+    if lang in ANSWER_LANGUAGES and lang != "en" and margin >= LANGUAGE_MARGIN:
+        return lang
+    if lang == "en" and margin >= LANGUAGE_MARGIN:
+        return "en"
+    return default if default in ANSWER_LANGUAGES else "en"
+
+
+def from_locale(locale: str | None) -> str | None:
+    """Discord's locale ("de", "es-ES", "es-419", "fr"...) to an answer language, or None."""
+    if not locale:
+        return None
+    base = str(locale).split("-")[0].lower()
+    return base if base in ANSWER_LANGUAGES else "en"

@@ -82,6 +82,8 @@ def layout(answer: Answer) -> Layout:
     description = answer.body
     if answer.premise:
         description = f"{answer.premise}\n\n{description}"
+    if answer.notice:
+        description = f"_{answer.notice}_\n\n{description}"
     steps = steps_text(answer)
     if steps:
         description = f"{description}\n\n{steps}"
