@@ -1,0 +1,141 @@
+"""Translations: validated with file:line, stale ones fall back to English, and the engine
+answers in the language asked for or written in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.answering import Engine
+from bot.answering.languages import choose_language, from_locale
+from bot.answering.normalise import clean
+from bot.knowledge import load_knowledge
+from bot.knowledge.translations import english_hash
+from bot.render_text import to_json_dict
+
+
+def _write(kb_dir: Path, body: str) -> Path:
+    folder = kb_dir / "translations"
+    folder.mkdir(exist_ok=True)
+    path = folder / "de.yaml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def _german(kb_copy: Path, *, turn_off_from: str | None = None, steps: int = 4) -> str:
+    kb = load_knowledge(kb_copy).kb
+    assert kb is not None
+    turn_off = kb.entries["turn-off"]
+    step = '"Schritt"'
+    return (
+        "translation:\n"
+        "  language: de\n"
+        "  ui:\n"
+        '    covers: "Was das abdeckt"\n'
+        "  messages:\n"
+        '    decline: "Das weiß ich leider nicht."\n'
+        "  entries:\n"
+        "    turn-off:\n"
+        f'      from: "{turn_off_from or english_hash(turn_off)}"\n'
+        '      title: "So schalten Sie das KI-Training aus"\n'
+        '      answer: "Schalten Sie **Daten zur Verbesserung generativer KI** aus."\n'
+        "      steps:\n"
+        f"        desktop: [{', '.join([step] * steps)}]\n"
+        f"        mobile: [{', '.join([step] * 4)}]\n"
+    )
+
+
+def test_a_fresh_translation_answers_in_german(kb_copy: Path) -> None:
+    _write(kb_copy, _german(kb_copy))
+    result = load_knowledge(kb_copy)
+    assert result.kb is not None, [str(p) for p in result.errors]
+    engine = Engine(result.kb)
+    answer = engine.answer("how do I opt out", lang="de")
+    assert answer.lang == "de" and answer.notice is None
+    assert answer.title == "So schalten Sie das KI-Training aus"
+    assert answer.steps[0].steps[0] == "Schritt"
+    assert to_json_dict(answer)["lang"] == "de"
+    # An entry with no German text falls back to English and says so in one line.
+    other = engine.answer_entry("private-messages", lang="de")
+    assert other.lang == "en" and "German" in (other.notice or "")
+    # Declines use the translated message.
+    assert engine.answer("zzzz qqqq", lang="de").body == "Das weiß ich leider nicht."
+
+
+def test_missing_translations_are_warnings_with_a_line(kb_copy: Path) -> None:
+    path = _write(kb_copy, _german(kb_copy))
+    result = load_knowledge(kb_copy)
+    warnings = [str(p) for p in result.warnings]
+    assert any(
+        "translations/de.yaml" in w and "'private-messages' has no German" in w for w in warnings
+    ), warnings
+    assert path.exists()
+
+
+def test_a_stale_translation_warns_and_falls_back(kb_copy: Path) -> None:
+    _write(kb_copy, _german(kb_copy, turn_off_from="00000000"))
+    result = load_knowledge(kb_copy)
+    assert result.kb is not None
+    stale = [str(p) for p in result.warnings if "English changed" in p.message]
+    assert stale and "translations/de.yaml:9" in stale[0], stale
+    answer = Engine(result.kb).answer_entry("turn-off", lang="de")
+    assert answer.lang == "en" and answer.notice
+
+
+def test_step_count_must_match_the_english(kb_copy: Path) -> None:
+    _write(kb_copy, _german(kb_copy, steps=3))
+    result = load_knowledge(kb_copy)
+    assert result.kb is not None
+    assert any("3 desktop steps, the English has 4" in p.message for p in result.warnings)
+    answer = Engine(result.kb).answer_entry("turn-off", platform="desktop", lang="de")
+    assert answer.title.startswith("So schalten")  # the rest is German...
+    assert answer.steps[0].steps[0] == "Click Me"  # ...but the steps stay English
+
+
+def test_over_the_limits_and_unknown_ids_are_errors(kb_copy: Path) -> None:
+    body = _german(kb_copy).replace('"So schalten Sie das KI-Training aus"', '"' + "x" * 201 + '"')
+    body += '    no-such-entry:\n      from: "1"\n      title: "t"\n      answer: "a"\n'
+    body += '  platforms:\n    tablet: "Tablet"\n'
+    _write(kb_copy, body)
+    result = load_knowledge(kb_copy)
+    errors = [str(p) for p in result.errors]
+    assert result.kb is None
+    assert any("de.yaml:10" in e and "limit is 200" in e for e in errors), errors
+    assert any("unknown entry 'no-such-entry'" in e for e in errors), errors
+    assert any("unknown platform 'tablet'" in e for e in errors), errors
+
+
+@pytest.mark.parametrize(
+    ("text", "forced", "default", "lang"),
+    [
+        ("wie schalte ich das KI-Training aus", None, None, "de"),
+        ("comment désactiver l'entraînement de l'IA", None, None, "fr"),
+        ("how do I opt out", None, "de", "en"),  # clear English stays English
+        ("LinkedIn KI", None, "de", "de"),  # no clear evidence: the server's default
+        ("LinkedIn KI", None, None, "en"),
+        ("how do I opt out", "fr", None, "fr"),  # a locale wins
+        ("how do I opt out", "ja", None, "en"),  # a locale we have no text for
+        ("eu quero desativar o treino", None, None, "en"),  # Portuguese: no translation
+    ],
+)
+def test_choose_language(text, forced, default, lang) -> None:
+    assert choose_language(text, clean(text).split(), forced, default) == lang
+
+
+@pytest.mark.parametrize(
+    ("locale", "lang"),
+    [
+        ("de", "de"),
+        ("es-ES", "es"),
+        ("es-419", "es"),
+        ("fr", "fr"),
+        ("nl", "nl"),
+        ("it", "it"),
+        ("en-US", "en"),
+        ("pt-BR", "en"),
+        (None, None),
+    ],
+)
+def test_discord_locales(locale, lang) -> None:
+    assert from_locale(locale) == lang
