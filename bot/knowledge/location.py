@@ -23,6 +23,12 @@ IN_PACKAGE = (
     "`optout-bot knowledge export DIR`)"
 )
 
+TEACH_REFUSED = (
+    "The knowledge folder is inside the installed package: a phrasing saved there would be "
+    "lost at the next upgrade, so nothing was saved. Set KNOWLEDGE_DIR to a folder of your "
+    "own (start one with `optout-bot knowledge export DIR`) and restart the bot."
+)
+
 
 def install_roots() -> list[Path]:
     """Folders that belong to the Python installation, not to the people running the bot."""
