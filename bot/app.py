@@ -361,9 +361,14 @@ async def _run(bot: OptoutBot, token: str) -> None:
         if bot.settings.health_port:
             from bot.health import HealthServer
 
-            health = await HealthServer(
-                bot, bot.settings.health_host, bot.settings.health_port
-            ).start()
+            host, port = bot.settings.health_host, bot.settings.health_port
+            try:
+                health = await HealthServer(bot, host, port).start()
+            except OSError as exc:
+                raise SettingsError(
+                    f"HEALTH_PORT={port}: cannot listen on {host}:{port} "
+                    f"({exc.strerror or exc}); e.g. HEALTH_PORT={port % 65535 + 1}"
+                ) from None
         async with bot:
             if not await _login(bot, token, stop):
                 log.info("shutting down")

@@ -143,3 +143,18 @@ def test_metric_names_are_the_promised_ones(fixture_engine) -> None:
         "optout_knowledge_version_age_seconds",
         "optout_store_up",
     }
+
+
+async def test_a_busy_health_port_is_a_settings_problem(fixture_engine) -> None:
+    import socket
+
+    from bot.app import _run
+    from bot.config import SettingsError
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        bot = create_bot(Settings(health_port=port), engine=fixture_engine, store=InMemoryStore())
+        with pytest.raises(SettingsError, match=f"HEALTH_PORT={port}: cannot listen"):
+            await _run(bot, "token-never-used")
