@@ -314,6 +314,11 @@ def run_command(command: str, settings: Settings) -> int:
     except discord.PrivilegedIntentsRequired:
         print(NO_INTENT, file=sys.stderr)
         return 1
+    except UNREACHABLE as exc:  # sync and invite try once; run retries in _login
+        print(
+            f"optout-bot: cannot reach Discord: {str(exc) or type(exc).__name__}", file=sys.stderr
+        )
+        return 1
     print(f"optout-bot: unknown command {command!r}", file=sys.stderr)
     return 2
 

@@ -127,6 +127,8 @@ def _main(argv: Sequence[str] | None) -> int:
         )
     if args.command is None:
         print(NO_TOKEN_HINT, file=sys.stderr)
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")  # a bad byte must not end the chat
     return chat(engine)
 
 

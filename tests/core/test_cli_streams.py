@@ -164,3 +164,11 @@ def test_each_argument_is_its_own_question(capsys) -> None:
     assert cli.main(["ask", "--json", "--knowledge", str(FIXTURE), "opt out", "hi"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["question"] for r in rows] == ["opt out", "hi"]
+
+
+def test_bad_utf8_in_the_chat_is_replaced_not_a_crash(monkeypatch) -> None:
+    monkeypatch.setenv("PYTHONIOENCODING", "utf-8:strict")  # as in a en_US.UTF-8 terminal
+    proc = bot_process("chat")
+    out, err = proc.communicate(b"\xff\xfe opt out \xc3\nquit\n", timeout=60)
+    assert proc.returncode == 0 and b"Traceback" not in err, err
+    assert out.decode("utf-8").rstrip().endswith("Bye.")

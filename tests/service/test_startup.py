@@ -128,3 +128,14 @@ async def test_debug_logs_keep_what_members_type_out_unless_traced(
     assert " DEBUG " in text  # the bot's own DEBUG lines are there
     leaked = "zebra-umbrella-7731" in text or world.user["id"] in text
     assert leaked is trace  # with LOG_TRACE=true the payloads are logged (so this can fail)
+
+
+@pytest.mark.parametrize("command", ["sync", "invite"])
+async def test_sync_and_invite_say_discord_is_unreachable_in_one_line(command, tmp_path) -> None:
+    settings = {"DISCORD_TOKEN": BOT_TOKEN, "DATABASE_PATH": str(tmp_path / "b.sqlite3")}
+    proc = await spawn_cli(f"http://127.0.0.1:{free_port()}", settings, command)
+    out = Output(proc)
+    code = await proc.wait()
+    text = await out.finished()
+    assert code == 1 and "Traceback" not in text
+    assert [line for line in out.lines if "cannot reach Discord" in line] == [out.lines[-1]]
