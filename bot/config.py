@@ -52,15 +52,10 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-def find_env_file(start: Path | None = None) -> Path | None:
-    """The nearest .env in ``start`` (default: the working folder) or one of its parents."""
-    if start is None:
-        found = find_dotenv(".env", usecwd=True)
-        return Path(found) if found else None
-    for folder in (start, *start.parents):
-        if (folder / ".env").is_file():
-            return folder / ".env"
-    return None
+def find_env_file() -> Path | None:
+    """The nearest .env in the working folder or one of its parents."""
+    found = find_dotenv(".env", usecwd=True)
+    return Path(found) if found else None
 
 
 @dataclass(frozen=True)
