@@ -30,14 +30,16 @@ BASE_ENV = {
 
 
 async def spawn_cli(
-    fake_url: str, settings: Mapping[str, str], *args: str
+    fake_url: str, settings: Mapping[str, str], *args: str, cwd: Path
 ) -> asyncio.subprocess.Process:
-    """Start `optout-bot run` (or ``args``) in its own process, stdout and stderr piped."""
+    """Start `optout-bot run` (or ``args``) in its own process, stdout and stderr piped.
+
+    ``cwd`` should be a test's own folder: the bot reads the nearest .env upward from it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "LOG_"))}
     env.update({**BASE_ENV, **settings, ENV: fake_url})
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tests.service.cli_process", *(args or ("run",)),
-        cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        cwd=cwd, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
 
 

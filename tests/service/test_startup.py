@@ -39,6 +39,7 @@ async def test_unreachable_discord_is_retried_then_joined_without_a_traceback(
             "LOG_FORMAT": "json",
             "HEALTH_PORT": str(health),
         },
+        cwd=tmp_path,
     )
     out = Output(proc)
     try:
@@ -66,6 +67,7 @@ async def test_a_rejected_token_is_one_line_and_exit_2(fake: FakeDiscord, tmp_pa
     proc = await spawn_cli(
         fake.http_url,
         {"DISCORD_TOKEN": "not-the-token", "DATABASE_PATH": str(tmp_path / "b.sqlite3")},
+        cwd=tmp_path,
     )
     out = Output(proc)
     code = await proc.wait()
@@ -92,6 +94,7 @@ async def start_and_ask(fake: FakeDiscord, tmp_path: Path, settings: dict, quest
             "HEALTH_PORT": str(health),
             **settings,
         },
+        cwd=tmp_path,
     )
     out = Output(proc)
     try:
@@ -133,7 +136,7 @@ async def test_debug_logs_keep_what_members_type_out_unless_traced(
 @pytest.mark.parametrize("command", ["sync", "invite"])
 async def test_sync_and_invite_say_discord_is_unreachable_in_one_line(command, tmp_path) -> None:
     settings = {"DISCORD_TOKEN": BOT_TOKEN, "DATABASE_PATH": str(tmp_path / "b.sqlite3")}
-    proc = await spawn_cli(f"http://127.0.0.1:{free_port()}", settings, command)
+    proc = await spawn_cli(f"http://127.0.0.1:{free_port()}", settings, command, cwd=tmp_path)
     out = Output(proc)
     code = await proc.wait()
     text = await out.finished()
