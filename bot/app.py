@@ -289,6 +289,9 @@ def run_command(command: str, settings: Settings) -> int:
         if command == "invite":
             print(invite_text(asyncio.run(_application_id(token))))
             return 0
+        if (missing := missing_knowledge_folder(settings)) is not None:
+            print(f"optout-bot: {missing}", file=sys.stderr)
+            return 2
         if command == "run":
             warn_if_knowledge_in_package(settings)
         try:
@@ -342,6 +345,17 @@ async def _sync(bot: OptoutBot, token: str) -> int:
     names = ", ".join(f"/{c.name}" for c in synced)
     print(f"Synced {len(synced)} commands to {where}: {names}")
     return 0
+
+
+def missing_knowledge_folder(settings: Settings) -> str | None:
+    """The settings-style line for a KNOWLEDGE_DIR (or --knowledge) that is not a folder."""
+    folder = settings.knowledge_dir
+    if folder is None or folder.is_dir():
+        return None
+    return (
+        f"KNOWLEDGE_DIR={str(folder)!r}: no such folder; e.g. KNOWLEDGE_DIR=/srv/optout/knowledge "
+        "(start one with `optout-bot knowledge export DIR`)"
+    )
 
 
 def warn_if_knowledge_in_package(settings: Settings) -> None:

@@ -141,3 +141,12 @@ def test_a_bad_value_in_dotenv_is_reported_too(tmp_path, capsys) -> None:
     (tmp_path / ".env").write_text("USER_COOLDOWN_SECONDS=ten\n", encoding="utf-8")
     assert cli.main(["sync"]) == 2
     assert "USER_COOLDOWN_SECONDS='ten': must be a number of seconds" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["run", "sync"])
+def test_a_missing_knowledge_folder_is_named(command, monkeypatch, capsys, tmp_path) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "token-that-is-never-used")
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(tmp_path / "nowhere"))
+    assert cli.main([command]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("optout-bot: KNOWLEDGE_DIR=") and "knowledge export" in err
