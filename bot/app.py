@@ -9,21 +9,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import signal
 import sys
 from collections.abc import Iterable
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.answering.engine import Engine
-from bot.config import Settings, SettingsError
+from bot.config import Settings, SettingsError, shard_problems
 from bot.discord_ui.records import Recorder
 from bot.discord_ui.traffic import pooled_connector, skip_own_message_echoes
 from bot.discord_ui.views import CONTROLS
-from bot.knowledge.loader import LoadResult, load_knowledge
+from bot.knowledge.loader import LoadResult, default_knowledge_dir, load_knowledge
+from bot.knowledge.location import IN_PACKAGE, inside_installed_package
+from bot.logging_setup import setup_logging
+from bot.metrics import Metrics, instrument
 from bot.store import Store, StoreError, open_store
 
 log = logging.getLogger("bot.app")
@@ -65,6 +70,10 @@ BAD_TOKEN = (
     "optout-bot: Discord rejected DISCORD_TOKEN. Copy a fresh one from the Developer Portal "
     "(your application -> Bot -> Reset Token) into .env."
 )
+#: Seconds between attempts to reach Discord at start (the last one repeats).
+RETRY_DELAYS: tuple[float, ...] = (1, 2, 4, 8, 16, 30, 60)
+#: Failures that mean "Discord cannot be reached right now", not "you are refused".
+UNREACHABLE = (aiohttp.ClientConnectionError, OSError, TimeoutError, discord.DiscordServerError)
 NO_INTENT = (
     "optout-bot: MESSAGE_CONTENT=true, but the Message Content Intent is off for this "
     "application. Turn on Developer Portal -> your application -> Bot -> Privileged Gateway "
@@ -113,6 +122,7 @@ class OptoutBot(commands.Bot):
         skip_own_message_echoes(self)
         self.extension_names = tuple(extensions)
         self.sync_on_start = sync_commands
+        self.metrics: Metrics | None = None  # set by create_bot when HEALTH_PORT is set
 
     async def login(self, token: str) -> None:
         if self.http.connector is discord.utils.MISSING:  # not given by the caller
@@ -132,6 +142,11 @@ class OptoutBot(commands.Bot):
                 await self.sync_commands()
             except discord.HTTPException as exc:
                 log.error("slash commands were not synced: %s", exc)
+        elif not self.settings.sync_commands:
+            log.info(
+                "slash commands not synced on start (SYNC_COMMANDS=false): "
+                "run `optout-bot sync` after an upgrade changes them"
+            )
 
     async def sync_commands(self) -> list[app_commands.AppCommand]:
         """DEV_GUILD_ID: copy to that server (instant); otherwise global (can take a while)."""
@@ -205,7 +220,7 @@ def create_bot(
     cls = ShardedOptoutBot if shards else OptoutBot
     if shards.get("shard_ids") and 0 not in shards["shard_ids"]:
         sync_commands = False  # commands are global: only the process with shard 0 syncs
-    return cls(
+    bot = cls(
         settings,
         engine,
         store,
@@ -213,6 +228,10 @@ def create_bot(
         guild_ready_timeout=guild_ready_timeout,
         **shards,
     )
+    if settings.health_port:
+        bot.metrics = Metrics()
+        instrument(bot, bot.metrics)
+    return bot
 
 
 class ShardedOptoutBot(OptoutBot, commands.AutoShardedBot):
@@ -228,19 +247,12 @@ def shard_options(settings: Settings) -> dict[str, object]:
     count, ids = settings.shard_count, settings.shard_ids
     if count is None and not ids:
         return {}
-    if ids and count is None:
-        raise SettingsError("SHARD_IDS needs SHARD_COUNT (the total over all processes)")
     if count is not None and count < 1:
         raise SettingsError("SHARD_COUNT must be at least 1")
+    problems = shard_problems(settings)
+    if problems:
+        raise SettingsError(problems)
     if ids:
-        bad = [i for i in ids if not 0 <= i < count]
-        if bad:
-            raise SettingsError(f"SHARD_IDS {bad} are outside 0..{count - 1}")
-        if set(ids) != set(range(count)) and not settings.database_url:
-            raise SettingsError(
-                "this process runs only some shards (SHARD_IDS), so processes must share one "
-                "database: set DATABASE_URL to a PostgreSQL server"
-            )
         return {"shard_count": count, "shard_ids": sorted(set(ids))}
     return {"shard_count": count}
 
@@ -265,7 +277,7 @@ def invite_text(application_id: int) -> str:
 
 def run_command(command: str, settings: Settings) -> int:
     """`run`, `sync` or `invite`; returns the process exit code."""
-    _setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.log_format, trace=settings.log_trace)
     if command == "invite" and settings.application_id:
         print(invite_text(settings.application_id))
         return 0
@@ -277,8 +289,13 @@ def run_command(command: str, settings: Settings) -> int:
         if command == "invite":
             print(invite_text(asyncio.run(_application_id(token))))
             return 0
+        if (missing := missing_knowledge_folder(settings)) is not None:
+            print(f"optout-bot: {missing}", file=sys.stderr)
+            return 2
+        if command == "run":
+            warn_if_knowledge_in_package(settings)
         try:
-            bot = create_bot(settings, sync_commands=command == "run")
+            bot = create_bot(settings, sync_commands=command == "run" and settings.sync_commands)
         except ValueError as exc:  # e.g. a DATABASE_URL that is not postgresql://
             print(f"optout-bot: {exc}", file=sys.stderr)
             return 2
@@ -291,13 +308,19 @@ def run_command(command: str, settings: Settings) -> int:
         print(f"optout-bot: {exc}", file=sys.stderr)
         return 1
     except SettingsError as exc:
-        print(f"optout-bot: {exc}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"optout-bot: {problem}", file=sys.stderr)
         return 2
     except discord.LoginFailure:
         print(BAD_TOKEN, file=sys.stderr)
-        return 1
+        return 2
     except discord.PrivilegedIntentsRequired:
         print(NO_INTENT, file=sys.stderr)
+        return 1
+    except UNREACHABLE as exc:  # sync and invite try once; run retries in _login
+        print(
+            f"optout-bot: cannot reach Discord: {str(exc) or type(exc).__name__}", file=sys.stderr
+        )
         return 1
     print(f"optout-bot: unknown command {command!r}", file=sys.stderr)
     return 2
@@ -324,17 +347,52 @@ async def _sync(bot: OptoutBot, token: str) -> int:
     return 0
 
 
+def missing_knowledge_folder(settings: Settings) -> str | None:
+    """The settings-style line for a KNOWLEDGE_DIR (or --knowledge) that is not a folder."""
+    folder = settings.knowledge_dir
+    if folder is None or folder.is_dir():
+        return None
+    return (
+        f"KNOWLEDGE_DIR={str(folder)!r}: no such folder; e.g. KNOWLEDGE_DIR=/srv/optout/knowledge "
+        "(start one with `optout-bot knowledge export DIR`)"
+    )
+
+
+def warn_if_knowledge_in_package(settings: Settings) -> None:
+    folder = settings.knowledge_dir or default_knowledge_dir()
+    if inside_installed_package(folder):
+        log.warning(IN_PACKAGE.format(folder=folder))
+
+
 async def _run(bot: OptoutBot, token: str) -> None:
-    """Run until Discord closes or SIGINT/SIGTERM arrives; always close the store."""
+    """Run until Discord closes or SIGINT/SIGTERM arrives; always close the store.
+
+    While Discord cannot be reached at start, say so in one line and retry with backoff;
+    /healthz (when HEALTH_PORT is set) answers 503 meanwhile."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     signals = (signal.SIGINT, signal.SIGTERM)
     for sig in signals:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    health = None
     try:
+        if bot.settings.health_port:
+            from bot.health import HealthServer
+
+            host, port = bot.settings.health_host, bot.settings.health_port
+            try:
+                health = await HealthServer(bot, host, port).start()
+            except OSError as exc:
+                raise SettingsError(
+                    f"HEALTH_PORT={port}: cannot listen on {host}:{port} "
+                    f"({exc.strerror or exc}); e.g. HEALTH_PORT={port % 65535 + 1}"
+                ) from None
         async with bot:
-            runner = asyncio.create_task(bot.start(token))
+            if not await _login(bot, token, stop):
+                log.info("shutting down")
+                return
+            runner = asyncio.create_task(bot.connect())
             stopper = asyncio.create_task(stop.wait())
             done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
             if stopper in done:
@@ -343,10 +401,37 @@ async def _run(bot: OptoutBot, token: str) -> None:
             stopper.cancel()
             await runner
     finally:
+        if health is not None:
+            await health.stop()
         for sig in signals:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
 
 
-def _setup_logging(level: str) -> None:
-    discord.utils.setup_logging(level=getattr(logging, level, logging.INFO), root=True)
+async def _login(bot: OptoutBot, token: str, stop: asyncio.Event) -> bool:
+    """Log in, retrying with backoff while Discord is unreachable; False if stopped first.
+
+    A rejected token (LoginFailure) is not retried: it propagates at once."""
+    for attempt in itertools.count():
+        try:
+            await bot.login(token)
+            return True
+        except UNREACHABLE as exc:
+            delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
+            reason = str(exc) or type(exc).__name__
+            log.warning("cannot reach Discord: %s; retrying in %g s", reason, delay)
+            await _reset_http(bot)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await stop.wait()
+            if stop.is_set():
+                return False
+    return False  # pragma: no cover - the loop only ends by returning
+
+
+async def _reset_http(bot: OptoutBot) -> None:
+    """Close the HTTP session a failed login opened, so the next try starts clean."""
+    await bot.http.close()
+    connector = bot.http.connector
+    if connector is not discord.utils.MISSING and connector.closed:
+        bot.http.connector = discord.utils.MISSING  # login() makes a new pooled one

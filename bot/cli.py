@@ -1,4 +1,4 @@
-"""Command line: run | chat | ask | check | sync | invite.
+"""Command line: run | chat | ask | check | sync | invite | knowledge export.
 
 With no command and no DISCORD_TOKEN the bot opens the terminal chat on the same
 answering engine, so anyone can try it without a Discord application.
@@ -7,14 +7,19 @@ answering engine, so anyone can try it without a Discord application.
 from __future__ import annotations
 
 import argparse
+import io
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import IO, TextIO
 
 from bot.answering.engine import Engine
+from bot.answering.normalise import MAX_INPUT_CHARS
 from bot.config import Settings, SettingsError
 from bot.knowledge.loader import LoadResult, load_knowledge
+from bot.knowledge.location import export_knowledge
 from bot.render_text import to_json_line, to_text
 
 NO_TOKEN_HINT = (
@@ -24,58 +29,154 @@ NO_TOKEN_HINT = (
 )
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="optout-bot", description=__doc__.splitlines()[0])
-    parser.add_argument(
+def _global_options(defaults: bool) -> argparse.ArgumentParser:
+    """Options every command takes, before or after its name (`ask --knowledge DIR q`).
+
+    The subcommands' copies default to SUPPRESS so they never overwrite a value given
+    before the subcommand."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument(
         "--knowledge",
         type=Path,
+        default=None if defaults else argparse.SUPPRESS,
         help="knowledge folder (default: KNOWLEDGE_DIR or the bundled one)",
     )
-    sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="connect to Discord (needs DISCORD_TOKEN)")
-    sub.add_parser("chat", help="talk to the bot in the terminal")
-    ask = sub.add_parser(
-        "ask", help="answer questions given as arguments, or one per line on stdin"
+    return options
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="optout-bot", description=__doc__.splitlines()[0], parents=[_global_options(True)]
     )
-    ask.add_argument("question", nargs="*", help="the question (omit to read lines from stdin)")
+    common = [_global_options(False)]
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="connect to Discord (needs DISCORD_TOKEN)", parents=common)
+    sub.add_parser("chat", help="talk to the bot in the terminal", parents=common)
+    ask = sub.add_parser(
+        "ask",
+        help="answer questions given as arguments (each one a question), or one per line on stdin",
+        parents=common,
+    )
+    ask.add_argument(
+        "question", nargs="*", help="questions, each quoted (omit to read lines from stdin)"
+    )
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.add_argument("--platform", choices=["desktop", "mobile", "ios", "android"])
     ask.add_argument("--region", choices=["us", "eu", "uk", "ch", "ca", "hk", "other"])
-    check = sub.add_parser("check", help="validate a knowledge folder (exit 0 valid, 1 problems)")
+    check = sub.add_parser(
+        "check", help="validate a knowledge folder (exit 0 valid, 1 problems)", parents=common
+    )
     check.add_argument("directory", nargs="?", type=Path)
     check.add_argument(
         "--stale-days", type=int, help="warn about entries not checked for this many days"
     )
-    sub.add_parser("sync", help="register slash commands with Discord now")
-    sub.add_parser("invite", help="print the URL that adds the bot to a server")
+    sub.add_parser("sync", help="register slash commands with Discord now", parents=common)
+    sub.add_parser("invite", help="print the URL that adds the bot to a server", parents=common)
+    knowledge = sub.add_parser("knowledge", help="manage the knowledge folder", parents=common)
+    knowledge_sub = knowledge.add_subparsers(dest="action", required=True)
+    export = knowledge_sub.add_parser(
+        "export", help="copy the bundled knowledge into DIR, to use as KNOWLEDGE_DIR"
+    )
+    export.add_argument("destination", type=Path, metavar="DIR")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The `optout-bot` command. Ctrl-C exits 130 and a closed output pipe (`| head -1`)
+    exits quietly: neither prints a traceback."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        _discard_stdout()
+        return 0
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
-        print(f"optout-bot: {exc}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"optout-bot: {problem}", file=sys.stderr)
         return 2
     knowledge = args.knowledge or settings.knowledge_dir
     command = args.command or ("run" if settings.discord_token else "chat")
     if command == "check":
         return check(args.directory or knowledge, args.stale_days or settings.stale_days)
+    if command == "knowledge":
+        return export(args.destination)
     if command in ("run", "sync", "invite"):
         from bot.app import run_command  # Discord is only imported when it is needed
 
+        if args.knowledge is not None:
+            settings = replace(settings, knowledge_dir=args.knowledge)
         return run_command(command, settings)
     engine = _engine(knowledge, settings.stale_days)
     if engine is None:
         return 1
     if command == "ask":
         return ask(
-            engine, args.question, as_json=args.json, platform=args.platform, region=args.region
+            engine,
+            [from_argv(q) for q in args.question],
+            as_json=args.json,
+            platform=args.platform,
+            region=args.region,
         )
     if args.command is None:
         print(NO_TOKEN_HINT, file=sys.stderr)
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")  # a bad byte must not end the chat
     return chat(engine)
+
+
+def _discard_stdout() -> None:
+    """After the reader of our output went away: send what is still buffered to /dev/null,
+    so the interpreter's last flush does not raise (and print a traceback) again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass
+
+
+def from_argv(argument: str) -> str:
+    """An argument as text: bytes that were not UTF-8 become U+FFFD (Python keeps them as
+    lone surrogates, which cannot be printed or put in JSON)."""
+    return os.fsencode(argument).decode("utf-8", "replace")
+
+
+def read_questions(stream: IO[bytes] | IO[str], cap: int = MAX_INPUT_CHARS) -> Iterator[str]:
+    """One question per line, in bounded memory: a line longer than ``cap`` characters is
+    cut to ``cap`` and the rest of it is skipped unread-into-memory; bad UTF-8 becomes
+    U+FFFD; line ends (LF or CRLF) are dropped."""
+    limit = cap * 4 + 2  # bytes: a character is at most 4 in UTF-8, plus the CRLF
+    newline: str | bytes
+    while True:
+        chunk = stream.readline(limit)
+        if not chunk:
+            return
+        newline = b"\n" if isinstance(chunk, bytes) else "\n"
+        if not chunk.endswith(newline):  # a long line (or the last one): skip what is left
+            while (rest := stream.readline(limit)) and not rest.endswith(newline):
+                pass
+        text = chunk.decode("utf-8", "replace") if isinstance(chunk, bytes) else chunk
+        yield text.rstrip("\r\n").replace("\r", " ")[:cap]
+
+
+def export(destination: Path) -> int:
+    try:
+        files = export_knowledge(destination)
+    except (OSError, FileExistsError) as exc:
+        print(f"optout-bot: cannot export the knowledge: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"Copied {len(files)} files to {destination}. Point the bot at them with "
+        f"KNOWLEDGE_DIR={destination.resolve()} (in .env or the environment)."
+    )
+    return 0
 
 
 def _engine(knowledge: Path | None, stale_days: int) -> Engine | None:
@@ -117,10 +218,13 @@ def ask(
     platform: str | None = None,
     region: str | None = None,
 ) -> int:
-    lines = [" ".join(questions)] if questions else (line.rstrip("\n") for line in sys.stdin)
+    if questions:
+        lines: Iterable[str] = (q[:MAX_INPUT_CHARS] for q in questions)
+    else:
+        lines = read_questions(getattr(sys.stdin, "buffer", sys.stdin))
     first = True
     for line in lines:
-        if not line.strip() and not questions:
+        if not line.strip():
             continue
         answer = engine.answer(line, platform=platform, region=region)
         if as_json:

@@ -85,7 +85,8 @@ def parse_yaml(text: str, label: str) -> tuple[Any, list[Problem]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
         what = exc.problem or exc.context or "syntax error"
-        return None, [Problem(label, line, f"YAML syntax error: {what}")]
+        line, hint = _hint(exc, line, text.splitlines())
+        return None, [Problem(label, line, f"YAML syntax error: {what}{hint}")]
     except yaml.YAMLError as exc:
         return None, [Problem(label, 0, f"YAML error: {exc}")]
     except RecursionError:
@@ -102,6 +103,44 @@ def parse_yaml(text: str, label: str) -> tuple[Any, list[Problem]]:
         return builder.build(nodes[0], 0), []
     except _Abort as abort:
         return None, [Problem(label, abort.line, abort.message)]
+
+
+def _hint(exc: yaml.MarkedYAMLError, line: int, lines: list[str]) -> tuple[int, str]:
+    """(line to report, a hint) for the mistakes people make most: a tab, a colon inside
+    an unquoted text, a list item without its dash."""
+    problem = exc.problem or ""
+    here = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "tab" in problem or "\t" in here[: len(here) - len(here.lstrip())]:
+        return line, " (a tab: YAML indents with spaces only; replace the tab with spaces)"
+    if problem.startswith("mapping values are not allowed"):
+        return line, (
+            " (a colon followed by a space inside a text: put the whole text in quotes, "
+            'e.g. title: "Opt out: on the web")'
+        )
+    if problem == "could not find expected ':'" and exc.context_mark is not None:
+        return exc.context_mark.line + 1, (
+            " (a list item without its dash? Start it with '- ' like the items above)"
+        )
+    if problem == "did not find expected '-' indicator":
+        return line, " (a list item without its dash, or indented differently from the others)"
+    return line, ""
+
+
+def _colon_in_item(item: yaml.Node) -> str | None:
+    """`- how do I opt out: on the web` is valid YAML (a one-key mapping), but in a list of
+    phrasings it is a mistake: knowledge files have no keys with spaces. (A plain scalar's
+    style is None in PyYAML, "" in libyaml.)"""
+    if not isinstance(item, yaml.MappingNode) or len(item.value) != 1:
+        return None
+    key, value = item.value[0]
+    if not isinstance(key, yaml.ScalarNode) or key.style or " " not in key.value:
+        return None
+    if not isinstance(value, yaml.ScalarNode) or value.start_mark.line != key.start_mark.line:
+        return None
+    return (
+        f"'{key.value}: {value.value}' has a colon followed by a space, so YAML reads it as "
+        f'a key and a value; put it in quotes: - "{key.value}: {value.value}"'
+    )
 
 
 class _Builder:
@@ -133,6 +172,8 @@ class _Builder:
             result.line = line
             result.item_lines = []
             for item in node.value:
+                if (colon := _colon_in_item(item)) is not None:
+                    raise _Abort(item.start_mark.line + 1, colon)
                 result.append(self.build(item, depth + 1))
                 result.item_lines.append(item.start_mark.line + 1)
             return result

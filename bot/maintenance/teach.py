@@ -20,6 +20,7 @@ from bot.answering.normalise import has_markup_or_link
 from bot.knowledge import load_knowledge
 from bot.knowledge.fields import MAX_EXAMPLE, did_you_mean
 from bot.knowledge.loader import DEFAULT_STALE_DAYS, LoadResult, example_key
+from bot.knowledge.location import TEACH_REFUSED, inside_installed_package
 from bot.knowledge.problems import Problem
 from bot.knowledge.safe_yaml import YList, YMap, parse_yaml
 from bot.maintenance.yaml_edit import EditError, append_example, changed_lines
@@ -93,6 +94,8 @@ def add_example(
 ) -> TeachResult:
     """Validate, back up and atomically write; raises TeachError with a clear message."""
     root = Path(knowledge_dir)
+    if inside_installed_package(root):
+        raise TeachError(TEACH_REFUSED)
     now = now or datetime.now(UTC)
     phrasing = clean_phrasing(phrasing)
     current = load_knowledge(root, stale_days=stale_days, today=now.date())

@@ -80,7 +80,7 @@ def test_rejected_token_is_never_printed(monkeypatch, capsys, caplog):
     monkeypatch.setattr(app, "_run", refuse)
     settings = Settings(discord_token=secret, knowledge_dir=FIXTURE_KB, database_path=":memory:")
     with caplog.at_level(logging.DEBUG):
-        assert run_command("run", settings) == 1
+        assert run_command("run", settings) == 2  # issue 15: a rejected token exits 2
     captured = capsys.readouterr()
     assert "rejected DISCORD_TOKEN" in captured.err
     assert secret not in captured.out + captured.err + caplog.text

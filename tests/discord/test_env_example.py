@@ -6,14 +6,15 @@ import re
 from pathlib import Path
 
 import bot.config
-from bot.config import Settings, read_dotenv
+from bot.config import VARIABLES, Settings, read_dotenv
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_setting_is_documented_with_a_comment():
     source = Path(bot.config.__file__).read_text(encoding="utf-8")
-    read = set(re.findall(r'get\("([A-Z_]+)"\)', source))
+    read = set(re.findall(r'get\(\s*"([A-Z_]+)"', source))
+    assert read == set(VARIABLES)
     lines = (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
     documented = {}
     for n, line in enumerate(lines):
