@@ -22,6 +22,7 @@ SECTION_FIELDS = {
     "regions": ("region", F.REGION_FIELDS),
     "platforms": ("platform", F.PLATFORM_FIELDS),
     "entries": ("entry", F.ENTRY_FIELDS),
+    "premises": ("premise", F.PREMISE_FIELDS),
 }
 
 
@@ -51,7 +52,7 @@ def _field(name: str, rule: F.Field) -> dict[str, Any]:
             "description": 'a date: "2026", "2026-11" or "2026-11-23"',
         }
     if kind == "str" and name == "kind":
-        return {"enum": ["answer", "decline"], "default": "answer"}
+        return {"enum": ["answer", "decline", "smalltalk"], "default": "answer"}
     if kind in ("text", "str"):
         return _text(rule.max_len)
     if kind == "strlist":
@@ -69,6 +70,10 @@ def _field(name: str, rule: F.Field) -> dict[str, Any]:
                 "maxItems": F.MAX_STEPS,
             },
         }
+    if kind == "bool":
+        return {"type": "boolean"}
+    if kind == "any":
+        return {}
     if kind == "notes":
         return {
             "type": "object",
@@ -93,6 +98,18 @@ def knowledge_schema() -> dict[str, Any]:
     properties: dict[str, Any] = {
         section: _list(_item(what, rules)) for section, (what, rules) in SECTION_FIELDS.items()
     }
+    properties["phrasings"] = {
+        "type": "object",
+        "description": "example phrasings per entry id (e.g. one file per language)",
+        "propertyNames": {"pattern": F.ID_PATTERN.pattern},
+        "additionalProperties": _list(_text(F.MAX_EXAMPLE)),
+    }
+    properties["translation"] = {
+        "type": "object",
+        "description": "one language's texts; see knowledge/README.md",
+        "required": ["language"],
+    }
+    properties["copy_hosts"] = _list({"type": "string"})
     properties["messages"] = {
         "type": "object",
         "properties": {key: _text(F.MAX_MESSAGE) for key in F.MESSAGE_KEYS},
