@@ -37,7 +37,7 @@ class Optout(commands.Cog):
     async def _send(
         self, interaction: discord.Interaction, answer: Answer, *, private: bool
     ) -> None:
-        rendered = render(answer, self.bot.engine.kb)
+        rendered = render(answer, self.bot.engine.kb, removable=not private)
         await interaction.response.send_message(ephemeral=private, **rendered.send_kwargs())
 
     @app_commands.command(

@@ -59,8 +59,14 @@ class Entry:
     does_not_cover: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
     uncertain: str | None = None
+    short_title: str | None = None
     file: str = ""
     line: int = 0
+
+    @property
+    def label(self) -> str:
+        """The title as a button or menu label: short_title when the title is long."""
+        return self.short_title or self.title
 
     @property
     def is_howto(self) -> bool:
