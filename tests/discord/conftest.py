@@ -101,6 +101,7 @@ def make_message(
     message.content = content
     message.type = discord.MessageType.default
     message.webhook_id = None
+    message.reference = None
     message.author = create_autospec(discord.Member, instance=True)
     message.author.id = author_id
     message.author.bot = author_bot

@@ -544,18 +544,31 @@ async def test_repeat_answer_points_back(fake_discord, world, make_bot, run_bot)
     }
 
 
-async def test_cooldown_keeps_the_bot_quiet(fake_discord, world, make_bot, run_bot):
+async def test_cooldown_never_drops_an_addressed_question(fake_discord, world, make_bot, run_bot):
+    """Issue 12 (was: the second question was dropped): another channel is another
+    conversation, and a quick second question in the same channel gets ⏳, then its answer."""
     bot_id = fake_discord.bot_user["id"]
-    async with run_bot(make_bot(user_cooldown_seconds=60.0)):
+    channel = world.channel["id"]
+    async with run_bot(make_bot(user_cooldown_seconds=0.5)):
         await fake_discord.send_message_create(
-            world.channel["id"], f"<@{bot_id}> are my dms used?", author=world.user
+            channel, f"<@{bot_id}> are my dms used?", author=world.user
         )
-        await fake_discord.wait_for_message(world.channel["id"])
+        await fake_discord.wait_for_message(channel)
         await fake_discord.send_message_create(
             world.other_channel["id"], f"<@{bot_id}> how do i opt out", author=world.user
         )
-        await quiet(fake_discord)
-    assert len(fake_discord.sent_messages()) == 1
+        await fake_discord.wait_for_message(world.other_channel["id"])
+        mark = fake_discord.mark()
+        quick = await fake_discord.send_message_create(
+            channel, f"<@{bot_id}> how do i opt out on the web", author=world.user
+        )
+        later = await fake_discord.wait_for_message(channel, since=mark)
+    (reaction,) = fake_discord.requests_matching("PUT", r".*/reactions/.*")
+    (removed,) = fake_discord.requests_matching("DELETE", r".*/reactions/.*")
+    assert quick["id"] in reaction.path and removed.path == reaction.path
+    assert reply_body(later.json)["message_reference"] == reference(quick, world.guild["id"])
+    assert reply_body(later.json)["embeds"][0]["title"] == "Turn off AI training on your data"
+    assert len(fake_discord.sent_messages()) == 3
 
 
 # ---------------------------------------------------------------- permissions
