@@ -58,6 +58,7 @@ WAITING = "⏳"
 # crowding the event loop, so slash commands and clicks still get acknowledged in 3 s.
 MAX_CONCURRENT_MESSAGES = 16
 RELAXED_RATE = 3  # answers per cooldown in DMs and conversations with the bot
+FOLLOW_UP_WORDS = 5  # "what about on android?": a platform or region for the earlier topic
 
 
 class Questions(commands.Cog):
@@ -246,25 +247,26 @@ class Questions(commands.Cog):
 
     def in_context(self, answer: Answer, context: AnswerContext, default: str | None) -> Answer:
         """A follow-up to an earlier answer keeps its topic, platform and region unless the
-        question names others ("what about android?", "and in the UK?")."""
-        engine = self.bot.engine
+        question names others: "what about android?" and "and in the UK?" are the earlier
+        topic for that platform or region; "is it retroactive?" is its own topic."""
         platform = answer.platform or context.platform
         region = answer.region or context.region
-        if answer.outcome == "answer" and answer.entry_id is not None:
-            if (platform, region) == (answer.platform, answer.region):
-                return answer
-            redone = engine.answer_entry(
-                answer.entry_id, platform=platform, region=region, question=answer.question
-            )
-            return replace(redone, confidence=answer.confidence)
         named = answer.platform is not None or answer.region not in (None, default)
-        picked = context.entry in {c.id for c in answer.choices}
-        if picked or (answer.outcome == "decline" and named):
-            redone = engine.answer_entry(
-                context.entry, platform=platform, region=region, question=answer.question
-            )
-            return replace(redone, confidence=answer.confidence)
-        return answer
+        short = len(answer.question.split()) <= FOLLOW_UP_WORDS
+        if (named and short) or context.entry in {c.id for c in answer.choices}:
+            entry = context.entry
+        elif answer.outcome == "answer" and answer.entry_id is not None:
+            entry = answer.entry_id
+        elif answer.outcome == "decline" and named:
+            entry = context.entry
+        else:
+            return answer
+        if (entry, platform, region) == (answer.entry_id, answer.platform, answer.region):
+            return answer
+        redone = self.bot.engine.answer_entry(
+            entry, platform=platform, region=region, question=answer.question
+        )
+        return replace(redone, confidence=answer.confidence)
 
     def greeting(self) -> Answer:
         engine = self.bot.engine

@@ -11,16 +11,11 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from bot.answering import Engine
-from bot.app import SHUTDOWN_GRACE, OptoutBot, create_bot
-from bot.config import Settings
+from bot.app import SHUTDOWN_GRACE
 from bot.discord_ui.traffic import HTTP_CONNECTIONS
 from bot.discord_ui.views import FEEDBACK_REPLIES
-from bot.knowledge import load_knowledge
-from bot.store import FeedbackResult, InMemoryStore
-from tests.e2e.fake_discord import EPHEMERAL, DefaultWorld, FakeDiscord, Perm, skip_identify_delay
+from bot.store import FeedbackResult
+from tests.e2e.fake_discord import EPHEMERAL, FakeDiscord, Perm
 
 FIXTURE_KB = Path(__file__).parent.parent / "fixtures" / "kb_min"
 LINK = "https://www.linkedin.com/mypreferences/d/settings/data-for-ai-improvement"
@@ -197,29 +192,6 @@ def reference(message: Json, guild_id: str | None) -> Json:
 
 
 # ---------------------------------------------------------------- fixtures
-
-
-@pytest.fixture
-def engine() -> Engine:
-    return Engine(load_knowledge(FIXTURE_KB).kb)
-
-
-@pytest.fixture
-def make_bot(world: DefaultWorld, engine: Engine, store: InMemoryStore):
-    """The real bot, built by create_bot() from Settings, with the fixture engine."""
-
-    def make(**overrides: Any) -> OptoutBot:
-        values: Json = {
-            "dev_guild_id": int(world.guild["id"]),
-            "message_content": True,
-            "user_cooldown_seconds": 0.0,
-            "channel_cooldown_seconds": 0.0,
-        }
-        values.update(overrides)
-        bot = create_bot(Settings(**values), engine=engine, store=store, guild_ready_timeout=0.05)
-        return skip_identify_delay(bot)
-
-    return make
 
 
 def bot_role_id(fake: FakeDiscord, guild_id: str) -> str:
