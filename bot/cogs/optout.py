@@ -16,6 +16,7 @@ from bot.answering.answer import Answer
 from bot.answering.layout import DESCRIPTION_LIMIT, fit, source_line
 from bot.discord_ui.choices import PLATFORM_CHOICES, REGION_CHOICES
 from bot.discord_ui.cooldowns import Cooldowns
+from bot.discord_ui.pager import Page, PageButton, page_slice, paged_kwargs, register
 from bot.discord_ui.render import COLOURS
 from bot.discord_ui.views import FOR_PREFIX, render, topics_view
 
@@ -49,6 +50,8 @@ class Optout(commands.Cog):
     def __init__(self, bot: OptoutBot) -> None:
         self.bot = bot
         self.ask_cooldown = Cooldowns(1, bot.settings.user_cooldown_seconds)
+        register("sources", self.sources_page)
+        bot.add_dynamic_items(PageButton)  # pages turn after a restart too
 
     async def _send(
         self,
@@ -162,14 +165,26 @@ class Optout(commands.Cog):
     @app_commands.describe(private=PRIVATE_HELP)
     @everywhere
     async def sources(self, interaction: discord.Interaction, private: bool = False) -> None:
+        page, pages = await self.sources_page(interaction, "", 0)
+        await interaction.response.send_message(
+            ephemeral=private, **paged_kwargs("sources", "", 0, pages, page)
+        )
+
+    async def sources_page(
+        self, interaction: discord.Interaction, arg: str, number: int
+    ) -> tuple[Page, int]:
+        """One page of every source, PER_PAGE at a time, each line whole."""
         sources = list(self.bot.engine.kb.sources.values())
-        lines = [f"• {source_line(s)}" for s in sources]
+        shown, number, pages = page_slice(sources, number)
+        lines = [f"• {fit(source_line(s), 380)}" for s in shown]
         embed = discord.Embed(
             title="Where my answers come from",
             description=_fit_lines(lines, "Every answer lists its own sources and check date."),
             colour=COLOURS["answer"],
         )
-        await interaction.response.send_message(embed=embed, ephemeral=private)
+        if pages > 1:
+            embed.set_footer(text=f"Page {number + 1} of {pages} · {len(sources)} sources")
+        return Page(embed=embed), pages
 
 
 def _fit_lines(lines: list[str], intro: str) -> str:
