@@ -13,7 +13,8 @@ Plain data only (no discord): the Discord renderer copies these layouts into emb
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from bot.answering.answer import Answer
 from bot.answering.layout import (
@@ -131,6 +132,14 @@ def _other(answer: Answer) -> Phone:
 
 
 def phone(answer: Answer) -> Phone:
+    """The first message's parts. Cached on the answer without the asker's words (they are
+    never shown, and never kept): the same few topic/platform/region answers are rendered
+    again and again (the embed, the Details check)."""
+    return _phone(replace(answer, question="", confidence=0.0))
+
+
+@lru_cache(maxsize=512)
+def _phone(answer: Answer) -> Phone:
     if answer.outcome == "answer" and answer.is_howto:
         return _drop_to(_howto(answer), PHONE_LIMIT, _embed_size)
     if answer.outcome == "answer":
