@@ -45,6 +45,8 @@ GREETING_BODY = (
     "or use `/optout`, `/ask` or `/topics`."
 )
 REPEAT_TEXT = "I answered this here a few minutes ago: {link}"
+SOON_TEXT = "⏳ Got it — I'll answer this in {seconds} s."
+NOTE_AFTER = 3.0  # seconds of waiting worth a note where the bot may not add a ⏳
 BUSY_TEXT = "⏳ One at a time, please — ask me again in {seconds} s."
 CANT_READ_TEXT = (
     "I can't read that message. Right-click it (or long-press on a phone) and choose "
@@ -113,6 +115,8 @@ class Questions(commands.Cog):
             return
         if delay > 0:
             reacted = await self._react(message)
+            if not reacted and delay >= NOTE_AFTER:  # no ⏳ possible here: say so instead
+                await self.delivery.reply_text(message, SOON_TEXT.format(seconds=round(delay)))
             await self._sleep(delay)
             if reacted:
                 await self._unreact(message)

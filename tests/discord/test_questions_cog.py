@@ -131,6 +131,22 @@ async def test_user_cooldown_is_per_channel_and_never_silent(cog):
     assert len(notes) == 1 and "One at a time" in _sent(notes[0]).kwargs["content"]
 
 
+async def test_without_add_reactions_a_long_wait_gets_a_note(cog):
+    waited: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        waited.append(seconds)
+
+    cog._sleep = no_sleep
+    await cog.on_message(make_message(f"<@{BOT_ID}> how do i opt out", mentions_bot=True))
+    again = make_message(f"<@{BOT_ID}> are my dms used", mentions_bot=True)  # no Add Reactions
+    await cog.on_message(again)
+    again.add_reaction.assert_not_awaited()
+    first, second = again.channel.send.await_args_list
+    assert first.kwargs["content"].startswith("⏳ Got it") and waited
+    assert second.kwargs["embed"].title == "Are private messages used?"
+
+
 async def test_a_second_member_is_not_held_by_the_first(cog):
     first = make_message(f"<@{BOT_ID}> how do i opt out", mentions_bot=True)
     await cog.on_message(first)
