@@ -213,3 +213,16 @@ async def test_for_names_a_member_without_a_ping_and_ask_has_a_cooldown(
         assert commands[name]["integration_types"] == [0, 1]
         assert sorted(commands[name]["contexts"]) == [0, 1, 2]
     assert "for" in {o["name"] for o in commands["optout"]["options"]}
+
+
+async def test_a_quick_dm_follow_up_is_answered_at_once(fake_discord, world, make_bot, run_bot):
+    """DMs are a conversation: the relaxed cooldown lets a follow-up through without a wait."""
+    dm = fake_discord.dm_channel(world.user)
+    async with run_bot(make_bot(user_cooldown_seconds=30.0)):
+        await fake_discord.send_message_create(dm["id"], "how do i opt out", author=world.user)
+        await fake_discord.wait_for_message(dm["id"])
+        mark = fake_discord.mark()
+        await fake_discord.send_message_create(dm["id"], "are my dms used?", author=world.user)
+        second = await fake_discord.wait_for_message(dm["id"], since=mark)
+    assert reply_body(second.json)["embeds"][0]["title"] == "Are private messages used?"
+    assert not fake_discord.requests_matching("PUT", r".*/reactions/.*")
