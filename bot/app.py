@@ -263,6 +263,14 @@ def invite_url(application_id: int) -> str:
     )
 
 
+def user_install_url(application_id: int) -> str:
+    """Adds the bot's commands to a member's own account (usable in any DM), no server needed."""
+    return (
+        "https://discord.com/oauth2/authorize"
+        f"?client_id={application_id}&integration_type=1&scope=applications.commands"
+    )
+
+
 def invite_text(application_id: int) -> str:
     reasons = "\n".join(
         f"  - {name.replace('_', ' ').title()}: to {why}"
@@ -272,6 +280,8 @@ def invite_text(application_id: int) -> str:
         f"{invite_url(application_id)}\n\n"
         f"Scopes: {' and '.join(INVITE_SCOPES)} (the bot user and its slash commands).\n"
         f"Permissions (integer {INVITE_PERMISSIONS.value}), the least the bot needs:\n{reasons}"
+        f"\n\nFor your own account (use /optout in any DM, no server needed):\n"
+        f"{user_install_url(application_id)}"
     )
 
 

@@ -71,14 +71,7 @@ def steps_text(answer: Answer) -> str:
 
 
 def layout(answer: Answer) -> Layout:
-    """Build the embed-shaped layout, clamping every part and recording what was cut."""
-    cut: list[str] = []
-
-    def clamp(what: str, text: str, limit: int) -> str:
-        if len(text) > limit:
-            cut.append(f"{what} is {len(text)} characters (limit {limit})")
-        return fit(text, limit)
-
+    """The whole answer as one embed-shaped layout (terminal, JSON, the knowledge check)."""
     description = answer.body
     if answer.premise:
         description = f"{answer.premise}\n\n{description}"
@@ -104,12 +97,26 @@ def layout(answer: Answer) -> Layout:
             Field("Topics I can help with", _bullets(s.title for s in answer.suggestions))
         )
     if answer.sources:
-        fields.append(Field("Sources", _sources_value(answer.sources)))
+        fields.append(Field("Sources", source_bullets(answer.sources)))
     footer_bits = []
     if answer.checked:
         footer_bits.append(f"Last checked {answer.checked.isoformat()}")
     if answer.caveat:
         footer_bits.append(answer.caveat)
+    return clamped_layout(answer.title, description, fields, " · ".join(footer_bits), answer.link)
+
+
+def clamped_layout(
+    title: str, description: str, fields: list[Field], footer: str, url: str | None
+) -> Layout:
+    """Clamp every part to its Discord limit and the whole to 6000, recording what was cut."""
+    cut: list[str] = []
+
+    def clamp(what: str, text: str, limit: int) -> str:
+        if len(text) > limit:
+            cut.append(f"{what} is {len(text)} characters (limit {limit})")
+        return fit(text, limit)
+
     fields = [
         Field(
             clamp("field name", f.name, FIELD_NAME_LIMIT),
@@ -118,11 +125,11 @@ def layout(answer: Answer) -> Layout:
         for f in fields[:FIELD_COUNT_LIMIT]
     ]
     result = Layout(
-        title=clamp("title", answer.title, TITLE_LIMIT),
+        title=clamp("title", title, TITLE_LIMIT),
         description=clamp("description", description, DESCRIPTION_LIMIT),
         fields=tuple(fields),
-        footer=clamp("footer", " · ".join(footer_bits), FOOTER_LIMIT),
-        url=answer.link,
+        footer=clamp("footer", footer, FOOTER_LIMIT),
+        url=url,
     )
     if result.total_chars() > EMBED_TOTAL_LIMIT:
         cut.append(f"whole answer is {result.total_chars()} characters (limit {EMBED_TOTAL_LIMIT})")
@@ -153,7 +160,8 @@ def _shrink_to_total(lay: Layout) -> Layout:
             fields[longest] = Field(field.name, fit(field.value, max(1, len(field.value) - over)))
 
 
-def _sources_value(sources: tuple[Source, ...]) -> str:
+def source_bullets(sources: tuple[Source, ...]) -> str:
+    """One bullet per source, as many as fit a field value, then "… and N more sources"."""
     lines: list[str] = []
     used = 0
     for n, source in enumerate(sources):

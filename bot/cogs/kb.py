@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,9 +21,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.answering.layout import MESSAGE_LIMIT, fit
+from bot.discord_ui.errors import report_error
+from bot.discord_ui.pager import Page, PageButton, page_slice, paged_kwargs, register
+from bot.discord_ui.records import LOW_CONFIDENCE
 from bot.knowledge import default_knowledge_dir
 from bot.maintenance import KnowledgeService, ReloadReport, TeachError
 from bot.maintenance.gaps import (
+    PERIODS,
     fit_lines,
     format_check,
     format_gaps,
@@ -34,12 +39,14 @@ from bot.maintenance.gaps import (
 from bot.maintenance.teach import MAX_PHRASING
 from bot.permissions import is_maintainer, is_server_moderator
 from bot.store import StoreError
+from bot.store.base import GapSummary
 
 log = logging.getLogger(__name__)
 
 CHOICE_LIMIT = 25
 CHOICE_TEXT_LIMIT = 100
-GAPS_LIMIT = 50
+GAPS_FETCH = 500  # the store returns the newest; sorted by count here
+GAPS_PER_PAGE = 5  # one action button each, in one row
 NOT_MAINTAINER = (
     "Only the knowledge maintainers can do that: the knowledge is shared by every server the "
     "bot is in. Server moderators can use `/kb gaps` and `/kb stats`, and `/setup`."
@@ -48,6 +55,8 @@ NOT_MODERATOR = (
     "Only this server's moderators (Manage Server, or the moderator role set with "
     "`/setup moderator-role`) can see this."
 )
+SENT_TO_MAINTAINERS = "Sent to the maintainers. Thanks!"
+NO_MAINTAINER_CHANNEL = "The maintainers have no log channel set, so nothing was sent."
 NO_STORAGE = "Storage is unavailable right now, so there is nothing to show. Try again later."
 PERIOD_CHOICES = [
     app_commands.Choice(name="Last 24 hours", value="day"),
@@ -79,6 +88,66 @@ async def post_to_maintainers(bot: Any, text: str) -> bool:
     return True
 
 
+def gap_key(text: str) -> str:
+    """A short stable key for a gap's text, to fit a button's custom_id."""
+    return hashlib.blake2s(text.encode("utf-8"), digest_size=6).hexdigest()
+
+
+class GapButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"ob:g:(?P<action>[ts]):(?P<key>[0-9a-f]{12}):(?P<listing>[a-z]+-[a-z]+)",
+):
+    """Under /kb gaps: Teach it (maintainers) or Send it to the maintainers (moderators)."""
+
+    def __init__(self, action: str, key: str, listing: str, text: str = ""):
+        self.action, self.key, self.listing = action, key, listing
+        verb = "Teach" if action == "t" else "Send to maintainers"
+        super().__init__(
+            discord.ui.Button(
+                label=fit(f"{verb}: {text}" if text else verb, 80),
+                style=discord.ButtonStyle.primary,
+                custom_id=f"ob:g:{action}:{key}:{listing}",
+                row=0,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match):
+        return cls(match["action"], match["key"], match["listing"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            cog = interaction.client.get_cog("Knowledge")
+            await cog.gap_action(interaction, self.action, self.key, self.listing)
+        except Exception as error:
+            await report_error(interaction, error)
+
+
+class TeachModal(discord.ui.Modal, title="Teach this question"):
+    """/kb teach with the gap's question and its closest topic already filled in."""
+
+    def __init__(self, cog: Knowledge, entry_id: str, question: str) -> None:
+        super().__init__(timeout=600)
+        self.cog = cog
+        self.entry = discord.ui.TextInput(
+            label="Topic id (see /topics or /kb teach)", default=entry_id, max_length=100
+        )
+        self.question = discord.ui.TextInput(
+            label="The question, as people ask it",
+            default=question[:MAX_PHRASING],
+            max_length=MAX_PHRASING,
+            style=discord.TextStyle.paragraph,
+        )
+        self.add_item(self.entry)
+        self.add_item(self.question)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self.cog.teach_from(interaction, self.entry.value, self.question.value)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await report_error(interaction, error)
+
+
 def knowledge_dir(bot: Any) -> Path:
     """The folder the running snapshot came from (settings win, then the snapshot's root)."""
     configured = getattr(bot.settings, "knowledge_dir", None)
@@ -101,6 +170,8 @@ class Knowledge(commands.Cog):
     def __init__(self, bot: Any) -> None:
         self.bot = bot
         self._watcher: asyncio.Task | None = None
+        register("gaps", self.gaps_page)
+        bot.add_dynamic_items(PageButton, GapButton)
 
     @property
     def service(self) -> KnowledgeService:
@@ -153,26 +224,28 @@ class Knowledge(commands.Cog):
 
     async def _scope_or_refuse(self, interaction: discord.Interaction, scope: str) -> int | None:
         """Guild id to report on (0 = all servers), or None after refusing."""
+        refusal, guild_id = await self._scope_for(interaction, scope)
+        if refusal:
+            await self._reply(interaction, refusal)
+            return None
+        return guild_id
+
+    async def _scope_for(self, interaction: discord.Interaction, scope: str) -> tuple[str, int]:
+        """("", guild id to report on; 0 = all servers), or (why not, 0)."""
         maintainer = await is_maintainer(self.bot, interaction.user)
         if scope == "all":
-            if maintainer:
-                return 0
-            await self._reply(interaction, NOT_MAINTAINER)
-            return None
+            return ("", 0) if maintainer else (NOT_MAINTAINER, 0)
         guild_id = interaction.guild_id
         if guild_id is None:
-            await self._reply(interaction, "That only works in a server.")
-            return None
+            return "That only works in a server.", 0
         try:
             guild_settings = await self.bot.store.get_settings(guild_id)
         except StoreError:
-            await self._reply(interaction, NO_STORAGE)
-            return None
+            return NO_STORAGE, 0
         if maintainer or is_server_moderator(interaction.user, guild_settings):
-            return guild_id
+            return "", guild_id
         log.info("/kb refused: not a moderator of this server")
-        await self._reply(interaction, NOT_MODERATOR)
-        return None
+        return NOT_MODERATOR, 0
 
     # -- maintainers: the shared knowledge ----------------------------------------------
 
@@ -202,6 +275,10 @@ class Knowledge(commands.Cog):
         entry: str,
         question: app_commands.Range[str, 1, MAX_PHRASING],
     ) -> None:
+        await self.teach_from(interaction, entry, question)
+
+    async def teach_from(self, interaction: discord.Interaction, entry: str, question: str) -> None:
+        """/kb teach, and the Teach button's form under /kb gaps."""
         await self._start(interaction)
         if not await self._maintainer_or_refuse(interaction):
             return
@@ -292,16 +369,87 @@ class Knowledge(commands.Cog):
         guild_id = await self._scope_or_refuse(interaction, scope)
         if guild_id is None:
             return
-        try:
-            found = await self.bot.store.gaps(guild_id or None, since_for(period), limit=GAPS_LIMIT)
-        except StoreError:
-            await self._reply(interaction, NO_STORAGE)
+        listing = f"{period}-{scope}"
+        page, pages = await self.gaps_page(interaction, listing, 0)
+        await interaction.followup.send(
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+            **{k: v for k, v in paged_kwargs("gaps", listing, 0, pages, page).items() if v},
+        )
+
+    async def _sorted_gaps(self, guild_id: int, period: str) -> list[GapSummary]:
+        """Most asked first (then newest): what to add next is what most people missed.
+        Questions the knowledge now answers with confidence (a teach, an edit) are left out."""
+        found = await self.bot.store.gaps(guild_id or None, since_for(period), limit=GAPS_FETCH)
+        engine = self.bot.engine
+        open_ = [g for g in found if not _now_answered(engine.answer(g.text))]
+        return sorted(open_, key=lambda g: (-g.count, -g.last_seen.timestamp(), g.text))
+
+    async def gap_action(
+        self, interaction: discord.Interaction, action: str, key: str, listing: str
+    ) -> None:
+        """Teach opens the prefilled form; Send posts the question to the maintainers."""
+        period, _, scope = listing.partition("-")
+        refusal, guild_id = await self._scope_for(interaction, scope)
+        if not refusal and period not in PERIODS:
+            refusal = "That list is gone; run `/kb gaps` again."
+        gap = None
+        if not refusal:
+            try:
+                gaps = await self._sorted_gaps(guild_id, period)
+            except StoreError:
+                gaps, refusal = [], NO_STORAGE
+            gap = next((g for g in gaps if gap_key(g.text) == key), None)
+            if gap is None and not refusal:
+                refusal = "That question is no longer in the list (answered, or expired)."
+        if action == "t" and not refusal and not await is_maintainer(self.bot, interaction.user):
+            refusal = NOT_MAINTAINER
+        if refusal or gap is None:
+            await interaction.response.send_message(refusal, ephemeral=True)
             return
+        if action == "t":
+            await interaction.response.send_modal(
+                TeachModal(self, gap.best_entry_id or "", gap.text)
+            )
+            return
+        guild = interaction.guild
+        where = discord.utils.escape_markdown(guild.name) if guild else "a server"
+        text = discord.utils.escape_markdown(gap.text)
+        sent = await post_to_maintainers(
+            self.bot,
+            f"📨 A moderator of **{where}** asks for an answer to “{text}” "
+            f"(asked {gap.count}×). Add it with `/kb teach` or the Teach button in `/kb gaps`.",
+        )
+        reply = SENT_TO_MAINTAINERS if sent else NO_MAINTAINER_CHANNEL
+        await interaction.response.send_message(reply, ephemeral=True)
+
+    async def gaps_page(
+        self, interaction: discord.Interaction, listing: str, number: int
+    ) -> tuple[Page, int]:
+        """One page of gaps with an action button for each: Teach (maintainers) or Send to
+        maintainers (server moderators). Permissions are checked again on every page."""
+        period, _, scope = listing.partition("-")
+        if period not in PERIODS or scope not in ("server", "all"):
+            return Page(content="That list is gone; run `/kb gaps` again."), 1
+        refusal, guild_id = await self._scope_for(interaction, scope)
+        if refusal:
+            return Page(content=refusal), 1
+        try:
+            found = await self._sorted_gaps(guild_id, period)
+        except StoreError:
+            return Page(content=NO_STORAGE), 1
+        shown, number, pages = page_slice(found, number, GAPS_PER_PAGE)
         titles = {e.id: e.title for e in self.bot.engine.kb.entries.values()}
         where = "all servers" if guild_id == 0 else "this server"
-        await self._reply(
-            interaction, format_gaps(found, period=period, scope=where, titles=titles)
-        )
+        text = format_gaps(shown, period=period, scope=where, titles=titles)
+        if pages > 1:
+            text = (
+                f"{text}\nPage {number + 1} of {pages} · {len(found)} questions, most asked first"
+            )
+        maintainer = await is_maintainer(self.bot, interaction.user)
+        action = "t" if maintainer else "s"
+        extra = tuple(GapButton(action, gap_key(g.text), listing, g.text) for g in shown)
+        return Page(content=fit(text, MESSAGE_LIMIT), extra=extra), pages
 
     @kb.command(name="stats", description="Answers and feedback per topic, and the decline rate")
     @app_commands.describe(period="How far back to look", scope="This server, or every server")
@@ -326,6 +474,10 @@ class Knowledge(commands.Cog):
             interaction,
             format_stats(answers, votes, period=period, scope=where, titles=titles),
         )
+
+
+def _now_answered(answer) -> bool:
+    return answer.outcome == "answer" and answer.confidence >= LOW_CONFIDENCE
 
 
 async def setup(bot: commands.Bot) -> None:

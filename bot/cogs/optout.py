@@ -15,8 +15,10 @@ from discord.ext import commands
 from bot.answering.answer import Answer
 from bot.answering.layout import DESCRIPTION_LIMIT, fit, source_line
 from bot.discord_ui.choices import PLATFORM_CHOICES, REGION_CHOICES
+from bot.discord_ui.cooldowns import Cooldowns
+from bot.discord_ui.pager import Page, PageButton, page_slice, paged_kwargs, register
 from bot.discord_ui.render import COLOURS
-from bot.discord_ui.views import render, topics_view
+from bot.discord_ui.views import FOR_PREFIX, render, topics_view
 
 if TYPE_CHECKING:
     from bot.app import OptoutBot
@@ -26,6 +28,20 @@ CHOICE_LIMIT = 25
 CHOICE_TEXT_LIMIT = 100
 
 PRIVATE_HELP = "Only you see the answer (default: everyone in the channel)"
+FOR_HELP = "Someone to answer for: they are named above the answer, without a ping"
+ASK_BUSY = "⏳ One question at a time, please — ask again in {seconds} s."
+
+
+def everywhere(command):
+    """Server and user installs, in servers, the bot's DMs and members' own DMs and groups,
+    so a member can add the bot to their account and use it in any DM."""
+    command = app_commands.allowed_installs(guilds=True, users=True)(command)
+    return app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)(command)
+
+
+def for_note(member: discord.abc.User | None) -> str | None:
+    """'For @name' above an answer; the bot's AllowedMentions.none() keeps it from pinging."""
+    return f"{FOR_PREFIX}{member.mention}" if member is not None else None
 
 
 class Optout(commands.Cog):
@@ -33,11 +49,19 @@ class Optout(commands.Cog):
 
     def __init__(self, bot: OptoutBot) -> None:
         self.bot = bot
+        self.ask_cooldown = Cooldowns(1, bot.settings.user_cooldown_seconds)
+        register("sources", self.sources_page)
+        bot.add_dynamic_items(PageButton)  # pages turn after a restart too
 
     async def _send(
-        self, interaction: discord.Interaction, answer: Answer, *, private: bool
+        self,
+        interaction: discord.Interaction,
+        answer: Answer,
+        *,
+        private: bool,
+        member: discord.abc.User | None = None,
     ) -> None:
-        rendered = render(answer, self.bot.engine.kb)
+        rendered = render(answer, self.bot.engine.kb, removable=not private, note=for_note(member))
         await interaction.response.send_message(ephemeral=private, **rendered.send_kwargs())
 
     @app_commands.command(
@@ -47,32 +71,46 @@ class Optout(commands.Cog):
         platform="Where you use LinkedIn: web, app, iPhone/iPad or Android",
         region="Where your LinkedIn profile is based (changes what applies to you)",
         private=PRIVATE_HELP,
+        member=FOR_HELP,
     )
+    @app_commands.rename(member="for")
     @app_commands.choices(platform=PLATFORM_CHOICES, region=REGION_CHOICES)
+    @everywhere
     async def optout(
         self,
         interaction: discord.Interaction,
         platform: str | None = None,
         region: str | None = None,
         private: bool = False,
+        member: discord.User | None = None,
     ) -> None:
         region = region or await self.bot.recorder.default_region(interaction.guild_id)
         answer = self.bot.engine.answer_entry(OPTOUT_ENTRY, platform=platform, region=region)
-        await self._send(interaction, answer, private=private)
+        await self._send(interaction, answer, private=private, member=member)
         await self.bot.recorder.answered(interaction.guild_id, answer, free_text=False)
 
     @app_commands.command(
         name="ask", description="Ask anything about LinkedIn's AI-training setting"
     )
     @app_commands.describe(
-        question="Your question, e.g. 'does it cover my private messages?'", private=PRIVATE_HELP
+        question="Your question, e.g. 'does it cover my private messages?'",
+        private=PRIVATE_HELP,
+        member=FOR_HELP,
     )
+    @app_commands.rename(member="for")
+    @everywhere
     async def ask(
         self,
         interaction: discord.Interaction,
         question: app_commands.Range[str, 1, 300],
         private: bool = False,
+        member: discord.User | None = None,
     ) -> None:
+        key = (interaction.user.id, interaction.channel_id)
+        if self.ask_cooldown.take(key) is None:  # checked before any answer is computed
+            wait = round(self.ask_cooldown.wait(key)) or 1
+            await interaction.response.send_message(ASK_BUSY.format(seconds=wait), ephemeral=True)
+            return
         engine = self.bot.engine
         default = await self.bot.recorder.default_region(interaction.guild_id)
         topic = self._topic_id(question)
@@ -80,7 +118,7 @@ class Optout(commands.Cog):
             answer = engine.answer_entry(topic, region=default)
         else:
             answer = engine.answer(question, default_region=default)
-        await self._send(interaction, answer, private=private)
+        await self._send(interaction, answer, private=private, member=member)
         await self.bot.recorder.answered(interaction.guild_id, answer, free_text=topic is None)
 
     def _topic_id(self, text: str) -> str | None:
@@ -110,6 +148,7 @@ class Optout(commands.Cog):
 
     @app_commands.command(name="topics", description="List everything this bot can answer")
     @app_commands.describe(private=PRIVATE_HELP)
+    @everywhere
     async def topics(self, interaction: discord.Interaction, private: bool = False) -> None:
         topics = self.bot.engine.topics()
         lines = [f"{n}. {t.title}" for n, t in enumerate(topics, 1)]
@@ -124,15 +163,28 @@ class Optout(commands.Cog):
 
     @app_commands.command(name="sources", description="List the sources behind the answers")
     @app_commands.describe(private=PRIVATE_HELP)
+    @everywhere
     async def sources(self, interaction: discord.Interaction, private: bool = False) -> None:
+        page, pages = await self.sources_page(interaction, "", 0)
+        await interaction.response.send_message(
+            ephemeral=private, **paged_kwargs("sources", "", 0, pages, page)
+        )
+
+    async def sources_page(
+        self, interaction: discord.Interaction, arg: str, number: int
+    ) -> tuple[Page, int]:
+        """One page of every source, PER_PAGE at a time, each line whole."""
         sources = list(self.bot.engine.kb.sources.values())
-        lines = [f"• {source_line(s)}" for s in sources]
+        shown, number, pages = page_slice(sources, number)
+        lines = [f"• {fit(source_line(s), 380)}" for s in shown]
         embed = discord.Embed(
             title="Where my answers come from",
             description=_fit_lines(lines, "Every answer lists its own sources and check date."),
             colour=COLOURS["answer"],
         )
-        await interaction.response.send_message(embed=embed, ephemeral=private)
+        if pages > 1:
+            embed.set_footer(text=f"Page {number + 1} of {pages} · {len(sources)} sources")
+        return Page(embed=embed), pages
 
 
 def _fit_lines(lines: list[str], intro: str) -> str:

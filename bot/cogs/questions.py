@@ -1,22 +1,31 @@
-"""Free-text questions: mentions, DMs, and the channels a server's moderators chose.
+"""Free-text questions: mentions, DMs, replies to the bot, and chosen channels.
 
-When mentioned or in a DM the bot always replies (declining politely when unsure).
-In chosen channels nobody asked it directly, so it answers only when confident
-(strict matching) and otherwise stays silent. Cooldowns per user and per channel,
-and a short memory of recent answers, keep it from flooding a channel.
+When addressed (a mention, a DM, a reply to one of its answers) the bot is never silent:
+a quick second question gets a ⏳ and its answer when the cooldown ends, or a short note.
+In chosen channels nobody asked it directly, so it answers only when confident (strict
+matching) and otherwise stays silent; there the cooldowns stay silent too.
+
+Cooldowns are checked before any answer is computed. The per-user one is keyed per
+channel (a DM and a server channel are separate conversations) and relaxed in DMs and
+for replies to the bot's own answers (a conversation, not spam).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 from bot.answering.answer import Answer
+from bot.discord_ui.context import AnswerContext, answer_context
+from bot.discord_ui.cooldowns import Cooldowns
 from bot.discord_ui.delivery import Delivery
 from bot.discord_ui.recent import RecentAnswers
 from bot.discord_ui.views import render
@@ -26,7 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bot.questions")
 
-Trigger = Literal["dm", "mention", "channel"]
+Trigger = Literal["dm", "mention", "reply", "channel"]
 ANSWERABLE_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 GREETING_TITLE = "Hi! Ask me about LinkedIn's AI-training setting"
 GREETING_BODY = (
@@ -36,9 +45,22 @@ GREETING_BODY = (
     "or use `/optout`, `/ask` or `/topics`."
 )
 REPEAT_TEXT = "I answered this here a few minutes ago: {link}"
+SOON_TEXT = "⏳ Got it — I'll answer this in {seconds} s."
+NOTE_AFTER = 3.0  # seconds of waiting worth a note where the bot may not add a ⏳
+BUSY_TEXT = "⏳ One at a time, please — ask me again in {seconds} s."
+CANT_READ_TEXT = (
+    "I can't read that message. Right-click it (or long-press on a phone) and choose "
+    "**Apps → Answer with optout-bot**, or ask me in your own words."
+)
+MENU_NAME = "Answer with optout-bot"
+MENU_EMPTY = "That message has no text I could answer."
+MENU_DONE = "Answered."
+WAITING = "⏳"
 # Messages answered at once. A flood of messages then waits here, in order, instead of
 # crowding the event loop, so slash commands and clicks still get acknowledged in 3 s.
 MAX_CONCURRENT_MESSAGES = 16
+RELAXED_RATE = 3  # answers per cooldown in DMs and conversations with the bot
+FOLLOW_UP_WORDS = 5  # "what about on android?": a platform or region for the earlier topic
 
 
 class Questions(commands.Cog):
@@ -47,41 +69,112 @@ class Questions(commands.Cog):
     def __init__(self, bot: OptoutBot) -> None:
         self.bot = bot
         settings = bot.settings
-        self.user_cooldown = commands.CooldownMapping.from_cooldown(
-            1, settings.user_cooldown_seconds, commands.BucketType.user
-        )
-        self.channel_cooldown = commands.CooldownMapping.from_cooldown(
-            1, settings.channel_cooldown_seconds, commands.BucketType.channel
-        )
+        per_user = settings.user_cooldown_seconds
+        self.user_cooldown = Cooldowns(1, per_user)
+        self.relaxed_cooldown = Cooldowns(RELAXED_RATE, per_user)
+        self.channel_cooldown = Cooldowns(1, settings.channel_cooldown_seconds)
+        self.busy_notes = Cooldowns(1, per_user)
+        self.max_wait = max(per_user, 1.0)  # one quick follow-up waits; more get a note
         self.recent = RecentAnswers(settings.repeat_window_seconds)
         self.delivery = Delivery(self._log_channel_id)
         self._gate = asyncio.Semaphore(MAX_CONCURRENT_MESSAGES)
+        self._sleep = asyncio.sleep
+        self.menu = app_commands.ContextMenu(name=MENU_NAME, callback=self.answer_this)
+        self.menu.allowed_installs = app_commands.AppInstallationType(guild=True, user=True)
+        self.menu.allowed_contexts = app_commands.AppCommandContext(
+            guild=True, dm_channel=True, private_channel=True
+        )
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
 
     async def _log_channel_id(self, guild: discord.Guild) -> int | None:
         guild_settings = await self.bot.recorder.settings(guild.id)
         return guild_settings.log_channel_id if guild_settings else None
 
+    # ------------------------------------------------------------ messages
+
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        async with self._gate:
-            await self._handle(message)
-
-    async def _handle(self, message: discord.Message) -> None:
         trigger = await self.trigger(message)
         if trigger is None:
             return
+        if trigger == "channel":
+            async with self._gate:
+                await self._unprompted(message)
+            return
+        bucket = self._bucket(message, trigger)
+        delay = bucket.take(_user_key(message), self.max_wait)
+        if delay is None:
+            if self.busy_notes.take(_user_key(message)) is not None:  # one note, not a flood
+                wait = bucket.wait(_user_key(message))
+                await self.delivery.reply_text(message, BUSY_TEXT.format(seconds=round(wait) or 1))
+            return
+        if delay > 0:
+            reacted = await self._react(message)
+            if not reacted and delay >= NOTE_AFTER:  # no ⏳ possible here: say so instead
+                await self.delivery.reply_text(message, SOON_TEXT.format(seconds=round(delay)))
+            await self._sleep(delay)
+            if reacted:
+                await self._unreact(message)
+        async with self._gate:
+            await self._addressed(message, trigger)
+
+    def _bucket(self, message: discord.Message, trigger: Trigger) -> Cooldowns:
+        """DMs and replies to the bot's answers are a conversation: a relaxed cooldown."""
+        relaxed = trigger in ("dm", "reply") or _replied_to(message, self.bot.user) == "bot"
+        return self.relaxed_cooldown if relaxed else self.user_cooldown
+
+    async def _unprompted(self, message: discord.Message) -> None:
+        """A chosen channel: answer only when sure and not cooling down; silent otherwise."""
+        user, channel = _user_key(message), message.channel.id
+        if self.user_cooldown.wait(user) or self.channel_cooldown.wait(channel):
+            return  # checked before any work: a busy channel costs nothing here
         question = self.question_text(message)
-        if not question and trigger == "channel":
+        if not question:
             return
+        answer = await self.answer(message, question, strict=True)
+        if answer.outcome != "answer":
+            return
+        self.user_cooldown.take(user)
+        self.channel_cooldown.take(channel)
+        await self._deliver(message, answer, recorded=True)
+
+    async def _addressed(self, message: discord.Message, trigger: Trigger) -> None:
+        question = self.question_text(message)
+        replied = _resolved(message)
+        me = self.bot.user
+        if trigger == "mention" and replied is not None and me and replied.author.id != me.id:
+            await self._answer_their_message(message, question, replied)
+            return
+        if not question:
+            await self._deliver(message, self.greeting(), recorded=False)
+            return
+        context = answer_context(replied) if replied is not None else None
+        answer = await self.answer(message, question, strict=False, context=context)
+        await self._deliver(message, answer, recorded=True)
+
+    async def _answer_their_message(
+        self, message: discord.Message, question: str, replied: discord.Message
+    ) -> None:
+        """A mention replying to someone's message answers that message, as a reply to it,
+        unless the mention asks its own question."""
         if question:
-            answer = await self.answer(message, question, strict=trigger == "channel")
-        else:
-            answer = self.greeting()  # a bare mention: say what the bot is for
-        if trigger == "channel" and answer.outcome != "answer":
-            return  # not asked directly and not sure: say nothing
-        if self._cooling_down(message):
-            log.debug("cooldown: skipped a message in channel %s", message.channel.id)
+            own = await self.answer(message, question, strict=False)
+            if own.outcome == "answer" and own.entry_id is not None:
+                await self._deliver(message, own, recorded=True)
+                return
+        theirs = " ".join(replied.content.split())
+        if not theirs:
+            await self.delivery.reply_text(message, CANT_READ_TEXT)
             return
+        answer = await self.answer(replied, theirs, strict=False)
+        await self._deliver(replied, answer, recorded=True)
+
+    async def _deliver(self, message: discord.Message, answer: Answer, *, recorded: bool) -> None:
         key = (answer.entry_id, answer.platform, answer.region)
         if answer.outcome == "answer" and (link := self.recent.earlier(message.channel.id, key)):
             await self.delivery.reply_text(message, REPEAT_TEXT.format(link=link))
@@ -89,9 +182,25 @@ class Questions(commands.Cog):
         sent = await self.delivery.reply(message, render(answer, self.bot.engine.kb))
         if sent is not None and answer.outcome == "answer":
             self.recent.remember(message.channel.id, key, sent.jump_url)
-        if question and sent is not None:
+        if recorded and sent is not None:
             gid = message.guild.id if message.guild else None
             await self.bot.recorder.answered(gid, answer, free_text=True)
+
+    async def _react(self, message: discord.Message) -> bool:
+        """A ⏳ on the question while it waits its turn (where the bot may react)."""
+        if message.guild is not None:
+            perms = message.channel.permissions_for(message.guild.me)
+            if not (perms.add_reactions and perms.read_message_history):
+                return False
+        try:
+            await message.add_reaction(WAITING)
+            return True
+        except discord.HTTPException:
+            return False
+
+    async def _unreact(self, message: discord.Message) -> None:
+        with contextlib.suppress(discord.HTTPException):
+            await message.remove_reaction(WAITING, self.bot.user)
 
     async def trigger(self, message: discord.Message) -> Trigger | None:
         """Why the bot should look at this message, or None to ignore it."""
@@ -106,6 +215,8 @@ class Questions(commands.Cog):
             return "mention"
         if not self.bot.settings.message_content:
             return None  # without the intent other messages arrive without their text
+        if _replied_to(message, me) == "bot":
+            return "reply"  # a reply to one of the bot's answers, with the ping turned off
         guild_settings = await self.bot.recorder.settings(message.guild.id)
         if guild_settings is None or not guild_settings.auto_answer:
             return None
@@ -122,11 +233,44 @@ class Questions(commands.Cog):
             text = re.sub(rf"<@!?{me.id}>", " ", text)
         return " ".join(text.split())
 
-    async def answer(self, message: discord.Message, question: str, *, strict: bool) -> Answer:
+    async def answer(
+        self,
+        message: discord.Message,
+        question: str,
+        *,
+        strict: bool,
+        context: AnswerContext | None = None,
+    ) -> Answer:
         default = await self.bot.recorder.default_region(
             message.guild.id if message.guild else None
         )
-        return self.bot.engine.answer(question, default_region=default, strict=strict)
+        if context is not None:
+            default = context.region or default
+        answer = self.bot.engine.answer(question, default_region=default, strict=strict)
+        return self.in_context(answer, context, default) if context else answer
+
+    def in_context(self, answer: Answer, context: AnswerContext, default: str | None) -> Answer:
+        """A follow-up to an earlier answer keeps its topic, platform and region unless the
+        question names others: "what about android?" and "and in the UK?" are the earlier
+        topic for that platform or region; "is it retroactive?" is its own topic."""
+        platform = answer.platform or context.platform
+        region = answer.region or context.region
+        named = answer.platform is not None or answer.region not in (None, default)
+        short = len(answer.question.split()) <= FOLLOW_UP_WORDS
+        if (named and short) or context.entry in {c.id for c in answer.choices}:
+            entry = context.entry
+        elif answer.outcome == "answer" and answer.entry_id is not None:
+            entry = answer.entry_id
+        elif answer.outcome == "decline" and named:
+            entry = context.entry
+        else:
+            return answer
+        if (entry, platform, region) == (answer.entry_id, answer.platform, answer.region):
+            return answer
+        redone = self.bot.engine.answer_entry(
+            entry, platform=platform, region=region, question=answer.question
+        )
+        return replace(redone, confidence=answer.confidence)
 
     def greeting(self) -> Answer:
         engine = self.bot.engine
@@ -140,11 +284,48 @@ class Questions(commands.Cog):
             kb_version=engine.kb.version,
         )
 
-    def _cooling_down(self, message: discord.Message) -> bool:
-        """Take a token from the user's and the channel's bucket; True when either is empty."""
-        if self.user_cooldown.update_rate_limit(message):
-            return True
-        return bool(self.channel_cooldown.update_rate_limit(message))
+    # ------------------------------------------------------------ the message menu
+
+    async def answer_this(self, interaction: discord.Interaction, message: discord.Message):
+        """Apps → Answer with optout-bot: answer that message as a reply to it."""
+        question = " ".join(message.content.split())
+        if not question:
+            await interaction.response.send_message(MENU_EMPTY, ephemeral=True)
+            return
+        default = await self.bot.recorder.default_region(interaction.guild_id)
+        answer = self.bot.engine.answer(question, default_region=default)
+        guild = interaction.guild
+        if guild is None or guild.me is None:
+            # Installed to the user's account only: the bot is not in this channel, so the
+            # answer is the interaction's own reply.
+            rendered = render(answer, self.bot.engine.kb)
+            await interaction.response.send_message(**rendered.send_kwargs())
+        else:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            sent = await self.delivery.reply(message, render(answer, self.bot.engine.kb))
+            await interaction.followup.send(
+                MENU_DONE if sent else "I can't post in this channel.", ephemeral=True
+            )
+        await self.bot.recorder.answered(interaction.guild_id, answer, free_text=True)
+
+
+def _user_key(message: discord.Message) -> tuple[int, int]:
+    return (message.author.id, message.channel.id)
+
+
+def _resolved(message: discord.Message) -> discord.Message | None:
+    """The message this one replies to, when Discord sent it along."""
+    reference = message.reference
+    resolved = reference.resolved if reference is not None else None
+    return resolved if isinstance(resolved, discord.Message) else None
+
+
+def _replied_to(message: discord.Message, me: discord.abc.User | None) -> str | None:
+    """'bot' when the message replies to one of the bot's messages, 'other' for anyone's."""
+    replied = _resolved(message)
+    if replied is None:
+        return None
+    return "bot" if me is not None and replied.author.id == me.id else "other"
 
 
 async def setup(bot: OptoutBot) -> None:

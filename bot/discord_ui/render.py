@@ -1,10 +1,10 @@
 """Answer -> what a Discord message carries (embed or plain text, plus controls).
 
-The core's `layout()` already clamps every part to Discord's embed limits, so the embed
-is a 1:1 copy of it; only when parts that are each within their limit add up to more
-than 6000 characters does `_fit_total` shorten the longest parts (a last line of
-defence). The plain-text form is for channels where the bot may not embed links; it is
-cut to the 2000-character message limit.
+The first message is the core's phone-first layout (`bot.answering.phone`), already
+within 1,500 visible characters and every embed limit, so the embed is a 1:1 copy of it.
+The plain-text form is for channels where the bot may not embed links: whole sections
+are dropped until it fits a message, and it always ends with the direct link and date.
+`details_embed` is what the Details button shows privately.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 import discord
 
 from bot.answering.answer import Answer
-from bot.answering.layout import MESSAGE_LIMIT, fit, layout, to_markdown
+from bot.answering.layout import MESSAGE_LIMIT, Layout
+from bot.answering.phone import details_layout, first_layout, plain_text
 
 COLOURS = {
     "answer": discord.Colour(0x0A66C2),  # LinkedIn blue: a real answer
@@ -25,13 +26,21 @@ COLOURS = {
 
 
 def answer_embed(answer: Answer) -> discord.Embed:
-    """The core layout copied field by field into an Embed."""
-    lay = layout(answer)
+    """The phone-first layout copied field by field into an Embed."""
+    return _embed(first_layout(answer), answer.outcome)
+
+
+def details_embed(answer: Answer) -> discord.Embed:
+    """Covers, does not cover, doubts and sources: shown to whoever clicked Details."""
+    return _embed(details_layout(answer), answer.outcome)
+
+
+def _embed(lay: Layout, outcome: str) -> discord.Embed:
     embed = discord.Embed(
-        title=lay.title,
+        title=lay.title or None,
         description=lay.description or None,
-        url=lay.url,
-        colour=COLOURS.get(answer.outcome),
+        url=lay.url if lay.title else None,
+        colour=COLOURS.get(outcome),
     )
     for item in lay.fields:
         embed.add_field(name=item.name, value=item.value, inline=False)
@@ -40,9 +49,9 @@ def answer_embed(answer: Answer) -> discord.Embed:
     return embed  # layout() already fits every Discord limit, the 6000 total included
 
 
-def answer_text(answer: Answer) -> str:
-    """The same answer as message markdown, at most 2000 characters."""
-    return fit(to_markdown(answer), MESSAGE_LIMIT)
+def answer_text(answer: Answer, reserve: int = 0) -> str:
+    """The same first message as message markdown, at most 2000 - reserve characters."""
+    return plain_text(answer, MESSAGE_LIMIT - reserve)
 
 
 @dataclass(frozen=True)
@@ -51,18 +60,25 @@ class Rendered:
 
     answer: Answer
     view: discord.ui.View | None
+    note: str | None = None  # a line above the answer, e.g. "For @member"
 
     def send_kwargs(self, *, embeds: bool = True) -> dict[str, Any]:
         """Keyword arguments for send()/send_message(); only what is set."""
         kwargs: dict[str, Any] = {}
         if embeds:
             kwargs["embed"] = answer_embed(self.answer)
+            if self.note:
+                kwargs["content"] = self.note
         else:
-            kwargs["content"] = answer_text(self.answer)
+            if self.note:
+                text = answer_text(self.answer, reserve=len(self.note) + 1)
+                kwargs["content"] = f"{self.note}\n{text}"
+            else:
+                kwargs["content"] = answer_text(self.answer)
         if self.view is not None:
             kwargs["view"] = self.view
         return kwargs
 
     def edit_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for edit_message(): replaces content, embed and controls."""
-        return {"content": None, "embed": answer_embed(self.answer), "view": self.view}
+        return {"content": self.note, "embed": answer_embed(self.answer), "view": self.view}

@@ -6,25 +6,32 @@ custom_ids never hold anything about the user. Layout (one row each):
 
     0  platform buttons (how-to answers) | "which did you mean?" / suggestion buttons
     1  region menu
-    2  related topics
-    3  Helpful / Not helpful
+    2  related topics (short labels)
+    3  Details, Helpful / Not helpful, Remove
+
+Only the asker's click redraws the asker's message; anyone else gets the same content
+privately. The asker is read from what Discord already tells (the slash command's
+interaction metadata, or the question the answer replies to): nothing new is stored.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import discord
 
 from bot.answering.answer import Answer, Suggestion
 from bot.answering.layout import fit
+from bot.answering.phone import has_details
 from bot.discord_ui.errors import report_error
-from bot.discord_ui.render import Rendered
+from bot.discord_ui.render import Rendered, details_embed
 from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS, KnowledgeBase
 from bot.store import FeedbackResult, make_voter_key
 
 log = logging.getLogger("bot.views")
+FOR_PREFIX = "For "
 
 CUSTOM_ID_LIMIT = 100
 LABEL_LIMIT = 80
@@ -34,6 +41,7 @@ REGION = "|".join((*REGION_IDS, "-"))
 PLATFORM_LABELS = {"desktop": "Web", "mobile": "App", "ios": "iPhone / iPad", "android": "Android"}
 PLATFORM_EMOJI = {"desktop": "🖥️", "mobile": "📱", "ios": "📱", "android": "📱"}
 MAX_TOPIC_BUTTONS = 5
+MAX_RELATED_BUTTONS = 3  # fewer controls under a phone-first answer
 MAX_SELECT_OPTIONS = 25
 
 
@@ -67,10 +75,49 @@ class _Control:
         raise NotImplementedError
 
 
+NOT_YOURS_TO_REMOVE = "Only the person who asked (or a moderator) can remove this answer."
+
+
+def asker_id(message: discord.Message | None) -> int | None:
+    """Who asked the question this bot message answers, from what Discord sends with it:
+    the slash command's interaction metadata, else the author of the message it replies to."""
+    if message is None:
+        return None
+    metadata = getattr(message, "interaction_metadata", None)
+    if metadata is not None and metadata.user is not None:
+        return metadata.user.id
+    reference = message.reference
+    resolved = reference.resolved if reference is not None else None
+    if isinstance(resolved, discord.Message):
+        return resolved.author.id
+    return None
+
+
+def is_asker(interaction: discord.Interaction) -> bool:
+    """True when this click may change the message: its asker clicked, or only the clicker
+    can see it (an ephemeral message)."""
+    message = interaction.message
+    if message is not None and message.flags.ephemeral:
+        return True
+    return asker_id(message) == interaction.user.id
+
+
+def kept_content(message: discord.Message | None) -> str | None:
+    """A 'For @member' line above an answer survives redraws."""
+    content = message.content if message is not None else ""
+    return content if content.startswith(FOR_PREFIX) else None
+
+
 async def _edit_to(interaction: discord.Interaction, answer: Answer) -> None:
-    """Redraw the clicked message as `answer`, with fresh controls (one response)."""
-    rendered = render(answer, services(interaction).engine.kb)
-    await interaction.response.edit_message(**rendered.edit_kwargs())
+    """Redraw the asker's message as `answer`; anyone else sees it privately instead."""
+    kb = services(interaction).engine.kb
+    if is_asker(interaction):
+        rendered = render(answer, kb)
+        kwargs = rendered.edit_kwargs() | {"content": kept_content(interaction.message)}
+        await interaction.response.edit_message(**kwargs)
+    else:
+        rendered = render(answer, kb, removable=False)
+        await interaction.response.send_message(ephemeral=True, **rendered.send_kwargs())
 
 
 class PlatformButton(
@@ -207,9 +254,66 @@ class TopicSelect(
         bot = services(interaction)
         values = self.item.values
         answer = bot.engine.answer_entry(values[0] if values else "")
-        rendered = render(answer, bot.engine.kb)
+        rendered = render(answer, bot.engine.kb, removable=False)
         await interaction.response.send_message(ephemeral=True, **rendered.send_kwargs())
         await bot.recorder.answered(guild_id(interaction), answer, free_text=False)
+
+
+class DetailsButton(
+    _Control,
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=rf"ob:d:(?P<entry>{ID}):(?P<platform>{PLATFORM}):(?P<region>{REGION})",
+):
+    """What it covers and does not, doubts and sources: privately, to whoever clicked."""
+
+    def __init__(self, entry: str, platform: str | None, region: str | None):
+        self.entry, self.platform, self.region = entry, platform, region
+        super().__init__(
+            discord.ui.Button(
+                label="Details",
+                emoji="📄",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"ob:d:{entry}:{_opt(platform)}:{_opt(region)}",
+                row=3,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match):
+        return cls(match["entry"], _unopt(match["platform"]), _unopt(match["region"]))
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        engine = services(interaction).engine
+        answer = engine.answer_entry(self.entry, platform=self.platform, region=self.region)
+        await interaction.response.send_message(embed=details_embed(answer), ephemeral=True)
+
+
+class RemoveButton(
+    _Control,
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"ob:x:answer",
+):
+    """The asker (or a moderator who may manage messages) removes the bot's answer."""
+
+    def __init__(self, row: int = 3):
+        super().__init__(
+            discord.ui.Button(
+                emoji="🗑️", style=discord.ButtonStyle.secondary, custom_id="ob:x:answer", row=row
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match):
+        return cls()
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        message = interaction.message
+        moderator = interaction.permissions.manage_messages and interaction.guild_id is not None
+        if message is None or not (is_asker(interaction) or moderator):
+            await interaction.response.send_message(NOT_YOURS_TO_REMOVE, ephemeral=True)
+            return
+        await interaction.response.defer()
+        await message.delete()
 
 
 FEEDBACK_REPLIES = {
@@ -268,10 +372,19 @@ CONTROLS: tuple[type[discord.ui.DynamicItem], ...] = (
     TopicButton,
     TopicSelect,
     FeedbackButton,
+    DetailsButton,
+    RemoveButton,
 )
 
 
-def build_view(answer: Answer, kb: KnowledgeBase) -> discord.ui.View | None:
+def _label(kb: KnowledgeBase, topic: Suggestion) -> str:
+    entry = kb.entries.get(topic.id)
+    return entry.label if entry is not None else topic.title
+
+
+def build_view(
+    answer: Answer, kb: KnowledgeBase, *, removable: bool = True
+) -> discord.ui.View | None:
     """The controls that make sense under this answer (None when there are none)."""
     view = discord.ui.View(timeout=None)
     items: list[discord.ui.Item] = []
@@ -287,16 +400,22 @@ def build_view(answer: Answer, kb: KnowledgeBase) -> discord.ui.View | None:
             names = {r.id: r.name for r in kb.regions.values()}
             items.append(RegionSelect(answer.entry_id, answer.platform, answer.region, names))
         items += [
-            TopicButton(s.id, answer.platform, answer.region, label=s.title, row=2)
-            for s in answer.suggestions[:MAX_TOPIC_BUTTONS]
+            TopicButton(s.id, answer.platform, answer.region, label=_label(kb, s), row=2)
+            for s in answer.suggestions[:MAX_RELATED_BUTTONS]
         ]
+        if has_details(answer):
+            items.append(DetailsButton(answer.entry_id, answer.platform, answer.region))
         items += [FeedbackButton(answer.entry_id, True), FeedbackButton(answer.entry_id, False)]
+        if removable:
+            items.append(RemoveButton())
     else:
         picks = answer.choices or answer.suggestions
         items += [
-            TopicButton(s.id, answer.platform, answer.region, label=s.title, primary=True)
+            TopicButton(s.id, answer.platform, answer.region, label=_label(kb, s), primary=True)
             for s in picks[:MAX_TOPIC_BUTTONS]
         ]
+        if removable:
+            items.append(RemoveButton(row=1))
     for item in items:
         if len(item.item.custom_id or "") <= CUSTOM_ID_LIMIT:
             view.add_item(item)
@@ -305,9 +424,26 @@ def build_view(answer: Answer, kb: KnowledgeBase) -> discord.ui.View | None:
     return view if view.children else None
 
 
-def render(answer: Answer, kb: KnowledgeBase) -> Rendered:
-    """An answer with its controls, ready to send."""
-    return Rendered(answer, build_view(answer, kb))
+def render(
+    answer: Answer, kb: KnowledgeBase, *, removable: bool = True, note: str | None = None
+) -> Rendered:
+    """An answer with its controls, ready to send (`removable` False for private ones)."""
+    if answer.outcome == "decline" and answer.title in _catcher_titles(kb):
+        answer = replace(answer, title="")  # an internal name like "Greetings and small talk"
+    return Rendered(answer, build_view(answer, kb, removable=removable), note)
+
+
+def _catcher_titles(kb: KnowledgeBase) -> frozenset[str]:
+    """Titles of `decline` entries: names for moderators, never a heading for members."""
+    cached = _CATCHERS.get(id(kb))
+    if cached is None or cached[0] is not kb:
+        titles = frozenset(e.title for e in kb.entries.values() if e.kind == "decline")
+        _CATCHERS.clear()
+        _CATCHERS[id(kb)] = cached = (kb, titles)
+    return cached[1]
+
+
+_CATCHERS: dict[int, tuple[KnowledgeBase, frozenset[str]]] = {}
 
 
 def topics_view(topics: list[Suggestion]) -> discord.ui.View:

@@ -21,6 +21,7 @@ DATE_PATTERN = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 
 # Lengths chosen so any composed answer fits one Discord embed (see answering.layout).
 MAX_TITLE = 200
+MAX_SHORT_TITLE = 40  # a button label that fits a phone screen
 MAX_ANSWER = 1500
 MAX_STEP = 300
 MAX_STEPS = 10
@@ -66,6 +67,7 @@ PLATFORM_FIELDS = {
 ENTRY_FIELDS = {
     "id": Field("id", True),
     "title": Field("text", True, MAX_TITLE),
+    "short_title": Field("text", False, MAX_SHORT_TITLE),
     "kind": Field("str"),
     "examples": Field("strlist", True, MAX_EXAMPLE),
     "answer": Field("text", True, MAX_ANSWER),

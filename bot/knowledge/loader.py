@@ -434,6 +434,17 @@ def _entry(
         problems.append(Problem(label, line or F.line_of(v, key), f"entry '{ident}': {message}"))
 
     kind = v.get("kind", "answer")
+    title = v.get("title")
+    if (
+        isinstance(title, str)
+        and len(title.strip()) > F.MAX_SHORT_TITLE
+        and not v.get("short_title")
+    ):
+        err(
+            "title",
+            f"title is longer than {F.MAX_SHORT_TITLE} characters: add a 'short_title' "
+            f"(at most {F.MAX_SHORT_TITLE}) for buttons and menus on phones",
+        )
     if kind not in ("answer", "decline", "smalltalk"):
         err("kind", f"kind must be 'answer', 'decline' or 'smalltalk' (got {kind!r})")
     refs = v.get("sources", YList())
@@ -519,6 +530,7 @@ def _entry(
         uncertain=(v.get("uncertain") or "").strip() or None,
         includes=tuple(includes),
         shared_region_notes=bool(v.get("shared_region_notes", False)),
+        short_title=(v.get("short_title") or "").strip() or None,
         file=label,
         line=v.line,
     )

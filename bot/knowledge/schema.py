@@ -73,8 +73,14 @@ class Entry:
     # Show the shared region notes although the entry has no steps ("does it apply to me?").
     shared_region_notes: bool = False
     premises: tuple[Premise, ...] = ()
+    short_title: str | None = None
     file: str = ""
     line: int = 0
+
+    @property
+    def label(self) -> str:
+        """The title as a button or menu label: short_title when the title is long."""
+        return self.short_title or self.title
 
     @property
     def is_howto(self) -> bool:

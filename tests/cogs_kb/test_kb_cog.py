@@ -88,7 +88,8 @@ async def test_moderator_role_holder_sees_gaps(cog, store) -> None:
     assert reply_text(interaction).startswith("**Unanswered questions** in this server")
 
 
-async def test_gaps_show_this_server_only_newest_first(cog, store, moderator) -> None:
+async def test_gaps_show_this_server_only_most_asked_first(cog, store, moderator) -> None:
+    """Issue 12: sorted by count (was newest first), so what most people missed comes first."""
     now = datetime.now(UTC)
     await store.record_gap(GUILD_ID, "how do i delete my account", "declined", at=now)
     await store.record_gap(GUILD_ID, "how do i delete my account", "declined", at=now)
@@ -109,7 +110,7 @@ async def test_gaps_show_this_server_only_newest_first(cog, store, moderator) ->
     assert "what about threads" in text
     assert "secret other server" not in text
     assert "is copilot trained" not in text  # outside the period
-    assert text.index("what about threads") < text.index("how do i delete my account")
+    assert text.index("how do i delete my account") < text.index("what about threads")
 
 
 async def test_maintainer_sees_gaps_of_all_servers(cog, store, owner) -> None:

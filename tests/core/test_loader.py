@@ -279,3 +279,16 @@ def test_snapshot_is_immutable(fixture_kb) -> None:
         fixture_kb.entries["x"] = None  # type: ignore[index]
     with pytest.raises(AttributeError):
         fixture_kb.entries["turn-off"].answer = "changed"  # type: ignore[misc]
+
+
+def test_a_long_title_needs_a_short_title(kb_copy: Path) -> None:
+    """Buttons show short_title on phones; a title over 40 characters without one is an error."""
+    old = "title: Turn off AI training on your data"
+    long_title = "Turn off AI training on your data, step by step, on every device"
+    edit(kb_copy, TOPICS, old, f"title: {long_title}")
+    result = load_knowledge(kb_copy)
+    assert any("short_title" in p.message for p in result.problems)
+    edit(kb_copy, TOPICS, long_title, f"{long_title}\n    short_title: Turn off AI training")
+    result = load_knowledge(kb_copy)
+    assert result.ok, [str(p) for p in result.problems]
+    assert result.kb.entries["turn-off"].label == "Turn off AI training"

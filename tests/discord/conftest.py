@@ -42,7 +42,10 @@ def make_interaction(
     user_id: int = USER_ID,
     message_id: int | None = None,
     done: bool = False,
+    asker_id: int | None = -1,
 ) -> discord.Interaction:
+    """A mocked interaction; on a message, `asker_id` (default: the clicker) asked its
+    question, as Discord's interaction metadata says (None: nobody known)."""
     interaction = create_autospec(discord.Interaction, instance=True)
     interaction.client = bot
     interaction.guild_id = guild_id
@@ -59,6 +62,13 @@ def make_interaction(
     else:
         interaction.message = create_autospec(discord.Message, instance=True)
         interaction.message.id = message_id
+        interaction.message.content = ""
+        interaction.message.flags = discord.MessageFlags()
+        interaction.message.reference = None
+        asker = user_id if asker_id == -1 else asker_id
+        interaction.message.interaction_metadata = (
+            None if asker is None else SimpleNamespace(user=SimpleNamespace(id=asker))
+        )
     return interaction
 
 
@@ -91,6 +101,7 @@ def make_message(
     message.content = content
     message.type = discord.MessageType.default
     message.webhook_id = None
+    message.reference = None
     message.author = create_autospec(discord.Member, instance=True)
     message.author.id = author_id
     message.author.bot = author_bot

@@ -63,6 +63,11 @@ def test_invite_with_application_id_prints_the_url(capsys):
         "&scope=bot+applications.commands&permissions=274877991936\n"
     )
     assert "Embed Links: to show answers" in out
+    user_install = (
+        "https://discord.com/oauth2/authorize?client_id=1234&integration_type=1"
+        "&scope=applications.commands"
+    )
+    assert out.rstrip().endswith(user_install)  # issue 12: both links
 
 
 @pytest.mark.parametrize("command", ["run", "sync", "invite"])

@@ -6,7 +6,7 @@ import pytest
 
 from bot.cogs.questions import GREETING_TITLE, Questions
 
-from .conftest import BOT_ID, CHANNEL_ID, GUILD_ID, make_message
+from .conftest import BOT_ID, CHANNEL_ID, GUILD_ID, make_message, make_permissions
 
 
 @pytest.fixture
@@ -102,21 +102,76 @@ async def test_auto_answer_off_silences_chosen_channels(cog, store):
     message.channel.send.assert_not_awaited()
 
 
-async def test_user_cooldown(cog):
+async def test_user_cooldown_is_per_channel_and_never_silent(cog):
+    """Issue 12: a second quick question gets ⏳ and its answer after the cooldown; another
+    channel is another conversation; a flood gets one short note, not silence."""
+    waited: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        waited.append(seconds)
+
+    cog._sleep = no_sleep
     first = make_message(f"<@{BOT_ID}> how do i opt out", mentions_bot=True)
     await cog.on_message(first)
-    second = make_message(f"<@{BOT_ID}> are my dms used", mentions_bot=True, channel_id=9)
-    await cog.on_message(second)
-    first.channel.send.assert_awaited_once()
-    second.channel.send.assert_not_awaited()
+    elsewhere = make_message(f"<@{BOT_ID}> are my dms used", mentions_bot=True, channel_id=9)
+    await cog.on_message(elsewhere)
+    assert waited == []
+    elsewhere.channel.send.assert_awaited_once()
+    perms = make_permissions()
+    perms.add_reactions = True
+    again = make_message(f"<@{BOT_ID}> are my dms used", mentions_bot=True, permissions=perms)
+    await cog.on_message(again)
+    assert len(waited) == 1 and 0 < waited[0] <= 10
+    again.add_reaction.assert_awaited_once_with("⏳")
+    assert _sent(again).kwargs["embed"].title == "Are private messages used?"
+    flood = [make_message(f"<@{BOT_ID}> hello?", mentions_bot=True) for _ in range(3)]
+    for message in flood:
+        await cog.on_message(message)
+    notes = [m for m in flood if m.channel.send.await_count]
+    assert len(notes) == 1 and "One at a time" in _sent(notes[0]).kwargs["content"]
 
 
-async def test_channel_cooldown(cog):
+async def test_without_add_reactions_a_long_wait_gets_a_note(cog):
+    waited: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        waited.append(seconds)
+
+    cog._sleep = no_sleep
+    await cog.on_message(make_message(f"<@{BOT_ID}> how do i opt out", mentions_bot=True))
+    again = make_message(f"<@{BOT_ID}> are my dms used", mentions_bot=True)  # no Add Reactions
+    await cog.on_message(again)
+    again.add_reaction.assert_not_awaited()
+    first, second = again.channel.send.await_args_list
+    assert first.kwargs["content"].startswith("⏳ Got it") and waited
+    assert second.kwargs["embed"].title == "Are private messages used?"
+
+
+async def test_a_second_member_is_not_held_by_the_first(cog):
     first = make_message(f"<@{BOT_ID}> how do i opt out", mentions_bot=True)
     await cog.on_message(first)
     other_user = make_message(f"<@{BOT_ID}> are my dms used", mentions_bot=True, author_id=5)
     await cog.on_message(other_user)
+    assert _sent(other_user).kwargs["embed"].title == "Are private messages used?"
+
+
+async def test_channel_cooldown_keeps_unprompted_answers_quiet(cog, store):
+    await store.add_answer_channel(GUILD_ID, CHANNEL_ID)
+    first = make_message("how do i turn off ai training")
+    await cog.on_message(first)
+    other_user = make_message("how do i turn off ai training", author_id=5)
+    await cog.on_message(other_user)
+    first.channel.send.assert_awaited_once()
     other_user.channel.send.assert_not_awaited()
+
+
+async def test_cooldown_is_checked_before_the_answer_is_computed(cog, store, monkeypatch):
+    await store.add_answer_channel(GUILD_ID, CHANNEL_ID)
+    await cog.on_message(make_message("how do i turn off ai training"))
+    calls = []
+    monkeypatch.setattr(cog.bot.engine, "answer", lambda *a, **k: calls.append(a))
+    await cog.on_message(make_message("how do i turn off ai training"))
+    assert calls == []
 
 
 async def test_repeat_answer_points_to_the_earlier_one(bot):

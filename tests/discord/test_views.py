@@ -36,8 +36,10 @@ def test_howto_answer_gets_platforms_region_and_feedback(fixture_engine, fixture
         "ob:p:turn-off:ios:-",
         "ob:p:turn-off:android:-",
         "ob:r:turn-off:ios",
+        "ob:d:turn-off:ios:-",
         "ob:f:turn-off:y",
         "ob:f:turn-off:n",
+        "ob:x:answer",
     ]
     ios = view.children[2].item
     assert ios.disabled and ios.style is discord.ButtonStyle.primary
@@ -58,6 +60,7 @@ def test_plain_answer_has_only_feedback(fixture_engine, fixture_kb):
     assert _ids(build_view(answer, fixture_kb)) == [
         "ob:f:private-messages:y",
         "ob:f:private-messages:n",
+        "ob:x:answer",
     ]
 
 
@@ -65,8 +68,9 @@ def test_clarify_and_decline_offer_topic_buttons(fixture_engine, fixture_kb):
     decline = fixture_engine.answer("what is the weather like on mars")
     assert decline.outcome == "decline"
     view = build_view(decline, fixture_kb)
-    assert _ids(view) == [f"ob:c:{s.id}:-:-" for s in decline.suggestions]
-    assert [c.item.label for c in view.children] == [s.title for s in decline.suggestions]
+    assert _ids(view) == [*(f"ob:c:{s.id}:-:-" for s in decline.suggestions), "ob:x:answer"]
+    labels = [c.item.label for c in view.children[:-1]]
+    assert labels == [s.title for s in decline.suggestions]
 
 
 @pytest.mark.parametrize(

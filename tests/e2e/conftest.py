@@ -8,16 +8,26 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import Any
 
 import discord
 import pytest
 
+from bot.answering import Engine
+from bot.app import OptoutBot, create_bot
+from bot.config import Settings
+from bot.knowledge import load_knowledge
+from bot.store import InMemoryStore
 from tests.e2e.fake_discord import (
     DefaultWorld,
     FakeDiscord,
     patch_discord_endpoints,
     running_bot,
+    skip_identify_delay,
 )
+
+FIXTURE_KB = Path(__file__).parent.parent / "fixtures" / "kb_min"
 
 
 @pytest.fixture
@@ -53,3 +63,26 @@ def run_bot(
         return running_bot(client, fake_discord, timeout=timeout)
 
     return _run
+
+
+@pytest.fixture
+def engine() -> Engine:
+    return Engine(load_knowledge(FIXTURE_KB).kb)
+
+
+@pytest.fixture
+def make_bot(world: DefaultWorld, engine: Engine, store: InMemoryStore):
+    """The real bot, built by create_bot() from Settings, with the fixture engine."""
+
+    def make(**overrides: Any) -> OptoutBot:
+        values: dict[str, Any] = {
+            "dev_guild_id": int(world.guild["id"]),
+            "message_content": True,
+            "user_cooldown_seconds": 0.0,
+            "channel_cooldown_seconds": 0.0,
+        }
+        values.update(overrides)
+        bot = create_bot(Settings(**values), engine=engine, store=store, guild_ready_timeout=0.05)
+        return skip_identify_delay(bot)
+
+    return make

@@ -11,16 +11,11 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from bot.answering import Engine
-from bot.app import SHUTDOWN_GRACE, OptoutBot, create_bot
-from bot.config import Settings
+from bot.app import SHUTDOWN_GRACE
 from bot.discord_ui.traffic import HTTP_CONNECTIONS
 from bot.discord_ui.views import FEEDBACK_REPLIES
-from bot.knowledge import load_knowledge
-from bot.store import FeedbackResult, InMemoryStore
-from tests.e2e.fake_discord import EPHEMERAL, DefaultWorld, FakeDiscord, Perm, skip_identify_delay
+from bot.store import FeedbackResult
+from tests.e2e.fake_discord import EPHEMERAL, FakeDiscord, Perm
 
 FIXTURE_KB = Path(__file__).parent.parent / "fixtures" / "kb_min"
 LINK = "https://www.linkedin.com/mypreferences/d/settings/data-for-ai-improvement"
@@ -109,11 +104,26 @@ def region_row(platform: str, current: str | None = None) -> Json:
     )
 
 
-def feedback_row(entry: str) -> Json:
-    return row(
+def remove_button() -> Json:
+    return {
+        "type": 2,
+        "style": 2,
+        "disabled": False,
+        "custom_id": "ob:x:answer",
+        "emoji": {"id": None, "name": "🗑️"},
+    }
+
+
+def feedback_row(entry: str, details: str | None = None, removable: bool = True) -> Json:
+    """Row 3: Details (when the answer has more), 👍, 👎 and 🗑 (public answers)."""
+    items = [button("Details", f"ob:d:{entry}:{details}", emoji="📄")] if details else []
+    items += [
         button("Helpful", f"ob:f:{entry}:y", emoji="👍"),
         button("Not helpful", f"ob:f:{entry}:n", emoji="👎"),
-    )
+    ]
+    if removable:
+        items.append(remove_button())
+    return row(*items)
 
 
 def embed(title: str, description: str, fields: list[Json], footer: str, url=None) -> Json:
@@ -132,16 +142,13 @@ def embed(title: str, description: str, fields: list[Json], footer: str, url=Non
 
 
 def optout_embed(platform_block: str, region_field: Json) -> Json:
+    """The phone-first /optout answer (issue 12): the asked platform's steps, the link once,
+    the region, one line on what it does not stop; the rest is behind Details."""
     return embed(
         "Turn off AI training on your data",
         f"Switch off **Data for Generative AI Improvement**.\n\n{platform_block}\n\n"
         f"**Direct link:** {LINK}",
-        [
-            region_field,
-            field("What this covers", "• Future training of content-generating models"),
-            field("What it does not cover", "• Training that already happened"),
-            field("Sources", HELP),
-        ],
+        [region_field, field("What it does not stop", "Training that already happened")],
         "Last checked 2026-11-01 · Menu labels may differ slightly.",
         url=LINK,
     )
@@ -155,6 +162,7 @@ WEB_STEPS = (
     "**On the web**\n1. Click Me\n2. Choose Settings & Privacy\n3. Open Data privacy\n"
     "4. Turn the toggle off"
 )
+NO_PLATFORM_STEPS = f"{WEB_STEPS}\n\n**App steps:** tap 📱 **App** below."
 IOS_STEPS = APP_STEPS.replace("In the app", "iPhone / iPad app")
 PRIVATE_EMBED = embed(
     "Are private messages used?",
@@ -184,29 +192,6 @@ def reference(message: Json, guild_id: str | None) -> Json:
 
 
 # ---------------------------------------------------------------- fixtures
-
-
-@pytest.fixture
-def engine() -> Engine:
-    return Engine(load_knowledge(FIXTURE_KB).kb)
-
-
-@pytest.fixture
-def make_bot(world: DefaultWorld, engine: Engine, store: InMemoryStore):
-    """The real bot, built by create_bot() from Settings, with the fixture engine."""
-
-    def make(**overrides: Any) -> OptoutBot:
-        values: Json = {
-            "dev_guild_id": int(world.guild["id"]),
-            "message_content": True,
-            "user_cooldown_seconds": 0.0,
-            "channel_cooldown_seconds": 0.0,
-        }
-        values.update(overrides)
-        bot = create_bot(Settings(**values), engine=engine, store=store, guild_ready_timeout=0.05)
-        return skip_identify_delay(bot)
-
-    return make
 
 
 def bot_role_id(fake: FakeDiscord, guild_id: str) -> str:
@@ -271,7 +256,11 @@ async def test_optout_mobile(fake_discord, world, make_bot, run_bot, store):
             "tts": False,
             "content": None,
             "embeds": [optout_embed(APP_STEPS, field("Regions", OVERVIEW))],
-            "components": [platform_row("mobile"), region_row("mobile"), feedback_row("turn-off")],
+            "components": [
+                platform_row("mobile"),
+                region_row("mobile"),
+                feedback_row("turn-off", "mobile:-"),
+            ],
             "allowed_mentions": NO_PINGS,
         },
     }
@@ -301,7 +290,7 @@ async def test_optout_desktop_region_eu_private(fake_discord, world, make_bot, r
             "components": [
                 platform_row("desktop", "eu"),
                 region_row("desktop", "eu"),
-                feedback_row("turn-off"),
+                feedback_row("turn-off", "desktop:eu", removable=False),
             ],
             "allowed_mentions": NO_PINGS,
         },
@@ -467,7 +456,11 @@ async def test_dm_is_answered(fake_discord, world, make_bot, run_bot):
     assert reply_body(request.json) == {
         "embeds": [optout_embed(WEB_STEPS, field("Regions", OVERVIEW))],
         "content": None,
-        "components": [platform_row("desktop"), region_row("desktop"), feedback_row("turn-off")],
+        "components": [
+            platform_row("desktop"),
+            region_row("desktop"),
+            feedback_row("turn-off", "desktop:-"),
+        ],
         "message_reference": reference(asked, None),
         "tts": False,
         "allowed_mentions": NO_PINGS,
@@ -523,18 +516,31 @@ async def test_repeat_answer_points_back(fake_discord, world, make_bot, run_bot)
     }
 
 
-async def test_cooldown_keeps_the_bot_quiet(fake_discord, world, make_bot, run_bot):
+async def test_cooldown_never_drops_an_addressed_question(fake_discord, world, make_bot, run_bot):
+    """Issue 12 (was: the second question was dropped): another channel is another
+    conversation, and a quick second question in the same channel gets ⏳, then its answer."""
     bot_id = fake_discord.bot_user["id"]
-    async with run_bot(make_bot(user_cooldown_seconds=60.0)):
+    channel = world.channel["id"]
+    async with run_bot(make_bot(user_cooldown_seconds=0.5)):
         await fake_discord.send_message_create(
-            world.channel["id"], f"<@{bot_id}> are my dms used?", author=world.user
+            channel, f"<@{bot_id}> are my dms used?", author=world.user
         )
-        await fake_discord.wait_for_message(world.channel["id"])
+        await fake_discord.wait_for_message(channel)
         await fake_discord.send_message_create(
             world.other_channel["id"], f"<@{bot_id}> how do i opt out", author=world.user
         )
-        await quiet(fake_discord)
-    assert len(fake_discord.sent_messages()) == 1
+        await fake_discord.wait_for_message(world.other_channel["id"])
+        mark = fake_discord.mark()
+        quick = await fake_discord.send_message_create(
+            channel, f"<@{bot_id}> how do i opt out on the web", author=world.user
+        )
+        later = await fake_discord.wait_for_message(channel, since=mark)
+    (reaction,) = fake_discord.requests_matching("PUT", r".*/reactions/.*")
+    (removed,) = fake_discord.requests_matching("DELETE", r".*/reactions/.*")
+    assert quick["id"] in reaction.path and removed.path == reaction.path
+    assert reply_body(later.json)["message_reference"] == reference(quick, world.guild["id"])
+    assert reply_body(later.json)["embeds"][0]["title"] == "Turn off AI training on your data"
+    assert len(fake_discord.sent_messages()) == 3
 
 
 # ---------------------------------------------------------------- permissions
@@ -605,9 +611,13 @@ async def test_buttons_and_selects_redraw_the_answer(fake_discord, world, make_b
         await fake_discord.wait_for_interaction_response(inter)
         message = fake_discord.original_response(inter)
         bob = fake_discord.make_user("bob")
-        fake_discord.add_member(world.guild["id"], bob)  # anyone may switch
+        fake_discord.add_member(world.guild["id"], bob)
 
+        # Issue 12: bob's click shows him iOS privately; alice's answer stays as it was.
         click = await fake_discord.send_component(message, "ob:p:turn-off:ios:-", user=bob)
+        private = await fake_discord.wait_for_interaction_response(click)
+        unchanged = fake_discord.messages[message["id"]]["embeds"][0]["description"]
+        click = await fake_discord.send_component(message, "ob:p:turn-off:ios:-", user=world.user)
         switched = await fake_discord.wait_for_interaction_response(click)
         pick = await fake_discord.send_component(
             message, "ob:r:turn-off:ios", user=world.user, component_type=3, values=["ch"]
@@ -619,13 +629,21 @@ async def test_buttons_and_selects_redraw_the_answer(fake_discord, world, make_b
             vote = await fake_discord.send_component(message, "ob:f:turn-off:y", user=user)
             votes.append(await fake_discord.wait_for_interaction_response(vote))
         stats = await store.feedback_stats(int(world.guild["id"]))
+    assert private["type"] == 4 and private["data"]["flags"] == EPHEMERAL
+    assert private["data"]["embeds"] == [optout_embed(IOS_STEPS, field("Regions", OVERVIEW))]
+    assert private["data"]["components"][2] == feedback_row("turn-off", "ios:-", removable=False)
+    assert "**In the app**" in unchanged
     assert switched == {
         "type": 7,
         "data": {
             "tts": False,
             "content": None,
             "embeds": [optout_embed(IOS_STEPS, field("Regions", OVERVIEW))],
-            "components": [platform_row("ios"), region_row("ios"), feedback_row("turn-off")],
+            "components": [
+                platform_row("ios"),
+                region_row("ios"),
+                feedback_row("turn-off", "ios:-"),
+            ],
             "allowed_mentions": NO_PINGS,
         },
     }
@@ -664,10 +682,13 @@ async def test_which_did_you_mean_on_a_message_from_before_a_restart(
     fake_discord, world, make_bot, run_bot
 ):
     # A "which did you mean?" the bot posted before it restarted: it only exists on Discord.
+    asked = fake_discord.base_message(world.channel, world.user, "opt out or dms?")
+    fake_discord.messages[asked["id"]] = asked
     old = fake_discord.base_message(
         world.channel,
         fake_discord.bot_user,
         "",
+        message_reference={"message_id": asked["id"]},
         embeds=[{"title": "Which did you mean?", "type": "rich"}],
         components=[
             row(
@@ -694,7 +715,7 @@ async def test_which_did_you_mean_on_a_message_from_before_a_restart(
             "components": [
                 platform_row("android", "hk"),
                 region_row("android", "hk"),
-                feedback_row("turn-off"),
+                feedback_row("turn-off", "android:hk"),
             ],
             "allowed_mentions": NO_PINGS,
         },
