@@ -14,7 +14,6 @@ from bot.knowledge.schema import Entry, KnowledgeBase
 from bot.knowledge.translations import LANGUAGES, EntryText, Translation
 
 DEFAULT_DECLINE = "I'm not sure I can answer that one."
-NOT_COVERED_TITLE = "Not something I can help with"  # catchers' own titles are for moderators
 DEFAULT_CLARIFY = "Your question could mean either of these. Which did you mean?"
 DEFAULT_DECLINE_TITLE = "I don't know that one"
 DEFAULT_CLARIFY_TITLE = "Two topics fit your question"
@@ -135,7 +134,7 @@ def compose_entry(
             [],
             confidence=confidence,
             message=_body(words, entry),
-            title=words.ui("not_covered", NOT_COVERED_TITLE),
+            title="",  # catchers' own titles are names for moderators, never a heading
             platform=platform,
             region=region,
             lang=lang,
@@ -200,7 +199,7 @@ def decline(
         question=question,
         outcome="decline",
         entry_id=None,
-        title=title or words.ui("decline_title", DEFAULT_DECLINE_TITLE),
+        title=words.ui("decline_title", DEFAULT_DECLINE_TITLE) if title is None else title,
         body=message or words.message("decline", DEFAULT_DECLINE),
         platform=platform,
         region=region,

@@ -17,7 +17,6 @@ interaction metadata, or the question the answer replies to): nothing new is sto
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from typing import Any
 
 import discord
@@ -428,22 +427,7 @@ def render(
     answer: Answer, kb: KnowledgeBase, *, removable: bool = True, note: str | None = None
 ) -> Rendered:
     """An answer with its controls, ready to send (`removable` False for private ones)."""
-    if answer.outcome == "decline" and answer.title in _catcher_titles(kb):
-        answer = replace(answer, title="")  # an internal name like "Greetings and small talk"
     return Rendered(answer, build_view(answer, kb, removable=removable), note)
-
-
-def _catcher_titles(kb: KnowledgeBase) -> frozenset[str]:
-    """Titles of `decline` entries: names for moderators, never a heading for members."""
-    cached = _CATCHERS.get(id(kb))
-    if cached is None or cached[0] is not kb:
-        titles = frozenset(e.title for e in kb.entries.values() if e.kind == "decline")
-        _CATCHERS.clear()
-        _CATCHERS[id(kb)] = cached = (kb, titles)
-    return cached[1]
-
-
-_CATCHERS: dict[int, tuple[KnowledgeBase, frozenset[str]]] = {}
 
 
 def topics_view(topics: list[Suggestion]) -> discord.ui.View:
