@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -84,8 +84,14 @@ def load_knowledge(
     *,
     today: date | None = None,
     stale_days: int = DEFAULT_STALE_DAYS,
+    replacing: Mapping[str, str] | None = None,
 ) -> LoadResult:
-    """Load and validate the knowledge folder; never raises for bad content."""
+    """Load and validate the knowledge folder; never raises for bad content.
+
+    ``replacing`` maps a file's label to the text to use instead of what is on disk, so an
+    edit (``/kb teach``) is validated with the whole folder before it is saved.
+    """
+    replacing = replacing or {}
     base = Path(root) if root is not None else default_knowledge_dir()
     problems: list[Problem] = []
     if not base.is_dir():
@@ -95,7 +101,10 @@ def load_knowledge(
     collected = _Collected()
     for path in _yaml_files(base, problems):
         label = _label(base, path)
-        text, read_problems = read_text(path, label)
+        if label in replacing:
+            text, read_problems = replacing[label], []
+        else:
+            text, read_problems = read_text(path, label, root=base)
         problems += read_problems
         if text is None:
             continue

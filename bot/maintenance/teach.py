@@ -9,10 +9,9 @@ can ever see a half-written file. Only the phrasing goes into the YAML: never wh
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from bot.knowledge import load_knowledge
 from bot.knowledge.fields import MAX_EXAMPLE, did_you_mean
 from bot.knowledge.loader import DEFAULT_STALE_DAYS, LoadResult, example_key
 from bot.knowledge.problems import Problem
-from bot.knowledge.safe_yaml import YList, YMap, parse_yaml
+from bot.knowledge.safe_yaml import MAX_FILE_BYTES, YList, YMap, parse_yaml, read_regular
 from bot.maintenance.yaml_edit import EditError, append_example, changed_lines
 
 BACKUP_DIR = ".backups"
@@ -115,7 +114,7 @@ def add_example(
         new_text = append_example(original, entry_id, phrasing)
     except EditError as exc:
         raise TeachError(f"{entry.file}: {exc}") from None
-    check = _validate_copy(root, path, new_text, stale_days, now.date())
+    check = _validate_edit(root, entry.file, new_text, stale_days, now.date())
     if not check.ok:
         raise TeachError(
             "The change would not validate, so nothing was saved.", tuple(check.errors)
@@ -144,34 +143,28 @@ def add_example(
 
 
 def _read(path: Path) -> str:
+    """The entry's file, read like the loader reads it (never a FIFO, a device or a link)."""
+    if path.is_symlink():
+        raise TeachError(f"{path.name} is a symbolic link; teach edits only regular files.")
     try:
-        return path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = read_regular(path)
+    except OSError as exc:
+        raise TeachError(f"Cannot read {path.name}: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise TeachError(f"{path.name} is over {MAX_FILE_BYTES:,} bytes; nothing was added.")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise TeachError(f"Cannot read {path.name}: {exc}") from None
 
 
-def _validate_copy(root: Path, path: Path, text: str, stale_days: int, today: date) -> LoadResult:
-    """Load the whole folder as it would be after the edit, without touching the real one."""
-    with tempfile.TemporaryDirectory(prefix="optout-teach-") as tmp:
-        copy_root = Path(tmp) / root.name
-        shutil.copytree(root, copy_root, ignore=_skipped_by_loader)
-        target = copy_root / path.relative_to(root)
-        target.write_bytes(text.encode("utf-8"))
-        result = load_knowledge(copy_root, stale_days=stale_days, today=today)
-    # folder-level problems name the temporary copy; show the real folder instead
-    problems = tuple(
-        replace(p, file=str(root)) if p.file == str(copy_root) else p for p in result.problems
-    )
-    return replace(result, problems=problems)
+def _validate_edit(root: Path, label: str, text: str, stale_days: int, today: date) -> LoadResult:
+    """Load the whole folder as it would be after the edit, without writing anything.
 
-
-def _skipped_by_loader(folder: str, names: list[str]) -> set[str]:
-    """What the loader never reads (dot files, dot/underscore folders): no need to copy it."""
-    return {
-        n
-        for n in names
-        if n.startswith(".") or (n.startswith("_") and os.path.isdir(os.path.join(folder, n)))
-    }
+    The edited file's new text stands in for the one on disk; every other file is read
+    like any load (no copy of the folder, so no link or special file is ever followed).
+    """
+    return load_knowledge(root, stale_days=stale_days, today=today, replacing={label: text})
 
 
 def _example_line(text: str, entry_id: str) -> int:
