@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -16,6 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from bot.answering.normalise import clean
 from bot.knowledge import fields as F
 from bot.knowledge.problems import Problem
 from bot.knowledge.safe_yaml import YList, YMap, parse_yaml, read_text
@@ -469,8 +469,13 @@ def _entry(
 
 
 def example_key(text: str) -> str:
-    """When two phrasings count as the same: case and punctuation do not make one new."""
-    return re.sub(r"[^\w]+", " ", text.casefold()).strip()
+    """When two phrasings count as the same: when the matcher sees the same words.
+
+    The matcher's own normalisation (NFKC, case, accents, filler characters, punctuation,
+    repeated letters), so an accented or full-width copy of a phrasing is caught here
+    instead of quietly taking questions away from the entry that had it first.
+    """
+    return clean(text)
 
 
 def _check_examples(entries: dict[str, _Item], problems: list[Problem]) -> None:

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from bot.answering import Engine
 from bot.answering.normalise import has_markup_or_link
 from bot.knowledge import load_knowledge
 from bot.knowledge.fields import MAX_EXAMPLE, did_you_mean
 from bot.knowledge.loader import DEFAULT_STALE_DAYS, LoadResult, example_key
 from bot.knowledge.problems import Problem
 from bot.knowledge.safe_yaml import MAX_FILE_BYTES, YList, YMap, parse_yaml, read_regular
+from bot.knowledge.schema import KnowledgeBase
 from bot.maintenance.yaml_edit import EditError, append_example, changed_lines
 
 BACKUP_DIR = ".backups"
@@ -75,6 +77,33 @@ def find_duplicate(result: LoadResult, phrasing: str) -> str | None:
     return None
 
 
+def moved_phrasings(
+    before: KnowledgeBase, after: KnowledgeBase, taught: str
+) -> tuple[Problem, ...]:
+    """Phrasings of the other entries that the edited knowledge would answer differently.
+
+    The duplicate check only catches the same words; a near copy can still outscore the
+    original, so every other entry's phrasings are answered again with the edit. A change
+    towards the phrasing's own entry is an improvement and allowed; any other is reported.
+    """
+    old, new = Engine(before), Engine(after)
+    found = []
+    for entry in before.entries.values():
+        if entry.id == taught:
+            continue
+        for example in entry.examples:
+            now = new.answer(example).entry_id
+            was = old.answer(example).entry_id
+            if now not in (was, entry.id):
+                goes = f"'{now}'" if now else "no topic (the bot would ask which or decline)"
+                message = (
+                    f"example “{example}” of entry '{entry.id}' would be answered by {goes} "
+                    f"instead of '{was}'"
+                )
+                found.append(Problem(entry.file, entry.line, message))
+    return tuple(found)
+
+
 def entry_path(root: Path, label: str) -> Path:
     """Turn a loader label ("knowledge/entries/x.yaml") back into a path under ``root``."""
     parts = Path(label).parts
@@ -118,6 +147,13 @@ def add_example(
     if not check.ok:
         raise TeachError(
             "The change would not validate, so nothing was saved.", tuple(check.errors)
+        )
+    moved = moved_phrasings(current.kb, check.kb, entry_id)
+    if moved:
+        raise TeachError(
+            f"“{phrasing}” would take existing questions away from other topics, so nothing "
+            "was saved. Pick another topic or a more specific wording.",
+            moved,
         )
     if _read(path) != original:
         raise TeachError(f"{entry.file} changed while teaching; try again.")

@@ -13,7 +13,7 @@ from bot.knowledge import load_knowledge
 from bot.maintenance import KnowledgeService, TeachError, add_example
 from bot.maintenance import teach as teach_module
 from bot.maintenance.yaml_edit import append_example
-from tests.kb_copy import TOPICS, line_of, replace_in
+from tests.kb_copy import TOPICS, engine_for, line_of, replace_in
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 REAL_KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
@@ -198,3 +198,35 @@ async def test_concurrent_teaches_both_land(kb_dir: Path, service: KnowledgeServ
     )
     examples = load_knowledge(kb_dir).kb.entries["turn-off"].examples
     assert {"first new phrasing here", "second new phrasing here"} <= set(examples)
+
+
+FULL_WIDTH = "".join(chr(ord(c) + 0xFEE0) if c != " " else c for c in "how do i opt out")
+NEAR_COPIES = ["Hòw dó Í ÓPT óut?", FULL_WIDTH, "how do i opt_out"]
+
+
+@pytest.mark.parametrize("copy", NEAR_COPIES)
+def test_teach_refuses_a_near_copy_of_another_entrys_phrasing(kb_dir: Path, copy: str) -> None:
+    """Issue 14.3: accented, full-width and filler-character copies are the same to the
+    matcher, so teaching one to the off-topic catcher would decline the original question."""
+    before = (kb_dir / TOPICS).read_bytes()
+    with pytest.raises(TeachError, match="already an example of entry 'turn-off'"):
+        add_example(kb_dir, "offtopic-account", copy, who="Mod", now=NOW)
+    assert (kb_dir / TOPICS).read_bytes() == before
+
+
+def test_teach_refuses_a_phrasing_that_takes_questions_from_another_entry(kb_dir: Path) -> None:
+    """Not a duplicate, but after the edit "how do i opt out" would no longer be answered by
+    turn-off: every other entry's phrasings are answered again before saving."""
+    before = (kb_dir / TOPICS).read_bytes()
+    with pytest.raises(TeachError, match="take existing questions away") as info:
+        add_example(kb_dir, "offtopic-account", "how do i opt out please", who="Mod", now=NOW)
+    (problem,) = info.value.problems
+    assert "“how do i opt out” of entry 'turn-off'" in problem.message
+    assert problem.file == "knowledge/entries/topics.yaml"
+    assert (kb_dir / TOPICS).read_bytes() == before
+    assert engine_for(kb_dir).answer("how do i opt out").entry_id == "turn-off"
+
+
+def test_teach_still_adds_a_phrasing_that_moves_nothing(kb_dir: Path) -> None:
+    result = add_example(kb_dir, "offtopic-account", "opt out of my dms", who="Mod", now=NOW)
+    assert result.phrasing == "opt out of my dms"
