@@ -8,9 +8,14 @@ can ever see a half-written file. Only the phrasing goes into the YAML: never wh
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import re
 import tempfile
+import time
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -27,6 +32,9 @@ from bot.maintenance.yaml_edit import EditError, append_example, changed_lines
 
 BACKUP_DIR = ".backups"
 KEEP_BACKUPS = 20  # per file; older backups are pruned
+LOCK_FILE = ".teach.lock"
+LOCK_WAIT_SECONDS = 30.0  # a teach takes about a second; longer means something is stuck
+LOCK_POLL_SECONDS = 0.05
 MAX_PHRASING = MAX_EXAMPLE
 
 
@@ -119,10 +127,52 @@ def add_example(
     now: datetime | None = None,
     stale_days: int = DEFAULT_STALE_DAYS,
 ) -> TeachResult:
-    """Validate, back up and atomically write; raises TeachError with a clear message."""
+    """Validate, back up and atomically write; raises TeachError with a clear message.
+
+    Read, validate and write happen under the folder's teach lock, so a teach from another
+    process (another shard's bot) waits instead of overwriting this one's phrasing.
+    """
     root = Path(knowledge_dir)
     now = now or datetime.now(UTC)
     phrasing = clean_phrasing(phrasing)
+    with teach_lock(root):
+        return _add_locked(root, entry_id, phrasing, who, now, stale_days)
+
+
+@contextlib.contextmanager
+def teach_lock(root: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
+    """One teach at a time per knowledge folder, across processes (``fcntl.flock``).
+
+    The lock is per folder, not per file: a teach validates the whole folder, so two
+    teaches into different files could each pass the duplicate check and together fail it.
+    The lock file is a dot-file, which the loader and the watcher skip.
+    """
+    flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(root / LOCK_FILE, flags, 0o644)
+    except OSError as exc:
+        raise TeachError(
+            f"Cannot lock {root.name} for teaching: {exc.strerror or exc}. Nothing was changed; "
+            "the bot needs a writable knowledge folder (KNOWLEDGE_DIR) to learn phrasings."
+        ) from None
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise TeachError("Another teach is still being saved; try again.") from None
+                time.sleep(LOCK_POLL_SECONDS)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _add_locked(
+    root: Path, entry_id: str, phrasing: str, who: str, now: datetime, stale_days: int
+) -> TeachResult:
     current = load_knowledge(root, stale_days=stale_days, today=now.date())
     if not current.ok:
         raise TeachError(
@@ -222,7 +272,9 @@ def backup_file(root: Path, path: Path, text: str, now: datetime) -> Path:
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     backup = folder / f"{stem}.{stamp}{path.suffix}"
     atomic_write(backup, text)
-    old = sorted(folder.glob(f"{stem}.*{path.suffix}"))
+    # only this file's backups: "opt-out" must not prune "opt-out.v2"'s (a glob did)
+    mine = re.compile(re.escape(stem) + r"\.\d{8}T\d{12}Z" + re.escape(path.suffix))
+    old = sorted(p for p in folder.iterdir() if mine.fullmatch(p.name))
     for stale in old[:-KEEP_BACKUPS]:
         stale.unlink(missing_ok=True)
     return backup

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -230,3 +233,44 @@ def test_teach_refuses_a_phrasing_that_takes_questions_from_another_entry(kb_dir
 def test_teach_still_adds_a_phrasing_that_moves_nothing(kb_dir: Path) -> None:
     result = add_example(kb_dir, "offtopic-account", "opt out of my dms", who="Mod", now=NOW)
     assert result.phrasing == "opt out of my dms"
+
+
+TEACH_CHILD = Path(__file__).with_name("teach_child.py")
+
+
+@pytest.mark.parametrize("trial", range(3))
+def test_two_processes_teaching_one_file_keep_both_phrasings(kb_dir: Path, trial: int) -> None:
+    """Issue 14.8: without the lock one phrasing was lost in most trials (both said Added)."""
+    start_at = str(time.time() + 2.0)  # after both interpreters have imported the bot
+    phrasings = [f"does linkedin read my dms {trial}", f"does linkedin scan my inbox {trial}"]
+    children = [
+        subprocess.Popen(
+            [sys.executable, str(TEACH_CHILD), str(kb_dir), "private-messages", p, start_at],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for p in phrasings
+    ]
+    said = [child.communicate(timeout=120) for child in children]
+    assert [out.strip() for out, _ in said] == ["Added", "Added"], said
+    examples = load_knowledge(kb_dir).kb.entries["private-messages"].examples
+    assert set(phrasings) <= set(examples)
+
+
+def test_backups_of_one_file_never_prune_another_files(kb_dir: Path, monkeypatch) -> None:
+    """Issue 14.8: opt-out.yaml's pruning deleted opt-out.v2.yaml's backups (a glob matched)."""
+    monkeypatch.setattr(teach_module, "KEEP_BACKUPS", 2)
+    entries = kb_dir / "entries"
+    for i in range(3):
+        for name in ("opt-out", "opt-out.v2"):
+            teach_module.backup_file(
+                kb_dir, entries / f"{name}.yaml", "x: 1\n", NOW.replace(minute=i)
+            )
+    names = sorted(p.name for p in (kb_dir / ".backups").iterdir())
+    assert names == [
+        "entries__opt-out.20261120T090100000000Z.yaml",
+        "entries__opt-out.20261120T090200000000Z.yaml",
+        "entries__opt-out.v2.20261120T090100000000Z.yaml",
+        "entries__opt-out.v2.20261120T090200000000Z.yaml",
+    ]
