@@ -91,7 +91,7 @@ class Questions(commands.Cog):
             self.recent.remember(message.channel.id, key, sent.jump_url)
         if question and sent is not None:
             gid = message.guild.id if message.guild else None
-            await self.bot.recorder.answered(gid, answer, free_text=True)
+            await self.bot.recorder.answered(gid, answer, free_text=True, user_id=message.author.id)
 
     async def trigger(self, message: discord.Message) -> Trigger | None:
         """Why the bot should look at this message, or None to ignore it."""
