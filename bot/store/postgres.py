@@ -175,7 +175,8 @@ class PostgresStore(RecordsEvents):
                     try:
                         await apply_postgres_migrations(conn, schema=self.schema)
                     except RuntimeError as exc:
-                        raise StoreError(f"{exc} (database {self._where()})") from exc
+                        text = scrub(str(exc), self.url)
+                        raise StoreError(f"{text} (database {self._where()})") from exc
                     salt = await _load_or_create_salt(conn)
                 if len(salt) != SALT_BYTES:
                     raise StoreError(f"the salt in {self._where()} is damaged")
@@ -283,7 +284,9 @@ class PostgresStore(RecordsEvents):
                 dead += 1
                 if started or not _is_connection_error(exc) or dead > self.max_size:
                     raise self._error(action, exc) from exc
-                log.info("retrying %s on a fresh connection after: %s", action, exc)
+                log.info(
+                    "retrying %s on a fresh connection after: %s", action, scrub(str(exc), self.url)
+                )
 
     # -- salt & settings -----------------------------------------------------------------------
 

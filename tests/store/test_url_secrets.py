@@ -69,6 +69,9 @@ def test_wrong_scheme_error_shows_no_password() -> None:
     with pytest.raises(ValueError) as info:
         open_store(None, database_url="mysql://bot:pa55/S3cretPw@h/db?password=S3cretPw")
     assert "S3cretPw" not in str(info.value) and "pa55" not in str(info.value)
+    with pytest.raises(ValueError) as info:
+        open_store(None, database_url="bot:S3cretPw@h/db")  # no scheme at all
+    assert "S3cretPw" not in str(info.value) and UNPARSEABLE in str(info.value)
 
 
 def test_scrub_removes_secrets_from_any_text() -> None:
