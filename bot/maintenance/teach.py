@@ -94,15 +94,19 @@ def moved_phrasings(
     original, so every other entry's phrasings are answered again with the edit. A change
     towards the phrasing's own entry is an improvement and allowed; any other is reported.
     """
-    old, new = Engine(before), Engine(after)
+    new = Engine(after)
+    old: Engine | None = None  # built only if some phrasing leaves its own entry
     found = []
     for entry in before.entries.values():
         if entry.id == taught:
             continue
         for example in entry.examples:
             now = new.answer(example).entry_id
+            if now == entry.id:
+                continue
+            old = old or Engine(before)
             was = old.answer(example).entry_id
-            if now not in (was, entry.id):
+            if now != was:
                 goes = f"'{now}'" if now else "no topic (the bot would ask which or decline)"
                 message = (
                     f"example “{example}” of entry '{entry.id}' would be answered by {goes} "
