@@ -14,7 +14,7 @@ from bot.answering.answer import Answer, Suggestion
 from bot.answering.compose import Words, clarify, compose_entry, decline
 from bot.answering.decide import Decision, decide
 from bot.answering.languages import choose_language
-from bot.answering.matcher import Index, PremiseRule, Ranked, Thresholds
+from bot.answering.matcher import Index, PremiseRule, Ranked, Thresholds, clamp_limit
 from bot.answering.normalise import clean, has_letters
 from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS, KnowledgeBase
 
@@ -206,7 +206,7 @@ class Engine:
     def search_topics(self, text: str, limit: int = AUTOCOMPLETE_LIMIT) -> list[Suggestion]:
         """Topics for autocomplete: best matches for what is typed so far, at most 25."""
         snap = self._snapshot
-        limit = min(limit, AUTOCOMPLETE_LIMIT)
+        limit = clamp_limit(limit, AUTOCOMPLETE_LIMIT)
         answerable = snap.kb.answer_entries()
         if not text.strip():
             return [Suggestion(e.id, e.title) for e in answerable[:limit]]

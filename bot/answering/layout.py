@@ -6,6 +6,7 @@ Discord renderer copies it into an Embed and the terminal renders it as markdown
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -50,6 +51,22 @@ class Layout:
 def fit(text: str, limit: int) -> str:
     """Cut text to a limit, marking the cut, without splitting a surrogate-free char."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
+
+
+_MARKDOWN = re.compile(r"([\\*_~|`\[\]<])")
+_LINE_START = re.compile(r"^(\s*(?:[#>\-+]|\d+\.))")
+
+
+def escape_markdown(text: str) -> str:
+    """Text from people (names, questions, titles) shown literally in a Discord message.
+
+    Characters Discord's markdown reacts to anywhere get a backslash (which Discord hides):
+    emphasis, underline, strike, spoilers, code, masked links ``[x](url)`` and ``<@…>`` /
+    ``<t:…>`` tokens; so do heading, quote and list markers at the start. Newlines become
+    spaces, so one line stays one line.
+    """
+    text = _MARKDOWN.sub(r"\\\1", " ".join(text.splitlines()))
+    return _LINE_START.sub(lambda m: m[1][:-1] + "\\" + m[1][-1], text)
 
 
 def source_line(source: Source) -> str:

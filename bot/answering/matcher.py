@@ -165,6 +165,11 @@ COVERAGE_WEIGHT = 0.35  # share of the question's weight found anywhere in the e
 MAX_CANDIDATES = 60
 
 
+def clamp_limit(limit: int, most: int) -> int:
+    """0..most: rapidfuzz crashes on a negative ``limit``, so none may ever reach it."""
+    return max(0, min(int(limit), most))
+
+
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     """Score cut-offs (0-100), calibrated on the tuning half of tests/data/questions.yaml."""
@@ -391,6 +396,9 @@ class Index:
 
     def nearest_titles(self, text: str, limit: int = 3) -> list[str]:
         """Fallback suggestions when no example shares a word with the question."""
+        limit = clamp_limit(limit, len(self._titles))
+        if limit == 0:
+            return []
         if not text.strip():
             return list(self._titles)[:limit]
         scored = process.extract(
@@ -399,4 +407,12 @@ class Index:
         return [key for _, _, key in scored]
 
 
-__all__ = ["PLATFORM_TOKEN", "REGION_TOKEN", "Index", "Query", "Ranked", "Thresholds"]
+__all__ = [
+    "PLATFORM_TOKEN",
+    "REGION_TOKEN",
+    "Index",
+    "Query",
+    "Ranked",
+    "Thresholds",
+    "clamp_limit",
+]

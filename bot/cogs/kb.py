@@ -20,7 +20,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.answering.layout import MESSAGE_LIMIT, fit
+from bot.answering.layout import MESSAGE_LIMIT, escape_markdown, fit
 from bot.discord_ui.errors import report_error
 from bot.discord_ui.pager import Page, PageButton, page_slice, paged_kwargs, register
 from bot.discord_ui.records import LOW_CONFIDENCE
@@ -289,14 +289,16 @@ class Knowledge(commands.Cog):
                 entry_id, question, who=who, now=datetime.now(UTC)
             )
         except TeachError as exc:
-            lines = [f"- {p}" for p in exc.problems]
-            await self._reply(interaction, fit_lines(f"Not added: {exc}", lines, noun="problems"))
+            lines = [f"- {escape_markdown(str(p))}" for p in exc.problems]
+            header = f"Not added: {escape_markdown(str(exc))}"
+            await self._reply(interaction, fit_lines(header, lines, noun="problems"))
             return
         await post_to_maintainers(self.bot, format_teach(result, report))
         status = "It works from now on." if report.applied else report.summary()
+        phrasing, title = escape_markdown(result.phrasing), escape_markdown(result.entry_title)
         await self._reply(
             interaction,
-            f"Added “{result.phrasing}” to **{result.entry_title}** (`{result.entry_id}`, "
+            f"Added “{phrasing}” to **{title}** (`{result.entry_id}`, "
             f"{result.file}:{result.line}). {status}",
         )
 

@@ -119,7 +119,9 @@ class Optout(commands.Cog):
         else:
             answer = engine.answer(question, default_region=default)
         await self._send(interaction, answer, private=private, member=member)
-        await self.bot.recorder.answered(interaction.guild_id, answer, free_text=topic is None)
+        await self.bot.recorder.answered(
+            interaction.guild_id, answer, free_text=topic is None, user_id=interaction.user.id
+        )
 
     def _topic_id(self, text: str) -> str | None:
         """A topic picked from autocomplete arrives as its title (or id when too long)."""

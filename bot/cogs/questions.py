@@ -184,7 +184,7 @@ class Questions(commands.Cog):
             self.recent.remember(message.channel.id, key, sent.jump_url)
         if recorded and sent is not None:
             gid = message.guild.id if message.guild else None
-            await self.bot.recorder.answered(gid, answer, free_text=True)
+            await self.bot.recorder.answered(gid, answer, free_text=True, user_id=message.author.id)
 
     async def _react(self, message: discord.Message) -> bool:
         """A ⏳ on the question while it waits its turn (where the bot may react)."""

@@ -23,6 +23,7 @@ from typing import TypeVar
 
 from bot.answering.answer import Answer
 from bot.answering.normalise import clean
+from bot.discord_ui.record_limits import RecordLimits
 from bot.discord_ui.record_writer import RecordWriter
 from bot.store import AnswerRecord, GapRecord, GuildSettings, Store, StoreError
 
@@ -60,6 +61,7 @@ class Recorder:
         self._reading: dict[int, asyncio.Task[GuildSettings | None]] = {}
         self._changes: dict[int, int] = {}  # per server: how often /setup changed it here
         self.writer = RecordWriter(self._write_records)
+        self.limits = RecordLimits(clock=clock)
         self._prefetching = asyncio.Semaphore(PREFETCH_AT_ONCE)
 
     @contextlib.contextmanager
@@ -171,13 +173,33 @@ class Recorder:
         settings = await self.settings(guild_id)
         return settings.default_region if settings else None
 
-    async def answered(self, guild_id: int | None, answer: Answer, *, free_text: bool) -> None:
+    async def answered(
+        self,
+        guild_id: int | None,
+        answer: Answer,
+        *,
+        free_text: bool,
+        user_id: int | None = None,
+        clicked_in: str | None = None,
+    ) -> None:
         """One answer event; for free text also the gap when the bot was unsure.
 
+        ``user_id`` (who asked or clicked) is used only for the in-memory limits, never
+        stored: a person's gaps are capped per hour, and an answer opened by a click under
+        message ``clicked_in`` counts once per person, topic and window (record_limits.py).
         Waits for its batch to be written (at most the store timeout, so a stuck store
         delays nothing); a record still queued then is written when the store catches up.
         """
+        repeat = (
+            clicked_in is not None
+            and user_id is not None
+            and not self.limits.first_click(user_id, clicked_in, answer.entry_id)
+        )
+        if repeat:
+            return
         answers, gaps = records_for(guild_id, answer, free_text=free_text)
+        if gaps and not self.limits.allow_gap(guild_id or 0, user_id):
+            gaps = []
         with self._working():
             saved = self.writer.submit(answers, gaps)
             with contextlib.suppress(TimeoutError):

@@ -119,6 +119,18 @@ async def _edit_to(interaction: discord.Interaction, answer: Answer) -> None:
         await interaction.response.send_message(ephemeral=True, **rendered.send_kwargs())
 
 
+async def _record_click(interaction: discord.Interaction, answer: Answer) -> None:
+    """Count an answer opened by a click: once per person, topic and message in a window."""
+    message = str(interaction.message.id) if interaction.message else f"i{interaction.id}"
+    await services(interaction).recorder.answered(
+        guild_id(interaction),
+        answer,
+        free_text=False,
+        user_id=interaction.user.id,
+        clicked_in=message,
+    )
+
+
 class PlatformButton(
     _Control,
     discord.ui.DynamicItem[discord.ui.Button],
@@ -226,7 +238,7 @@ class TopicButton(
         bot = services(interaction)
         answer = bot.engine.answer_entry(self.entry, platform=self.platform, region=self.region)
         await _edit_to(interaction, answer)
-        await bot.recorder.answered(guild_id(interaction), answer, free_text=False)
+        await _record_click(interaction, answer)
 
 
 class TopicSelect(
@@ -255,7 +267,7 @@ class TopicSelect(
         answer = bot.engine.answer_entry(values[0] if values else "")
         rendered = render(answer, bot.engine.kb, removable=False)
         await interaction.response.send_message(ephemeral=True, **rendered.send_kwargs())
-        await bot.recorder.answered(guild_id(interaction), answer, free_text=False)
+        await _record_click(interaction, answer)
 
 
 class DetailsButton(

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from bot.answering.normalise import clean
 from bot.knowledge import copy_hosts
 from bot.knowledge import fields as F
 from bot.knowledge.problems import Problem
@@ -98,8 +98,14 @@ def load_knowledge(
     *,
     today: date | None = None,
     stale_days: int = DEFAULT_STALE_DAYS,
+    replacing: Mapping[str, str] | None = None,
 ) -> LoadResult:
-    """Load and validate the knowledge folder; never raises for bad content."""
+    """Load and validate the knowledge folder; never raises for bad content.
+
+    ``replacing`` maps a file's label to the text to use instead of what is on disk, so an
+    edit (``/kb teach``) is validated with the whole folder before it is saved.
+    """
+    replacing = replacing or {}
     base = Path(root) if root is not None else default_knowledge_dir()
     problems: list[Problem] = []
     if not base.is_dir():
@@ -109,7 +115,10 @@ def load_knowledge(
     collected = _Collected()
     for path in _yaml_files(base, problems):
         label = _label(base, path)
-        text, read_problems = read_text(path, label)
+        if label in replacing:
+            text, read_problems = replacing[label], []
+        else:
+            text, read_problems = read_text(path, label, root=base)
         problems += read_problems
         if text is None:
             continue
@@ -537,8 +546,13 @@ def _entry(
 
 
 def example_key(text: str) -> str:
-    """When two phrasings count as the same: case and punctuation do not make one new."""
-    return re.sub(r"[^\w]+", " ", text.casefold()).strip()
+    """When two phrasings count as the same: when the matcher sees the same words.
+
+    The matcher's own normalisation (NFKC, case, accents, filler characters, punctuation,
+    repeated letters), so an accented or full-width copy of a phrasing is caught here
+    instead of quietly taking questions away from the entry that had it first.
+    """
+    return clean(text)
 
 
 def _check_examples(

@@ -7,6 +7,9 @@ a crash or a hang: oversized files, non-UTF-8 bytes, deep nesting, anchors/alias
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -46,22 +49,84 @@ class _Abort(Exception):
         self.message = message
 
 
+class UnsafeFile(OSError):
+    """The path is not something the bot may read (a FIFO, a device, a link leading away)."""
+
+
+#: What fstat can say a path is, for moderators (anything else is "not a regular file").
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
+_OPEN_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | os.O_CLOEXEC
+)
+
+
+def read_regular(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """At most ``max_bytes + 1`` bytes of a regular file, never following a link or blocking.
+
+    A FIFO would make a plain read wait forever and ``/dev/zero`` would fill memory, so the
+    file is opened without following a link and without blocking, must be regular once open
+    (fstat, so it cannot be swapped after a check), and is read only one byte past the limit.
+    Raises ``UnsafeFile`` (with a reason for moderators) or ``OSError``.
+    """
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnsafeFile(errno.ELOOP, "is a symbolic link; it was not followed") from None
+        raise
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+            raise UnsafeFile(errno.EINVAL, f"is {kind}, not a regular file; skipped")
+        chunks, wanted = [], max_bytes + 1
+        while wanted > 0:
+            chunk = os.read(fd, min(wanted, 1 << 16))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            wanted -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def resolve_within(path: Path, root: Path | None) -> Path:
+    """The real file behind ``path``; ``UnsafeFile`` when a link leads outside ``root``."""
+    if not path.is_symlink():
+        return path
+    target = Path(os.path.realpath(path))
+    if root is not None and not target.is_relative_to(os.path.realpath(root)):
+        raise UnsafeFile(
+            errno.EXDEV,
+            f"is a link to {target}, outside the knowledge folder; skipped (copy the file in)",
+        )
+    return target
+
+
 def read_text(
-    path: Path, label: str, max_bytes: int = MAX_FILE_BYTES
+    path: Path, label: str, max_bytes: int = MAX_FILE_BYTES, *, root: Path | None = None
 ) -> tuple[str | None, list[Problem]]:
-    """Return the file's text, or a problem explaining why it cannot be used."""
+    """Return the file's text, or a problem explaining why it cannot be used.
+
+    ``root``: the knowledge folder; a symbolic link may only lead to a file inside it.
+    """
     try:
-        size = path.stat().st_size
+        data = read_regular(resolve_within(path, root), max_bytes)
+    except UnsafeFile as exc:
+        return None, [Problem(label, 0, exc.strerror)]
     except OSError as exc:
         return None, [Problem(label, 0, f"cannot read file: {exc.strerror or exc}")]
-    if size > max_bytes:
+    if len(data) > max_bytes:
         return None, [
-            Problem(label, 0, f"file is {size:,} bytes; the limit is {max_bytes:,} bytes per file")
+            Problem(label, 0, f"file is too large; the limit is {max_bytes:,} bytes per file")
         ]
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, [Problem(label, 0, f"cannot read file: {exc.strerror or exc}")]
     try:
         return data.decode("utf-8"), []
     except UnicodeDecodeError as exc:

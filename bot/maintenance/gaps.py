@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
-from bot.answering.layout import MESSAGE_LIMIT, fit
+from bot.answering.layout import MESSAGE_LIMIT, escape_markdown, fit
 from bot.maintenance.reloader import ReloadReport, short
 from bot.maintenance.teach import TeachResult
 from bot.store.base import AnswerStats, FeedbackStats, GapSummary
@@ -58,6 +58,11 @@ def fit_lines(
     return "\n".join(out)[:limit]
 
 
+def code_span_safe(text: str) -> str:
+    """Text that stays inside one inline code span: no backtick, no line break."""
+    return " ".join(text.replace("`", "'").splitlines())
+
+
 def _when(moment: datetime) -> str:
     return f"<t:{int(moment.timestamp())}:R>"
 
@@ -71,11 +76,11 @@ def format_gaps(
         return f"{header}\nNone: every question got an answer. 🎉"
     lines = []
     for g in gaps:
-        text = fit(g.text.replace("`", "'"), 120)
+        text = code_span_safe(fit(g.text, 120))
         outcome = _OUTCOME.get(g.outcome, g.outcome)
         line = f"**{g.count}×** `{text}` · {outcome} · {_when(g.last_seen)}"
         if g.best_entry_id:
-            title = fit(titles.get(g.best_entry_id, g.best_entry_id), 60)
+            title = escape_markdown(fit(titles.get(g.best_entry_id, g.best_entry_id), 60))
             line += f" · closest: {title} ({g.confidence:.0%})"
         lines.append(line)
     footer = "Add one with `/kb teach` (maintainers) or tell them what people ask."
@@ -105,14 +110,14 @@ def format_stats(
     for entry_id in rows:
         votes = feedback.per_entry.get(entry_id)
         up, down = (votes.helpful, votes.not_helpful) if votes else (0, 0)
-        title = fit(titles.get(entry_id, f"{entry_id} (removed)"), 60)
+        title = escape_markdown(fit(titles.get(entry_id, f"{entry_id} (removed)"), 60))
         lines.append(f"`{stats.answers_per_entry.get(entry_id, 0):>4}` {title} · {up} 👍 {down} 👎")
     return fit_lines(header + "\n**Answers per entry:**", lines, noun="entries")
 
 
 def format_report(report: ReloadReport, *, limit: int = MESSAGE_LIMIT) -> str:
     """A reload/check result for the maintainers' log or the moderator who asked."""
-    lines = [f"- {fit(str(p), 300)}" for p in report.errors]
+    lines = [f"- {escape_markdown(fit(str(p), 300))}" for p in report.errors]
     header = ("❌ " if not report.ok else "✅ ") + report.summary()
     if report.ok and report.warnings:
         n = len(report.warnings)
@@ -137,7 +142,7 @@ def format_check(report: ReloadReport, *, limit: int = MESSAGE_LIMIT) -> str:
         f"{report.files} files; {status}"
     )
     if report.warnings:
-        lines = [f"- {fit(str(p), 300)}" for p in report.warnings]
+        lines = [f"- {escape_markdown(fit(str(p), 300))}" for p in report.warnings]
         return fit_lines(text + "\nWarnings:", lines, limit=limit, noun="warnings")
     return text
 
@@ -155,8 +160,9 @@ def format_teach(result: TeachResult, report: ReloadReport) -> str:
         if result.reformatted_lines
         else ""
     )
+    who, phrasing = escape_markdown(fit(result.who, 80)), escape_markdown(result.phrasing)
     text = (
-        f"📝 **{fit(result.who, 80)}** taught “{result.phrasing}” to `{result.entry_id}` "
+        f"📝 **{who}** taught “{phrasing}” to `{result.entry_id}` "
         f"({result.file}:{result.line}) at {when}. Backup: `{result.backup.name}`.{tail}{layout}"
     )
     return text[:MESSAGE_LIMIT]

@@ -8,25 +8,34 @@ can ever see a half-written file. Only the phrasing goes into the YAML: never wh
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
-import shutil
+import re
 import tempfile
+import time
 import unicodedata
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from bot.answering import Engine
 from bot.answering.normalise import has_markup_or_link
 from bot.knowledge import load_knowledge
 from bot.knowledge.fields import MAX_EXAMPLE, did_you_mean
 from bot.knowledge.loader import DEFAULT_STALE_DAYS, LoadResult, example_key
 from bot.knowledge.location import TEACH_REFUSED, inside_installed_package
 from bot.knowledge.problems import Problem
-from bot.knowledge.safe_yaml import YList, YMap, parse_yaml
+from bot.knowledge.safe_yaml import MAX_FILE_BYTES, YList, YMap, parse_yaml, read_regular
+from bot.knowledge.schema import KnowledgeBase
 from bot.maintenance.yaml_edit import EditError, append_example, changed_lines
 
 BACKUP_DIR = ".backups"
 KEEP_BACKUPS = 20  # per file; older backups are pruned
+LOCK_FILE = ".teach.lock"
+LOCK_WAIT_SECONDS = 30.0  # a teach takes about a second; longer means something is stuck
+LOCK_POLL_SECONDS = 0.05
 MAX_PHRASING = MAX_EXAMPLE
 
 
@@ -77,6 +86,37 @@ def find_duplicate(result: LoadResult, phrasing: str) -> str | None:
     return None
 
 
+def moved_phrasings(
+    before: KnowledgeBase, after: KnowledgeBase, taught: str
+) -> tuple[Problem, ...]:
+    """Phrasings of the other entries that the edited knowledge would answer differently.
+
+    The duplicate check only catches the same words; a near copy can still outscore the
+    original, so every other entry's phrasings are answered again with the edit. A change
+    towards the phrasing's own entry is an improvement and allowed; any other is reported.
+    """
+    new = Engine(after)
+    old: Engine | None = None  # built only if some phrasing leaves its own entry
+    found = []
+    for entry in before.entries.values():
+        if entry.id == taught:
+            continue
+        for example in entry.examples:
+            now = new.answer(example).entry_id
+            if now == entry.id:
+                continue
+            old = old or Engine(before)
+            was = old.answer(example).entry_id
+            if now != was:
+                goes = f"'{now}'" if now else "no topic (the bot would ask which or decline)"
+                message = (
+                    f"example “{example}” of entry '{entry.id}' would be answered by {goes} "
+                    f"instead of '{was}'"
+                )
+                found.append(Problem(entry.file, entry.line, message))
+    return tuple(found)
+
+
 def entry_path(root: Path, label: str) -> Path:
     """Turn a loader label ("knowledge/entries/x.yaml") back into a path under ``root``."""
     parts = Path(label).parts
@@ -92,12 +132,54 @@ def add_example(
     now: datetime | None = None,
     stale_days: int = DEFAULT_STALE_DAYS,
 ) -> TeachResult:
-    """Validate, back up and atomically write; raises TeachError with a clear message."""
+    """Validate, back up and atomically write; raises TeachError with a clear message.
+
+    Read, validate and write happen under the folder's teach lock, so a teach from another
+    process (another shard's bot) waits instead of overwriting this one's phrasing.
+    """
     root = Path(knowledge_dir)
     if inside_installed_package(root):
         raise TeachError(TEACH_REFUSED)
     now = now or datetime.now(UTC)
     phrasing = clean_phrasing(phrasing)
+    with teach_lock(root):
+        return _add_locked(root, entry_id, phrasing, who, now, stale_days)
+
+
+@contextlib.contextmanager
+def teach_lock(root: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
+    """One teach at a time per knowledge folder, across processes (``fcntl.flock``).
+
+    The lock is per folder, not per file: a teach validates the whole folder, so two
+    teaches into different files could each pass the duplicate check and together fail it.
+    The lock file is a dot-file, which the loader and the watcher skip.
+    """
+    flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(root / LOCK_FILE, flags, 0o644)
+    except OSError as exc:
+        raise TeachError(
+            f"Cannot lock {root.name} for teaching: {exc.strerror or exc}. Nothing was changed; "
+            "the bot needs a writable knowledge folder (KNOWLEDGE_DIR) to learn phrasings."
+        ) from None
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise TeachError("Another teach is still being saved; try again.") from None
+                time.sleep(LOCK_POLL_SECONDS)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _add_locked(
+    root: Path, entry_id: str, phrasing: str, who: str, now: datetime, stale_days: int
+) -> TeachResult:
     current = load_knowledge(root, stale_days=stale_days, today=now.date())
     if not current.ok:
         raise TeachError(
@@ -118,10 +200,17 @@ def add_example(
         new_text = append_example(original, entry_id, phrasing)
     except EditError as exc:
         raise TeachError(f"{entry.file}: {exc}") from None
-    check = _validate_copy(root, path, new_text, stale_days, now.date())
+    check = _validate_edit(root, entry.file, new_text, stale_days, now.date())
     if not check.ok:
         raise TeachError(
             "The change would not validate, so nothing was saved.", tuple(check.errors)
+        )
+    moved = moved_phrasings(current.kb, check.kb, entry_id)
+    if moved:
+        raise TeachError(
+            f"“{phrasing}” would take existing questions away from other topics, so nothing "
+            "was saved. Pick another topic or a more specific wording.",
+            moved,
         )
     if _read(path) != original:
         raise TeachError(f"{entry.file} changed while teaching; try again.")
@@ -147,34 +236,28 @@ def add_example(
 
 
 def _read(path: Path) -> str:
+    """The entry's file, read like the loader reads it (never a FIFO, a device or a link)."""
+    if path.is_symlink():
+        raise TeachError(f"{path.name} is a symbolic link; teach edits only regular files.")
     try:
-        return path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = read_regular(path)
+    except OSError as exc:
+        raise TeachError(f"Cannot read {path.name}: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise TeachError(f"{path.name} is over {MAX_FILE_BYTES:,} bytes; nothing was added.")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise TeachError(f"Cannot read {path.name}: {exc}") from None
 
 
-def _validate_copy(root: Path, path: Path, text: str, stale_days: int, today: date) -> LoadResult:
-    """Load the whole folder as it would be after the edit, without touching the real one."""
-    with tempfile.TemporaryDirectory(prefix="optout-teach-") as tmp:
-        copy_root = Path(tmp) / root.name
-        shutil.copytree(root, copy_root, ignore=_skipped_by_loader)
-        target = copy_root / path.relative_to(root)
-        target.write_bytes(text.encode("utf-8"))
-        result = load_knowledge(copy_root, stale_days=stale_days, today=today)
-    # folder-level problems name the temporary copy; show the real folder instead
-    problems = tuple(
-        replace(p, file=str(root)) if p.file == str(copy_root) else p for p in result.problems
-    )
-    return replace(result, problems=problems)
+def _validate_edit(root: Path, label: str, text: str, stale_days: int, today: date) -> LoadResult:
+    """Load the whole folder as it would be after the edit, without writing anything.
 
-
-def _skipped_by_loader(folder: str, names: list[str]) -> set[str]:
-    """What the loader never reads (dot files, dot/underscore folders): no need to copy it."""
-    return {
-        n
-        for n in names
-        if n.startswith(".") or (n.startswith("_") and os.path.isdir(os.path.join(folder, n)))
-    }
+    The edited file's new text stands in for the one on disk; every other file is read
+    like any load (no copy of the folder, so no link or special file is ever followed).
+    """
+    return load_knowledge(root, stale_days=stale_days, today=today, replacing={label: text})
 
 
 def _example_line(text: str, entry_id: str) -> int:
@@ -196,7 +279,9 @@ def backup_file(root: Path, path: Path, text: str, now: datetime) -> Path:
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     backup = folder / f"{stem}.{stamp}{path.suffix}"
     atomic_write(backup, text)
-    old = sorted(folder.glob(f"{stem}.*{path.suffix}"))
+    # only this file's backups: "opt-out" must not prune "opt-out.v2"'s (a glob did)
+    mine = re.compile(re.escape(stem) + r"\.\d{8}T\d{12}Z" + re.escape(path.suffix))
+    old = sorted(p for p in folder.iterdir() if mine.fullmatch(p.name))
     for stale in old[:-KEEP_BACKUPS]:
         stale.unlink(missing_ok=True)
     return backup

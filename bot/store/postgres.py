@@ -20,7 +20,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
@@ -50,6 +49,7 @@ from bot.store.base import (
     retention_cutoff,
 )
 from bot.store.migrations import apply_postgres_migrations, postgres_version
+from bot.store.url_safety import describe_url, scrub
 
 __all__ = ["POSTGRES_URL_SCHEMES", "PostgresStore", "is_postgres_url", "redact_url"]
 
@@ -90,16 +90,8 @@ def is_postgres_url(value: object) -> bool:
 
 
 def redact_url(url: str) -> str:
-    """The URL without its password (safe for logs and error messages)."""
-    try:
-        parts = urlsplit(url)
-        if parts.password is None:
-            return url
-        netloc = parts.netloc.rsplit("@", 1)[1]
-        user = parts.username or ""
-        return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
-    except ValueError:
-        return "<unparseable database URL>"
+    """The URL as logs and error messages may show it: scheme, host, port and database only."""
+    return describe_url(url)
 
 
 class PostgresStore(RecordsEvents):
@@ -169,14 +161,22 @@ class PostgresStore(RecordsEvents):
                     command_timeout=self.command_timeout,
                     server_settings=server_settings,
                 )
-            except (*_DB_ERRORS, ValueError) as exc:
-                raise self._error("connect to the database", exc) from exc
+            except ValueError:
+                # asyncpg's parse errors quote pieces of the URL (even of the password)
+                raise StoreError(
+                    f"could not connect to the database {self._where()}: DATABASE_URL cannot be "
+                    "parsed (percent-encode / # ? @ : in the user name or password, e.g. / as "
+                    "%2F)"
+                ) from None
+            except _DB_ERRORS as exc:
+                raise self._error("connect to the database", exc) from None
             try:
                 async with pool.acquire() as conn:
                     try:
                         await apply_postgres_migrations(conn, schema=self.schema)
                     except RuntimeError as exc:
-                        raise StoreError(f"{exc} (database {self._where()})") from exc
+                        text = scrub(str(exc), self.url)
+                        raise StoreError(f"{text} (database {self._where()})") from exc
                     salt = await _load_or_create_salt(conn)
                 if len(salt) != SALT_BYTES:
                     raise StoreError(f"the salt in {self._where()} is damaged")
@@ -217,7 +217,7 @@ class PostgresStore(RecordsEvents):
     # -- plumbing ------------------------------------------------------------------------------
 
     def _error(self, action: str, exc: BaseException) -> StoreError:
-        text = str(exc) or type(exc).__name__
+        text = scrub(str(exc) or type(exc).__name__, self.url)
         state = getattr(exc, "sqlstate", None) or ""
         if isinstance(exc, asyncpg.ReadOnlySQLTransactionError):
             why = "the server is read-only (a standby, or default_transaction_read_only is on)"
@@ -284,7 +284,9 @@ class PostgresStore(RecordsEvents):
                 dead += 1
                 if started or not _is_connection_error(exc) or dead > self.max_size:
                     raise self._error(action, exc) from exc
-                log.info("retrying %s on a fresh connection after: %s", action, exc)
+                log.info(
+                    "retrying %s on a fresh connection after: %s", action, scrub(str(exc), self.url)
+                )
 
     # -- salt & settings -----------------------------------------------------------------------
 

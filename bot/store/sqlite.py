@@ -305,9 +305,15 @@ class SqliteStore(RecordsEvents):
 
     async def forget_guild(self, guild_id: int) -> None:
         guild_id = check_id("guild_id", guild_id)
+        deleted = 0
         async with self._transaction("delete a server's data", write=True) as conn:
             for table in ("guild_settings", "gaps", "answer_events", "feedback"):
-                await conn.execute(f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,))
+                async with conn.execute(
+                    f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,)
+                ) as cursor:
+                    deleted += max(cursor.rowcount, 0)
+        if deleted:
+            await self._checkpoint("delete a server's data")
 
     # -- recording -----------------------------------------------------------------------------
 
@@ -451,7 +457,28 @@ class SqliteStore(RecordsEvents):
                     f"DELETE FROM {table} WHERE created_at < ?", (cutoff,)
                 ) as cursor:
                     counts[name] = max(cursor.rowcount, 0)
+        if any(counts.values()):
+            await self._checkpoint("purge expired data")
         return PurgeResult(**counts)
+
+    async def _checkpoint(self, action: str) -> None:
+        """Copy the WAL into the database file and truncate it, after rows were deleted.
+
+        ``secure_delete`` zeroes deleted rows, but in WAL mode the zeroed pages go to the WAL
+        while the database file (and older WAL frames) still hold the text until a
+        checkpoint: only then is "overwritten on disk" true. A reader in another process can
+        hold the checkpoint back; the next purge (or SQLite's automatic checkpoint) finishes it.
+        """
+        conn = self._connection(action)
+        async with self._lock:
+            try:
+                async with conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+                    row = await cursor.fetchone()
+            except sqlite3.Error as exc:
+                log.warning("%s: the WAL checkpoint failed: %s", action, exc)
+                return
+        if row is not None and row[0]:
+            log.info("%s: the WAL checkpoint waits for another reader of %s", action, self.path)
 
     # -- introspection (tests, diagnostics) ----------------------------------------------------
 

@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.cogs.kb import NOT_MAINTAINER, NOT_MODERATOR, Knowledge
-from tests.cogs_kb.conftest import GUILD_ID, OTHER_GUILD_ID, make_interaction, reply_text
+from tests.cogs_kb.conftest import (
+    GUILD_ID,
+    OTHER_GUILD_ID,
+    OWNER_ID,
+    make_interaction,
+    make_member,
+    reply_text,
+)
 from tests.kb_copy import TOPICS, replace_in
 
 OLD = "Switch off **Data for Generative AI Improvement**."
@@ -234,3 +241,17 @@ async def test_watcher_runs_while_loaded(bot, kb_dir) -> None:
             await asyncio.sleep(0.02)
     await bot.unload_extension("bot.cogs.kb")
     assert task.cancelled()
+
+
+async def test_teach_escapes_markdown_from_people(cog, kb_dir, log_channel) -> None:
+    """Issue 14.9: the maintainer's display name (a masked link rendered) and the taught
+    question land in the log post and the reply as literal text."""
+    owner = make_member(OWNER_ID, name="[free nitro](https://evil.example) **Boss**")
+    text = reply_text(await _run(cog, "teach", owner, "turn-off", "can i ||opt out|| __now__"))
+    assert r"Added “can i \|\|opt out\|\| \_\_now\_\_”" in text
+    (post,) = [c.args[0] for c in log_channel.send.await_args_list]
+    assert post.startswith(r"📝 **\[free nitro\](https://evil.example) \*\*Boss\*\*** taught")
+    assert "[free nitro](" not in post and "||opt" not in post
+
+    refused = reply_text(await _run(cog, "teach", owner, "turn-off", "can i ||opt out|| __now__"))
+    assert refused.startswith("Not added:") and "||opt" not in refused

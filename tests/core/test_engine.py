@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from bot.answering import Engine
 from bot.answering.layout import layout, to_markdown
 from bot.knowledge import load_knowledge
@@ -162,3 +164,17 @@ def test_default_region_applies_only_when_the_question_names_none(fixture_engine
     assert fixture_engine.answer("how do i opt out", default_region="uk").region == "uk"
     assert fixture_engine.answer("how do i opt out in germany", default_region="uk").region == "eu"
     assert fixture_engine.answer("how do i opt out", default_region="mars").region is None
+
+
+@pytest.mark.parametrize("limit", [-1, -100, 0, 10**9])
+@pytest.mark.parametrize("text", ["", "private msgs", "zzzz qqqq"])
+def test_search_topics_clamps_any_limit(fixture_engine: Engine, text: str, limit: int) -> None:
+    """Issue 14.11: a negative limit reached rapidfuzz's extract, which crashes on it."""
+    found = fixture_engine.search_topics(text, limit)
+    assert len(found) == max(0, min(limit, 3))
+
+
+@pytest.mark.parametrize("limit", [-1, -100, 0, 10**9])
+def test_nearest_titles_clamps_any_limit(fixture_engine: Engine, limit: int) -> None:
+    found = fixture_engine.index.nearest_titles("zzzz qqqq", limit)
+    assert len(found) == max(0, min(limit, 3))

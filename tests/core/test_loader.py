@@ -292,3 +292,16 @@ def test_a_long_title_needs_a_short_title(kb_copy: Path) -> None:
     result = load_knowledge(kb_copy)
     assert result.ok, [str(p) for p in result.problems]
     assert result.kb.entries["turn-off"].label == "Turn off AI training"
+
+
+FULL_WIDTH = "".join(chr(ord(c) + 0xFEE0) if c != " " else c for c in "how do i opt out")
+NEAR_COPIES = ["Hòw dó Í ÓPT óut?", FULL_WIDTH, "how do i opt_out"]
+
+
+@pytest.mark.parametrize("copy", NEAR_COPIES, ids=["accents", "full-width", "underscore"])
+def test_near_copy_of_another_entrys_phrasing_is_a_duplicate(kb_copy: Path, copy: str) -> None:
+    """Issue 14.3: the matcher sees these as 'how do i opt out' (turn-off's phrasing); taught
+    to the off-topic catcher they used to pass check and then declined the original."""
+    edit(kb_copy, TOPICS, "      - how do i change my email", f'      - "{copy}"')
+    errors = [str(p) for p in load_knowledge(kb_copy).errors]
+    assert len(errors) == 1 and "already used by entry 'turn-off'" in errors[0], errors

@@ -6,7 +6,7 @@ import pytest
 
 from bot.cogs.questions import GREETING_TITLE, Questions
 
-from .conftest import BOT_ID, CHANNEL_ID, GUILD_ID, make_message, make_permissions
+from .conftest import BOT_ID, CHANNEL_ID, GUILD_ID, USER_ID, make_message, make_permissions
 
 
 @pytest.fixture
@@ -198,3 +198,14 @@ async def test_server_default_region_applies_unless_the_question_names_one(cog, 
     message = make_message(f"<@{BOT_ID}> how do i opt out", mentions_bot=True)
     await cog.on_message(message)
     assert _sent(message).kwargs["embed"].fields[0].name == "Where you are: United Kingdom"
+
+
+async def test_the_asker_reaches_the_gap_limits(cog, bot, monkeypatch):
+    """Issue 14.5: the per-person gap cap needs who asked (used in memory, never stored)."""
+    seen = []
+    real = bot.recorder.limits.allow_gap
+    monkeypatch.setattr(
+        bot.recorder.limits, "allow_gap", lambda g, u: seen.append((g, u)) or real(g, u)
+    )
+    await cog.on_message(make_message(f"<@{BOT_ID}> recipe for banana bread", mentions_bot=True))
+    assert seen == [(GUILD_ID, USER_ID)]

@@ -10,6 +10,7 @@ import asyncio
 import pytest
 
 from bot.discord_ui import record_writer, records
+from bot.discord_ui.record_limits import GAPS_PER_SERVER_HOUR, GAPS_PER_USER_HOUR
 from bot.discord_ui.records import SETTINGS_TTL, Recorder
 from bot.store import AnswerRecord, GuildSettings, InMemoryStore, StoreError
 
@@ -271,3 +272,60 @@ async def test_a_failing_write_does_not_stall_later_records() -> None:
     second = writer.submit([AnswerRecord(1, "b", "answered")])
     await writer.flush()
     assert (first.result(), second.result()) == (False, True)
+
+
+# -- issue 14.5: one member cannot bury /kb gaps or inflate /kb stats ---------------------------
+
+USER = 412_345_678_901_234_567
+
+
+async def _gaps_kept(store, guild_id=None) -> int:
+    return sum(g.count for g in await store.gaps(guild_id, limit=1000))
+
+
+async def test_one_member_cannot_bury_the_gaps(recorder, store, clock, fixture_engine) -> None:
+    declined = fixture_engine.answer("blorp zzqx wibble")
+    assert declined.outcome == "decline"
+    for _ in range(100):
+        await recorder.answered(GUILD, declined, free_text=True, user_id=USER)
+    assert await _gaps_kept(store) == GAPS_PER_USER_HOUR
+    assert (await store.stats(GUILD)).total == 100  # every question still counts
+    await recorder.answered(GUILD, declined, free_text=True, user_id=USER + 1)
+    assert await _gaps_kept(store) == GAPS_PER_USER_HOUR + 1  # others are not muted
+    clock.now += 3600
+    await recorder.answered(GUILD, declined, free_text=True, user_id=USER)
+    assert await _gaps_kept(store) == GAPS_PER_USER_HOUR + 2  # the next hour counts afresh
+    # the limits remember people only by a keyed hash
+    keys = list(recorder.limits._user_gaps)
+    assert keys and all(isinstance(k, bytes) and len(k) == 32 for k in keys)
+    assert str(USER).encode() not in b"".join(keys)
+
+
+async def test_a_server_cannot_fill_the_gaps_past_its_hourly_cap(
+    recorder, store, fixture_engine
+) -> None:
+    declined = fixture_engine.answer("blorp zzqx wibble")
+    for user in range(GAPS_PER_SERVER_HOUR + 50):
+        await recorder.answered(GUILD, declined, free_text=True, user_id=user)
+    assert await _gaps_kept(store, GUILD) == GAPS_PER_SERVER_HOUR
+    for user in range(3):  # another server and DMs are counted apart
+        await recorder.answered(GUILD + 1, declined, free_text=True, user_id=user)
+        await recorder.answered(None, declined, free_text=True, user_id=user)
+    assert await _gaps_kept(store, GUILD + 1) == 3 and await _gaps_kept(store, 0) == 3
+
+
+async def test_a_click_counts_once_per_person_topic_and_window(
+    recorder, store, clock, fixture_engine
+) -> None:
+    answer = fixture_engine.answer_entry("private-messages")
+    for _ in range(100):
+        await recorder.answered(GUILD, answer, free_text=False, user_id=USER, clicked_in="m1")
+    assert (await store.stats(GUILD)).answered == 1
+    await recorder.answered(GUILD, answer, free_text=False, user_id=USER + 1, clicked_in="m1")
+    await recorder.answered(GUILD, answer, free_text=False, user_id=USER, clicked_in="m2")
+    other = fixture_engine.answer_entry("regions")
+    await recorder.answered(GUILD, other, free_text=False, user_id=USER, clicked_in="m1")
+    assert (await store.stats(GUILD)).answered == 4
+    clock.now += 3600
+    await recorder.answered(GUILD, answer, free_text=False, user_id=USER, clicked_in="m1")
+    assert (await store.stats(GUILD)).answered == 5

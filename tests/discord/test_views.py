@@ -190,3 +190,16 @@ async def test_control_failure_goes_to_the_error_handler(bot, monkeypatch):
     await PlatformButton("turn-off", "ios", None).callback(interaction)
     args = interaction.response.send_message.await_args
     assert args.kwargs == {"ephemeral": True} and "went wrong" in args.args[0]
+
+
+async def test_clicking_the_same_suggestion_100_times_counts_once(bot, store):
+    """Issue 14.5: each click used to add an answer to /kb stats."""
+    for _ in range(100):
+        interaction = make_interaction(bot, message_id=5, user_id=7)
+        await TopicButton("private-messages", None, None).callback(interaction)
+        assert interaction.response.edit_message.await_count == 1  # still answered each time
+    await TopicButton("private-messages", None, None).callback(
+        make_interaction(bot, message_id=5, user_id=8)
+    )
+    stats = await store.stats(GUILD_ID)
+    assert stats.answers_per_entry == {"private-messages": 2}

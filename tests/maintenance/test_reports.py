@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -130,3 +131,48 @@ async def test_purge_loop_deletes_expired_rows_while_running() -> None:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await store.close()
+
+
+HOSTILE = "[free nitro](https://evil.example) **Boss** ||x|| <@1> __u__ ~~s~~"
+TITLE, TITLE_ESCAPED = (
+    "[nitro](https://e.x) **B** ||s||",
+    r"\[nitro\](https://e.x) \*\*B\*\* \|\|s\|\|",
+)
+ESCAPED = r"\[free nitro\](https://evil.example) \*\*Boss\*\* \|\|x\|\| \<@1> \_\_u\_\_ \~\~s\~\~"
+
+
+def test_teach_notice_escapes_the_maintainers_name_and_the_phrasing() -> None:
+    """Issue 14.9: a display name with a masked link rendered as a link in the notice."""
+    result = TeachResult(
+        "turn-off",
+        "Turn off",
+        "# how do i **opt** out",
+        "knowledge/entries/t.yaml",
+        12,
+        Path("/k/.backups/entries__t.1.yaml"),
+        HOSTILE + "\n> quoted",
+        NOW,
+        0,
+    )
+    text = format_teach(result, _report(applied=True))
+    assert text.startswith(f"📝 **{ESCAPED} > quoted** taught “\\# how do i \\*\\*opt\\*\\* out”")
+    assert HOSTILE not in text and "\n" not in text
+
+
+def test_gap_texts_and_topic_names_cannot_format_the_report() -> None:
+    gaps = [GapSummary("one `gap`\n# two\n> three", 2, NOW, "declined", "x", 0.3)]
+    text = format_gaps(gaps, period="week", scope="this server", titles={"x": TITLE})
+    (line,) = [line for line in text.splitlines() if line.startswith("**2×**")]
+    assert "`one 'gap' # two > three`" in line  # one code span on one line
+    assert f"closest: {TITLE_ESCAPED} (30%)" in line
+
+    stats = AnswerStats(1, 1, 0, 0, {"x": 1, "g_o_ne": 1})
+    text = format_stats(stats, FeedbackStats({}), period="week", scope="x", titles={"x": TITLE})
+    assert f"`   1` {TITLE_ESCAPED} · 0 👍 0 👎" in text and r"g\_o\_ne (removed)" in text
+
+
+def test_problem_lines_cannot_format_the_report() -> None:
+    report = _report(errors=0)
+    problem = Problem("knowledge/entries/t.yaml", 3, f"example phrasing '{HOSTILE}' is bad")
+    text = format_report(replace(report, ok=False, errors=(problem,)))
+    assert f"- knowledge/entries/t.yaml:3: example phrasing '{ESCAPED}' is bad" in text

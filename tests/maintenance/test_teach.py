@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +16,7 @@ from bot.knowledge import load_knowledge
 from bot.maintenance import KnowledgeService, TeachError, add_example
 from bot.maintenance import teach as teach_module
 from bot.maintenance.yaml_edit import append_example
-from tests.kb_copy import TOPICS, line_of, replace_in
+from tests.kb_copy import TOPICS, engine_for, line_of, replace_in
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 REAL_KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
@@ -198,3 +201,76 @@ async def test_concurrent_teaches_both_land(kb_dir: Path, service: KnowledgeServ
     )
     examples = load_knowledge(kb_dir).kb.entries["turn-off"].examples
     assert {"first new phrasing here", "second new phrasing here"} <= set(examples)
+
+
+FULL_WIDTH = "".join(chr(ord(c) + 0xFEE0) if c != " " else c for c in "how do i opt out")
+NEAR_COPIES = ["Hòw dó Í ÓPT óut?", FULL_WIDTH, "how do i opt_out"]
+
+
+@pytest.mark.parametrize("copy", NEAR_COPIES)
+def test_teach_refuses_a_near_copy_of_another_entrys_phrasing(kb_dir: Path, copy: str) -> None:
+    """Issue 14.3: accented, full-width and filler-character copies are the same to the
+    matcher, so teaching one to the off-topic catcher would decline the original question."""
+    before = (kb_dir / TOPICS).read_bytes()
+    with pytest.raises(TeachError, match="already an example of entry 'turn-off'"):
+        add_example(kb_dir, "offtopic-account", copy, who="Mod", now=NOW)
+    assert (kb_dir / TOPICS).read_bytes() == before
+
+
+def test_teach_refuses_a_phrasing_that_takes_questions_from_another_entry(kb_dir: Path) -> None:
+    """Not a duplicate, but after the edit "how do i opt out" would no longer be answered by
+    turn-off: every other entry's phrasings are answered again before saving."""
+    before = (kb_dir / TOPICS).read_bytes()
+    with pytest.raises(TeachError, match="take existing questions away") as info:
+        add_example(kb_dir, "offtopic-account", "how do i opt out please", who="Mod", now=NOW)
+    (problem,) = info.value.problems
+    assert "“how do i opt out” of entry 'turn-off'" in problem.message
+    assert problem.file == "knowledge/entries/topics.yaml"
+    assert (kb_dir / TOPICS).read_bytes() == before
+    assert engine_for(kb_dir).answer("how do i opt out").entry_id == "turn-off"
+
+
+def test_teach_still_adds_a_phrasing_that_moves_nothing(kb_dir: Path) -> None:
+    result = add_example(kb_dir, "offtopic-account", "opt out of my dms", who="Mod", now=NOW)
+    assert result.phrasing == "opt out of my dms"
+
+
+TEACH_CHILD = Path(__file__).with_name("teach_child.py")
+
+
+@pytest.mark.parametrize("trial", range(3))
+def test_two_processes_teaching_one_file_keep_both_phrasings(kb_dir: Path, trial: int) -> None:
+    """Issue 14.8: without the lock one phrasing was lost in most trials (both said Added)."""
+    start_at = str(time.time() + 2.0)  # after both interpreters have imported the bot
+    phrasings = [f"does linkedin read my dms {trial}", f"does linkedin scan my inbox {trial}"]
+    children = [
+        subprocess.Popen(
+            [sys.executable, str(TEACH_CHILD), str(kb_dir), "private-messages", p, start_at],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for p in phrasings
+    ]
+    said = [child.communicate(timeout=120) for child in children]
+    assert [out.strip() for out, _ in said] == ["Added", "Added"], said
+    examples = load_knowledge(kb_dir).kb.entries["private-messages"].examples
+    assert set(phrasings) <= set(examples)
+
+
+def test_backups_of_one_file_never_prune_another_files(kb_dir: Path, monkeypatch) -> None:
+    """Issue 14.8: opt-out.yaml's pruning deleted opt-out.v2.yaml's backups (a glob matched)."""
+    monkeypatch.setattr(teach_module, "KEEP_BACKUPS", 2)
+    entries = kb_dir / "entries"
+    for i in range(3):
+        for name in ("opt-out", "opt-out.v2"):
+            teach_module.backup_file(
+                kb_dir, entries / f"{name}.yaml", "x: 1\n", NOW.replace(minute=i)
+            )
+    names = sorted(p.name for p in (kb_dir / ".backups").iterdir())
+    assert names == [
+        "entries__opt-out.20261120T090100000000Z.yaml",
+        "entries__opt-out.20261120T090200000000Z.yaml",
+        "entries__opt-out.v2.20261120T090100000000Z.yaml",
+        "entries__opt-out.v2.20261120T090200000000Z.yaml",
+    ]

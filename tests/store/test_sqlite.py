@@ -276,3 +276,36 @@ async def test_killed_writer_leaves_database_consistent(db_path: Path) -> None:
         # rows were committed in order, so the survivors are exactly q0..q(n-1)
         assert {g.text for g in gaps} == {f"q{i}" for i in range(len(gaps))}
         await store.record_gap(GUILD, "after restart", "declined")
+
+
+PURGED_TEXT = "zqxj purged question 4711"
+
+
+def _on_disk(db_path: Path) -> bytes:
+    """Every byte SQLite keeps for this database: the file, its WAL and shared memory."""
+    files = [db_path, *(db_path.with_name(db_path.name + s) for s in ("-wal", "-shm"))]
+    return b"".join(p.read_bytes() for p in files if p.exists())
+
+
+@pytest.mark.parametrize("checkpointed_before", [False, True], ids=["in-wal", "in-file"])
+@pytest.mark.parametrize("how", ["purge", "forget_guild"])
+async def test_purged_rows_are_gone_from_the_files(
+    db_path: Path, checkpointed_before: bool, how: str
+) -> None:
+    """Issue 14.6: with WAL, secure_delete's zeroed pages sat in the WAL while the database
+    file (and the WAL's older frames) still held the text; a checkpoint after the purge fixes
+    that. Read the bytes, as someone holding the disk would."""
+    old = datetime(2020, 1, 1, tzinfo=UTC)
+    async with SqliteStore(db_path, retention_days=30) as store:
+        await store.record_gap(GUILD, PURGED_TEXT, "declined", at=old)
+        await store.record_gap(GUILD + 1, "kept question", "declined")
+        if checkpointed_before:  # a long-running bot: the row already reached the file
+            with contextlib.closing(sqlite3.connect(db_path)) as other:
+                other.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        assert PURGED_TEXT.encode() in _on_disk(db_path)
+        if how == "purge":
+            assert (await store.purge()).gaps == 1
+        else:
+            await store.forget_guild(GUILD)
+        assert PURGED_TEXT.encode() not in _on_disk(db_path)
+        assert [g.text for g in await store.gaps(None)] == ["kept question"]
