@@ -114,9 +114,9 @@ def instrument(bot: OptoutBot, metrics: Metrics) -> None:
     recorder = bot.recorder
     record = recorder.answered
 
-    async def answered(guild_id: int | None, answer: Any, *, free_text: bool) -> None:
+    async def answered(guild_id: int | None, answer: Any, **how: Any) -> None:
         metrics.answered(answer.outcome, answer.entry_id)
-        await record(guild_id, answer, free_text=free_text)
+        await record(guild_id, answer, **how)
 
     recorder.answered = answered  # type: ignore[method-assign]
     bot.http.http_trace = _ack_trace(metrics)

@@ -218,16 +218,19 @@ def test_teach_refuses_a_near_copy_of_another_entrys_phrasing(kb_dir: Path, copy
 
 
 def test_teach_refuses_a_phrasing_that_takes_questions_from_another_entry(kb_dir: Path) -> None:
-    """Not a duplicate, but after the edit "how do i opt out" would no longer be answered by
-    turn-off: every other entry's phrasings are answered again before saving."""
+    """Not a duplicate, but after the edit "does it read my dms" would no longer be answered by
+    private-messages: every other entry's phrasings are answered again before saving.
+
+    (A phrasing about the opt-out itself no longer moves: a close call between an answer and
+    an off-topic entry goes to the answer when the question is about AI training.)"""
     before = (kb_dir / TOPICS).read_bytes()
     with pytest.raises(TeachError, match="take existing questions away") as info:
-        add_example(kb_dir, "offtopic-account", "how do i opt out please", who="Mod", now=NOW)
+        add_example(kb_dir, "offtopic-account", "does it read my dms please", who="Mod", now=NOW)
     (problem,) = info.value.problems
-    assert "“how do i opt out” of entry 'turn-off'" in problem.message
+    assert "“does it read my dms” of entry 'private-messages'" in problem.message
     assert problem.file == "knowledge/entries/topics.yaml"
     assert (kb_dir / TOPICS).read_bytes() == before
-    assert engine_for(kb_dir).answer("how do i opt out").entry_id == "turn-off"
+    assert engine_for(kb_dir).answer("does it read my dms").entry_id == "private-messages"
 
 
 def test_teach_still_adds_a_phrasing_that_moves_nothing(kb_dir: Path) -> None:

@@ -56,7 +56,10 @@ async def test_failed_open_never_shows_the_password(url, secrets, shown, caplog)
     assert describe_url(url) in str(info.value)
     # the warning the bot logs when storage cannot be opened at start-up
     fake_bot = SimpleNamespace(
-        store=store, extension_names=(), add_dynamic_items=lambda *items: None
+        store=store,
+        extension_names=(),
+        add_dynamic_items=lambda *items: None,
+        settings=SimpleNamespace(sync_commands=True),
     )
     fake_bot.sync_on_start = False
     with caplog.at_level(logging.DEBUG):
