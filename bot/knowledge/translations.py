@@ -43,6 +43,10 @@ UI_KEYS: tuple[str, ...] = (
     "web_steps",
     "open_setting",
     "in_english",
+    "not_covered",
+    "decline_title",
+    "clarify_title",
+    "too_long_title",
 )
 
 TRANSLATION_FIELDS = {
