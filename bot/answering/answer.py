@@ -58,6 +58,9 @@ class Answer:
     # The language the answer is written in, and a line saying when it fell back to English.
     lang: str = "en"
     notice: str | None = None
+    # The layout's own words in that language as (key, text) pairs; bot.answering.labels
+    # reads them. Pairs, not a dict, so an Answer stays hashable (the phone layout caches).
+    labels: tuple[tuple[str, str], ...] = ()
 
     @property
     def answered(self) -> bool:

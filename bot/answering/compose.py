@@ -18,6 +18,21 @@ DEFAULT_CLARIFY = "Your question could mean either of these. Which did you mean?
 DEFAULT_DECLINE_TITLE = "I don't know that one"
 DEFAULT_CLARIFY_TITLE = "Two topics fit your question"
 IN_ENGLISH = "This topic is not translated into {language} yet, so here it is in English."
+NATIVE_NAMES = {
+    "fr": "français",
+    "de": "Deutsch",
+    "nl": "Nederlands",
+    "es": "español",
+    "it": "italiano",
+}
+
+
+def _fill(template: str, **values: str) -> str:
+    """A moderator's template with a mistyped placeholder still gives a sentence."""
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return template
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +77,11 @@ class Words:
     def ui(self, key: str, default: str) -> str:
         t = self.translation
         return (t.ui.get(key) if t else None) or default
+
+    @property
+    def labels(self) -> tuple[tuple[str, str], ...]:
+        t = self.translation
+        return tuple(sorted(t.ui.items())) if t else ()
 
 
 def _steps(
@@ -123,6 +143,7 @@ def compose_entry(
             region=region,
             confidence=confidence,
             kb_version=kb.version,
+            labels=words.labels,
             small_talk=True,
             catcher=entry.id,
             lang=words.lang if words.entry(entry) else "en",
@@ -147,7 +168,9 @@ def compose_entry(
     )
     notice = None
     if words.lang != "en" and text is None:
-        notice = words.ui("in_english", IN_ENGLISH.format(language=LANGUAGES[words.lang]))
+        template = words.ui("in_english", "")
+        name = NATIVE_NAMES[words.lang] if template else LANGUAGES[words.lang]
+        notice = _fill(template or IN_ENGLISH, language=name)
     return Answer(
         question=question,
         outcome="answer",
@@ -171,6 +194,7 @@ def compose_entry(
         confidence=confidence,
         suggestions=related,
         kb_version=kb.version,
+        labels=words.labels,
         lang=words.lang if text else "en",
         notice=notice,
     )
@@ -206,6 +230,7 @@ def decline(
         confidence=confidence,
         suggestions=tuple(suggestions),
         kb_version=kb.version,
+        labels=words.labels,
         lang=words.lang if words.translation else "en",
     )
 
@@ -234,5 +259,6 @@ def clarify(
         choices=tuple(choices),
         suggestions=tuple(choices),
         kb_version=kb.version,
+        labels=words.labels,
         lang=words.lang if words.translation else "en",
     )

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot.answering.answer import Answer
+from bot.answering.labels import label
 from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS, Entry, KnowledgeBase, Source
 
 TITLE_LIMIT = 256
@@ -83,8 +84,31 @@ def steps_text(answer: Answer) -> str:
         lines += [f"{n}. {step}" for n, step in enumerate(group.steps, 1)]
         parts.append("\n".join(lines))
     if answer.link:
-        parts.append(f"**Direct link:** {answer.link}")
+        parts.append(f"**{label(answer, 'direct_link')}:** {answer.link}")
     return "\n\n".join(parts)
+
+
+def scope_fields(answer: Answer) -> list[Field]:
+    """Region note, what it covers and not, doubts and sources: the whole answer and Details."""
+    fields: list[Field] = []
+    if answer.region_note:
+        name = (
+            label(answer, "where_you_are", region=answer.region_name)
+            if answer.region_name
+            else label(answer, "regions")
+        )
+        fields.append(Field(name, answer.region_note))
+    if answer.covers:
+        fields.append(Field(label(answer, "covers"), _bullets(answer.covers)))
+    if answer.does_not_cover:
+        fields.append(Field(label(answer, "does_not_cover"), _bullets(answer.does_not_cover)))
+    if answer.uncertain:
+        fields.append(Field(label(answer, "not_certain"), answer.uncertain))
+    return fields
+
+
+def checked_line(answer: Answer) -> str:
+    return f"{label(answer, 'last_checked')} {answer.checked.isoformat()}" if answer.checked else ""
 
 
 def layout(answer: Answer) -> Layout:
@@ -97,27 +121,15 @@ def layout(answer: Answer) -> Layout:
     steps = steps_text(answer)
     if steps:
         description = f"{description}\n\n{steps}"
-    fields: list[Field] = []
-    if answer.region_note:
-        name = f"Where you are: {answer.region_name}" if answer.region_name else "Regions"
-        fields.append(Field(name, answer.region_note))
-    if answer.covers:
-        fields.append(Field("What this covers", _bullets(answer.covers)))
-    if answer.does_not_cover:
-        fields.append(Field("What it does not cover", _bullets(answer.does_not_cover)))
-    if answer.uncertain:
-        fields.append(Field("Not certain", answer.uncertain))
+    fields = scope_fields(answer)
     if answer.choices:
-        fields.append(Field("Pick one", _bullets(c.title for c in answer.choices)))
+        fields.append(Field(label(answer, "pick_one"), _bullets(c.title for c in answer.choices)))
     elif answer.suggestions and answer.outcome != "answer":
-        fields.append(
-            Field("Topics I can help with", _bullets(s.title for s in answer.suggestions))
-        )
+        topics = _bullets(s.title for s in answer.suggestions)
+        fields.append(Field(label(answer, "topics"), topics))
     if answer.sources:
-        fields.append(Field("Sources", source_bullets(answer.sources)))
-    footer_bits = []
-    if answer.checked:
-        footer_bits.append(f"Last checked {answer.checked.isoformat()}")
+        fields.append(Field(label(answer, "sources"), source_bullets(answer.sources)))
+    footer_bits = [checked_line(answer)] if answer.checked else []
     if answer.caveat:
         footer_bits.append(answer.caveat)
     return clamped_layout(answer.title, description, fields, " · ".join(footer_bits), answer.link)

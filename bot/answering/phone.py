@@ -17,13 +17,16 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot.answering.answer import Answer
+from bot.answering.labels import label
 from bot.answering.layout import (
     MESSAGE_LIMIT,
     Field,
     Layout,
+    checked_line,
     clamped_layout,
     fit,
     layout,
+    scope_fields,
     source_bullets,
 )
 
@@ -31,7 +34,12 @@ PHONE_LIMIT = 1500  # visible characters: title, description, fields, footer
 LEAD_LIMIT = 320
 REGION_LIMIT = 280
 NOT_STOPPED_LIMIT = 200
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z*\"'(])")
+# A sentence ends at . ! ? before a capital, but not after a day number ("3. Nov") or a short
+# abbreviation ("z. B.", "e.g.", "Art."): German dates and abbreviations stay whole.
+_SENTENCE_END = re.compile(
+    r"(?<![\s*(]\d\.)(?<![\s*(]\d\d\.)(?<!\b[A-Za-z]\.)(?<!\bArt\.)(?<!\bNr\.)"
+    r"(?<=[.!?])\s+(?=[A-ZÀ-Ý*\"'(„«¿¡])"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +60,7 @@ class Phone:
     link: str | None
     footer: str
     details: bool  # whether a Details button has something more to show
+    link_word: str = "Direct link"  # in the answer's language
 
 
 def sentences(text: str, count: int, limit: int) -> str:
@@ -70,16 +79,20 @@ def paragraphs(text: str) -> list[str]:
 
 
 def _footer(answer: Answer) -> str:
-    bits = [f"Last checked {answer.checked.isoformat()}"] if answer.checked else []
+    bits = [checked_line(answer)] if answer.checked else []
     if answer.caveat and answer.is_howto:
-        bits.append("Menu labels may differ slightly.")
+        bits.append(label(answer, "labels_may_differ"))
     return " · ".join(bits)
 
 
 def _region_section(answer: Answer) -> Section | None:
     if not answer.region_note:
         return None
-    name = f"Where you are: {answer.region_name}" if answer.region_name else "Regions"
+    name = (
+        label(answer, "where_you_are", region=answer.region_name)
+        if answer.region_name
+        else label(answer, "regions")
+    )
     return Section(sentences(answer.region_note, 2, REGION_LIMIT), name, keep=3)
 
 
@@ -91,19 +104,20 @@ def _steps_sections(answer: Answer) -> list[Section]:
         lines = [f"**{group.label}**", *(f"{n}. {s}" for n, s in enumerate(group.steps, 1))]
         out.append(Section("\n".join(lines), keep=9))
     if not answer.platform and len(answer.steps) > 1:
-        out.append(Section("**App steps:** tap 📱 **App** below.", keep=8))
+        out.append(Section(label(answer, "app_steps_hint"), keep=8))
     return out
 
 
 def _howto(answer: Answer) -> Phone:
     lead = paragraphs(answer.body)[:1]
-    sections = [Section(sentences(lead[0], 2, LEAD_LIMIT), keep=2)] if lead else []
+    sections = _notes(answer)
+    sections += [Section(sentences(lead[0], 2, LEAD_LIMIT), keep=2)] if lead else []
     sections += _steps_sections(answer)
     if region := _region_section(answer):
         sections.append(region)
     if answer.does_not_cover:
         first = sentences(answer.does_not_cover[0], 1, NOT_STOPPED_LIMIT)
-        sections.append(Section(first, "What it does not stop", keep=4))
+        sections.append(Section(first, label(answer, "does_not_stop"), keep=4))
     return Phone(answer.title, tuple(sections), answer.link, _footer(answer), details=True)
 
 
@@ -140,8 +154,16 @@ def phone(answer: Answer) -> Phone:
 
 @lru_cache(maxsize=512)
 def _phone(answer: Answer) -> Phone:
+    return replace(_layout_phone(answer), link_word=label(answer, "direct_link"))
+
+
+def _layout_phone(answer: Answer) -> Phone:
     if answer.outcome == "answer" and answer.is_howto:
-        return _drop_to(_howto(answer), PHONE_LIMIT, _embed_size)
+        return _drop_to(
+            replace(_howto(answer), link_word=label(answer, "direct_link")),
+            PHONE_LIMIT,
+            _embed_size,
+        )
     if answer.outcome == "answer":
         return _topic(answer)
     return _other(answer)
@@ -150,24 +172,34 @@ def _phone(answer: Answer) -> Phone:
 def _drop_to(phone: Phone, limit: int, size) -> Phone:
     """Drop whole sections, least needed first, until `size(phone)` fits `limit`."""
     sections = list(phone.sections)
-    while size(Phone(phone.title, tuple(sections), phone.link, phone.footer, True)) > limit:
+    while size(replace(phone, sections=tuple(sections), details=True)) > limit:
         droppable = [s for s in sections if s.keep < 9]
         if not droppable:
             break
         sections.remove(min(droppable, key=lambda s: s.keep))
     dropped = len(sections) < len(phone.sections)
-    return Phone(phone.title, tuple(sections), phone.link, phone.footer, phone.details or dropped)
+    return replace(phone, sections=tuple(sections), details=phone.details or dropped)
 
 
-def _link_line(link: str | None) -> str:
-    return f"**Direct link:** {link}" if link else ""
+def _notes(answer: Answer) -> list[Section]:
+    """The correction of a wrong belief and the "not translated yet" line come first."""
+    out = []
+    if answer.notice:
+        out.append(Section(f"_{answer.notice}_", keep=7))
+    if answer.premise:
+        out.append(Section(answer.premise, keep=10))
+    return out
+
+
+def _link_line(phone: Phone) -> str:
+    return f"**{phone.link_word}:** {phone.link}" if phone.link else ""
 
 
 def _description(phone: Phone) -> str:
     parts = [s.text for s in phone.sections if s.name is None]
     text = "\n\n".join(parts)
     if phone.link and phone.link not in text:
-        parts.append(_link_line(phone.link))
+        parts.append(_link_line(phone))
     return "\n\n".join(parts)
 
 
@@ -195,20 +227,12 @@ def has_details(answer: Answer) -> bool:
 
 def details_layout(answer: Answer) -> Layout:
     """What the first message leaves out: the whole text, scope, doubts and every source."""
-    fields: list[Field] = []
-    if answer.region_note:
-        name = f"Where you are: {answer.region_name}" if answer.region_name else "Regions"
-        fields.append(Field(name, answer.region_note))
-    if answer.covers:
-        fields.append(Field("What this covers", _bullets(answer.covers)))
-    if answer.does_not_cover:
-        fields.append(Field("What it does not cover", _bullets(answer.does_not_cover)))
-    if answer.uncertain:
-        fields.append(Field("Not certain", answer.uncertain))
+    fields = scope_fields(answer)
     if answer.sources:
-        fields.append(Field("Sources", source_bullets(answer.sources)))
+        fields.append(Field(label(answer, "sources"), source_bullets(answer.sources)))
     footer = " · ".join(b for b in (_footer(answer), answer.caveat or "") if b)
-    return clamped_layout(f"Details: {answer.title}", answer.body, fields, footer, answer.link)
+    title = label(answer, "details_title", title=answer.title)
+    return clamped_layout(title, answer.body, fields, footer, answer.link)
 
 
 def _bullets(items) -> str:
@@ -219,7 +243,7 @@ def plain_text(answer: Answer, limit: int = MESSAGE_LIMIT) -> str:
     """The first message as message markdown: whole sections dropped (never one cut) until
     it fits, always ending with the direct link and the date."""
     p = phone(answer)
-    ending = [fit(_link_line(p.link), limit // 3)] if p.link else []
+    ending = [fit(_link_line(p), limit // 3)] if p.link else []
     ending += [f"_{fit(p.footer, limit // 4)}_"] if p.footer else []
     tail = "\n\n".join(ending)
     budget = limit - (len(tail) + 2 if tail else 0)
@@ -227,7 +251,7 @@ def plain_text(answer: Answer, limit: int = MESSAGE_LIMIT) -> str:
     def head(q: Phone) -> str:
         parts = [f"**{q.title}**"] if q.title else []
         parts += [f"**{s.name}**\n{s.text}" if s.name else s.text for s in q.sections]
-        return "\n\n".join(x for x in parts if not p.link or x != _link_line(p.link))
+        return "\n\n".join(x for x in parts if not p.link or x != _link_line(p))
 
     text = head(_drop_to(p, budget, lambda q: len(head(q))))
     if len(text) > budget:  # the steps alone are longer than a message: keep whole lines

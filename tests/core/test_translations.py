@@ -139,3 +139,52 @@ def test_choose_language(text, forced, default, lang) -> None:
 )
 def test_discord_locales(locale, lang) -> None:
     assert from_locale(locale) == lang
+
+
+def test_every_layout_word_can_be_translated() -> None:
+    from bot.answering.labels import UI_DEFAULTS
+    from bot.knowledge.translations import UI_KEYS
+
+    assert set(UI_KEYS) == set(UI_DEFAULTS)
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "knowledge"
+
+
+@pytest.fixture(scope="module")
+def shipped_engine() -> Engine:
+    result = load_knowledge(SHIPPED)
+    assert result.kb is not None and not result.warnings, [str(p) for p in result.problems]
+    return Engine(result.kb)
+
+
+@pytest.mark.parametrize(
+    ("lang", "menu_label", "field_word"),
+    [
+        ("fr", "Confidentialité des données", "Ce que cela n'arrête pas"),
+        ("de", "Daten zur Verbesserung generativer KI", "Was es nicht stoppt"),
+        ("nl", "Gegevens voor verbetering van generatieve AI", "Wat het niet tegenhoudt"),
+        ("es", "Datos para la mejora de la IA generativa", "Lo que no detiene"),
+        ("it", "Dati per migliorare l'IA generativa", "Cosa non ferma"),
+    ],
+)
+def test_shipped_howto_in_each_language(shipped_engine, lang, menu_label, field_word) -> None:
+    """Every shipped translation is fresh: the steps name that language's menu labels and the
+    phone layout's own words are in it too."""
+    from bot.answering.phone import details_layout, first_layout
+
+    answer = shipped_engine.answer_entry("turn-off", platform="desktop", region="eu", lang=lang)
+    assert answer.lang == lang and answer.notice is None
+    assert any(menu_label in step for group in answer.steps for step in group.steps)
+    first = first_layout(answer)
+    assert field_word in [f.name for f in first.fields]
+    assert "Direct link" not in first.description and "Last checked" not in first.footer
+    assert not details_layout(answer).title.startswith("Details: ") or lang in ("de", "nl")
+
+
+def test_german_dates_are_not_sentence_ends() -> None:
+    from bot.answering.phone import sentences
+
+    text = "Erfasst seit **3. Nov 2025**: der Schalter ist an. Zweiter Satz. Dritter."
+    assert sentences(text, 1, 300) == "Erfasst seit **3. Nov 2025**: der Schalter ist an."
+    assert sentences("Voir z. B. Art. 6 RGPD. Ensuite.", 1, 300) == "Voir z. B. Art. 6 RGPD."
