@@ -97,6 +97,7 @@ class SliceReport:
     slots_named: int = 0
     slots_right: int = 0
     wrong_region: int = 0
+    in_language: int = 0  # answers written in the question's own language
 
     @property
     def total(self) -> int:
@@ -123,6 +124,7 @@ class WildReport:
             report.slots_right += right
         if answer.region and q.region and answer.region != q.region:
             report.wrong_region += 1
+        report.in_language += answer.lang == q.lang
         if result != "right":
             got = answer.entry_id or ",".join(c.id for c in answer.choices) or "-"
             self.misses.append(
@@ -133,7 +135,7 @@ class WildReport:
     def table(self) -> str:
         head = (
             f"{'slice':<26}{'n':>5}{'right':>8}{'which?':>8}{'declined':>10}"
-            f"{'wrong':>8}{'slots':>8}"
+            f"{'wrong':>8}{'slots':>8}{'in lang':>9}"
         )
         rows = [head]
         for name in sorted(self.slices, key=_slice_order):
@@ -143,6 +145,7 @@ class WildReport:
             rows.append(
                 f"{name:<26}{r.total:>5}{r.rate('right'):>8.1%}{r.rate('clarify'):>8.1%}"
                 f"{r.rate('declined'):>10.1%}{wrong / r.total if r.total else 0:>8.1%}{slots:>8}"
+                f"{r.in_language / r.total if r.total else 0:>9.1%}"
             )
         return "\n".join(rows)
 

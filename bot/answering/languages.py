@@ -89,6 +89,17 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         )
     ),
 }
+# Question words: evidence of a language for detection, but topic words to the matcher
+# ("how" asks for steps, "what" for an explanation).
+QUESTION_WORDS: dict[str, frozenset[str]] = {
+    "en": frozenset({"what", "how", "why", "when", "where", "which", "who", "whats"}),
+    "fr": frozenset({"comment", "pourquoi", "quand", "ou", "quel", "quelle", "quels", "quoi"}),
+    "de": frozenset({"wie", "warum", "wann", "wo", "welche", "welcher", "was", "wer", "wieso"}),
+    "nl": frozenset({"hoe", "waarom", "wanneer", "waar", "welke", "wat", "wie"}),
+    "es": frozenset({"como", "porque", "cuando", "donde", "cual", "que", "quien"}),
+    "it": frozenset({"come", "perche", "quando", "dove", "quale", "quali", "cosa", "chi"}),
+    "pt": frozenset({"como", "porque", "quando", "onde", "qual", "quem"}),
+}
 # "ai" is Italian and French grammar but also "AI": never a function word here.
 _NEVER_FUNCTION = frozenset({"ai", "ia", "ki", "data", "app", "a"})
 
@@ -162,7 +173,7 @@ def detect(raw: str, words: list[str]) -> tuple[str, float]:
     for word in words:
         for lang in LANGUAGES:
             rank = frequency_rank(lang).get(word)
-            bonus = 1.0 if word in FUNCTION_WORDS[lang] else 0.0
+            bonus = 1.0 if word in FUNCTION_WORDS[lang] or word in QUESTION_WORDS[lang] else 0.0
             weight = 0.3 * _weight(rank) + bonus
             if weight:
                 scores[lang] += weight
@@ -180,7 +191,10 @@ def detect(raw: str, words: list[str]) -> tuple[str, float]:
     return best, margin
 
 
-LANGUAGE_MARGIN = 1.0  # about one function word's worth of evidence over the runner-up
+# Two pieces of evidence are always required (detect); past that, a small lead is enough:
+# on the tune split 0.1 reads 214 of 215 questions in the five languages right and 1 of 548
+# English questions as another language (a lead of 1.0 read only 88% right).
+LANGUAGE_MARGIN = 0.1
 
 
 def choose_language(
