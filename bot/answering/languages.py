@@ -12,7 +12,7 @@ never decides.
 from __future__ import annotations
 
 import math
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 LANGUAGES: tuple[str, ...] = ("en", "fr", "de", "nl", "es", "it", "pt")
@@ -162,22 +162,38 @@ def _weight(rank: int | None) -> float:
     return 1.0 / math.log(rank + 3)
 
 
+@cache
+def _evidence() -> dict[str, tuple[tuple[str, float], ...]]:
+    """Per word, the languages it points to and how strongly (computed once)."""
+    table: dict[str, list[tuple[str, float]]] = {}
+    for lang in LANGUAGES:
+        marked = FUNCTION_WORDS[lang] | QUESTION_WORDS[lang]
+        for word in set(frequency_rank(lang)) | marked:
+            rank = frequency_rank(lang).get(word)
+            weight = 0.3 * _weight(rank) + (1.0 if word in marked else 0.0)
+            if weight:
+                table.setdefault(word, []).append((lang, weight))
+    return {word: tuple(pairs) for word, pairs in table.items()}
+
+
 def detect(raw: str, words: list[str]) -> tuple[str, float]:
     """The question's language and a margin (0 when unsure). `words` are clean() tokens.
 
     English is the answer when the evidence is thin: fewer than two words that point
     elsewhere never switch the language.
     """
+    return _detect(raw, tuple(words))
+
+
+@lru_cache(maxsize=256)
+def _detect(raw: str, words: tuple[str, ...]) -> tuple[str, float]:
     scores = dict.fromkeys(LANGUAGES, 0.0)
     evidence = dict.fromkeys(LANGUAGES, 0)
+    table = _evidence()
     for word in words:
-        for lang in LANGUAGES:
-            rank = frequency_rank(lang).get(word)
-            bonus = 1.0 if word in FUNCTION_WORDS[lang] or word in QUESTION_WORDS[lang] else 0.0
-            weight = 0.3 * _weight(rank) + bonus
-            if weight:
-                scores[lang] += weight
-                evidence[lang] += 1
+        for lang, weight in table.get(word, ()):
+            scores[lang] += weight
+            evidence[lang] += 1
     for ch in raw.casefold():
         lang = _LETTERS.get(ch)
         if lang:

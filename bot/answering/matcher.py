@@ -8,6 +8,7 @@ Then: answer, ask which of two when the top two are too close, or decline.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import defaultdict
@@ -162,7 +163,8 @@ LEX_WEIGHT = 0.6
 FUZZ_WEIGHT = 0.4
 BETA2 = 0.5  # >1 favours recall of the question's words over precision of the example's
 COVERAGE_WEIGHT = 0.35  # share of the question's weight found anywhere in the entry's vocabulary
-MAX_CANDIDATES = 60
+MAX_CANDIDATES = 40
+COMMON_POSTINGS = 150  # a word in more phrasings than this only adds candidates when needed
 
 
 def clamp_limit(limit: int, most: int) -> int:
@@ -365,13 +367,7 @@ class Index:
         if not tokens:
             return []
         q_weight = sum(self._idf.get(t, self._unknown_idf) for t in tokens)
-        overlap: dict[int, float] = defaultdict(float)
-        for token in tokens:
-            weight = self._idf.get(token)
-            if weight is None:
-                continue
-            for i in self._postings.get(token, ()):
-                overlap[i] += weight
+        overlap = self._overlap(tokens)
         if not overlap:
             return []
         q_text = " ".join(query.content)
@@ -380,7 +376,7 @@ class Index:
             recall = shared / q_weight
             precision = shared / self._example_weight[i]
             lex_scores[i] = (1 + BETA2) * recall * precision / (BETA2 * precision + recall)
-        top = sorted(lex_scores, key=lambda i: (-lex_scores[i], i))[:MAX_CANDIDATES]
+        top = heapq.nsmallest(MAX_CANDIDATES, lex_scores, key=lambda i: (-lex_scores[i], i))
         best: dict[str, float] = {}
         for i in top:
             similarity = fuzz.token_sort_ratio(q_text, self._example_text[i]) / 100
@@ -393,6 +389,22 @@ class Index:
             coverage = sum(self._idf[t] for t in tokens if t in vocab) / q_weight
             best[entry_id] = 100 * ((1 - COVERAGE_WEIGHT) * score + COVERAGE_WEIGHT * coverage)
         return [Ranked(e, s) for e, s in sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+    def _overlap(self, tokens: frozenset[str]) -> dict[int, float]:
+        """Shared weight per example. Candidates come from the rarer words first: an example
+        that shares only "linkedin" and "ai" with the question cannot reach the top, so the
+        thousands of such postings are read only when the rarer words found too few."""
+        known = sorted((t for t in tokens if t in self._idf), key=lambda t: len(self._postings[t]))
+        candidates: set[int] = set()
+        for token in known:
+            postings = self._postings[token]
+            if len(postings) > COMMON_POSTINGS and len(candidates) >= MAX_CANDIDATES:
+                break
+            candidates.update(postings)
+        weight = self._idf.__getitem__
+        wanted = frozenset(known)
+        tokens_of = self._example_tokens
+        return {i: sum(map(weight, wanted & tokens_of[i])) for i in candidates}
 
     def nearest_titles(self, text: str, limit: int = 3) -> list[str]:
         """Fallback suggestions when no example shares a word with the question."""
