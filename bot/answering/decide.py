@@ -63,14 +63,16 @@ def decide(
             and kind(best) == "decline"
             and about
             and top_answer is not None
-            and best.score - top_answer.score < margin
+            and best.score - top_answer.score < t.catcher_margin
             and top_answer.score >= t.answer
         )
         if not generic_catch:
             if best.score >= t.decline_entry:
                 return Decision("catch", f"{kind(best)} entry matched", best, after(best))
             return Decision("decline", "an off-topic entry was nearest, but not sure", best)
-        best = top_answer  # an off-topic entry won only on words every topic shares
+        # About AI training and naming nothing only an off-topic entry knows: the off-topic
+        # entry won on words every topic shares ("opt out", "in Europe"), so it steps aside.
+        best = top_answer
     if best.score < (t.strict_answer if strict else t.answer):
         return Decision("decline", f"best score {best.score:.1f} under the threshold", best)
     second = after(best)

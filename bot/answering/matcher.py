@@ -181,6 +181,7 @@ class Thresholds:
     decline_entry: float = 45.0
     strict_answer: float = 55.0
     strict_margin: float = 8.0
+    catcher_margin: float = 6.0  # how far an answer may trail an off-topic entry on shared words
     foreign_margin: float = 15.0  # how far an off-topic entry may trail when it alone knows a word
     max_words: int = 60
 
