@@ -40,8 +40,17 @@ def decide(
     def kind(r: Ranked) -> str:
         return kb.entries[r.entry_id].kind
 
+    skip_catchers = False
+
     def after(r: Ranked) -> Ranked | None:
-        return next((o for o in ranked if o.entry_id != r.entry_id), None)
+        return next(
+            (
+                o
+                for o in ranked
+                if o.entry_id != r.entry_id and not (skip_catchers and kind(o) != "answer")
+            ),
+            None,
+        )
 
     best = ranked[0]
     margin = t.strict_margin if strict else t.margin
@@ -73,6 +82,7 @@ def decide(
         # About AI training and naming nothing only an off-topic entry knows: the off-topic
         # entry won on words every topic shares ("opt out", "in Europe"), so it steps aside.
         best = top_answer
+        skip_catchers = True
     if best.score < (t.strict_answer if strict else t.answer):
         return Decision("decline", f"best score {best.score:.1f} under the threshold", best)
     second = after(best)
