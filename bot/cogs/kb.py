@@ -376,7 +376,11 @@ class Knowledge(commands.Cog):
         await interaction.followup.send(
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
-            **{k: v for k, v in paged_kwargs("gaps", listing, 0, pages, page).items() if v},
+            **{
+                k: v
+                for k, v in paged_kwargs("gaps", listing, 0, pages, page, new=True).items()
+                if v
+            },
         )
 
     async def _sorted_gaps(self, guild_id: int, period: str) -> list[GapSummary]:

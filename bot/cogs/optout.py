@@ -169,7 +169,7 @@ class Optout(commands.Cog):
     async def sources(self, interaction: discord.Interaction, private: bool = False) -> None:
         page, pages = await self.sources_page(interaction, "", 0)
         await interaction.response.send_message(
-            ephemeral=private, **paged_kwargs("sources", "", 0, pages, page)
+            ephemeral=private, **paged_kwargs("sources", "", 0, pages, page, new=True)
         )
 
     async def sources_page(

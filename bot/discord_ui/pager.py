@@ -101,10 +101,15 @@ def pager_view(
     return view if view.children else None
 
 
-def paged_kwargs(name: str, arg: str, page: int, pages: int, content: Page) -> dict[str, Any]:
-    """Arguments for send_message / edit_message that show `content` with its pager."""
-    return {
-        "content": content.content,
-        "embed": content.embed,
-        "view": pager_view(name, arg, page, pages, content.extra),
-    }
+def paged_kwargs(
+    name: str, arg: str, page: int, pages: int, content: Page, *, new: bool = False
+) -> dict[str, Any]:
+    """Arguments for send_message (`new`) or edit_message that show `content` with its pager.
+
+    A one-page list has no pager: an edit removes the old one (view=None), a new message
+    leaves `view` out (discord.py's send_message does not accept None)."""
+    view = pager_view(name, arg, page, pages, content.extra)
+    kwargs = {"content": content.content, "embed": content.embed, "view": view}
+    if new and view is None:
+        del kwargs["view"]
+    return kwargs

@@ -104,3 +104,17 @@ async def test_gaps_most_asked_first_paged_with_actions(
     assert form["type"] == 9  # the Teach form, prefilled with the question
     fields = [c["components"][0] for c in form["data"]["components"]]
     assert fields[1]["value"] == "can my boss see my data"
+
+
+async def test_a_one_page_list_has_no_pager(fake_discord, world, make_bot, run_bot, fixture_kb):
+    """The fixture knowledge has a handful of sources: one page, sent without a view (this
+    failed with discord.py's send_message refusing view=None, found by the load tests)."""
+    async with run_bot(make_bot()) as bot:
+        bot.engine.swap(fixture_kb)
+        inter = await fake_discord.send_slash_command(
+            "sources", {}, user=world.user, channel_id=world.channel["id"]
+        )
+        reply = await fake_discord.wait_for_interaction_response(inter)
+    assert reply["type"] == 4
+    assert reply["data"].get("components", []) == []
+    assert reply["data"]["embeds"][0]["description"].count("• ") == len(fixture_kb.sources)
