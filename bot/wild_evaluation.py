@@ -124,7 +124,7 @@ class WildReport:
             report.slots_right += right
         if answer.region and q.region and answer.region != q.region:
             report.wrong_region += 1
-        report.in_language += answer.lang == q.lang
+        report.in_language += getattr(answer, "lang", "en") == q.lang
         if result != "right":
             got = answer.entry_id or ",".join(c.id for c in answer.choices) or "-"
             self.misses.append(
