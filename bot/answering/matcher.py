@@ -192,7 +192,6 @@ class Query:
     slots: Slots
     content: tuple[str, ...]
     unknown: int
-    total_words: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,10 +327,6 @@ class Index:
         terms = set(query.content)
         return next((p for p in self.premises if p.terms <= terms), None)
 
-    @property
-    def example_count(self) -> int:
-        return len(self._example_text)
-
     def correct(self, token: str) -> str:
         """Map a misspelt word to the nearest known word within its typo budget."""
         if token in self._surface_set or token in STOPWORDS or not token.isalpha():
@@ -360,7 +355,7 @@ class Index:
         slots = self.slots.find(question, words)
         content = self._terms(slots.tokens)
         unknown = sum(1 for term in content if term not in self._vocab_set)
-        return Query(question, slots, content, unknown, len(words))
+        return Query(question, slots, content, unknown)
 
     def rank(self, query: Query) -> list[Ranked]:
         """Entries by their best example's score, best first."""

@@ -48,9 +48,5 @@ def has_markup_or_link(text: str) -> bool:
     return any(p.search(text) for p in (_DISCORD_TOKEN, _EVERYONE, _URL))
 
 
-def words(text: str) -> list[str]:
-    return clean(text).split()
-
-
 def has_letters(text: str) -> bool:
     return any(ch.isalpha() for ch in text)

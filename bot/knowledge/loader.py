@@ -137,22 +137,38 @@ def load_knowledge(
 
 
 def _yaml_files(base: Path, problems: list[Problem]) -> Iterator[Path]:
-    found = []
-    for dirpath, dirnames, filenames in os.walk(
-        base,
-        onerror=lambda e: problems.append(
-            Problem(str(e.filename), 0, f"cannot list folder: {e.strerror}")
-        ),
-    ):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
-        for name in sorted(filenames):
-            if name.startswith(".") or not name.endswith((".yaml", ".yml")):
-                continue
-            found.append(Path(dirpath) / name)
+    found = list(
+        knowledge_files(
+            base,
+            onerror=lambda e: problems.append(
+                Problem(str(e.filename), 0, f"cannot list folder: {e.strerror}")
+            ),
+        )
+    )
     if len(found) > MAX_FILES:
         problems.append(Problem(str(base), 0, f"{len(found)} files; at most {MAX_FILES} are read"))
         found = found[:MAX_FILES]
     return iter(found)
+
+
+def is_knowledge_name(name: str) -> bool:
+    """A file the loader reads: YAML, not hidden (editors' and git's files start with '.')."""
+    return name.endswith((".yaml", ".yml")) and not name.startswith(".")
+
+
+def is_knowledge_folder(name: str) -> bool:
+    """A folder the loader enters: not hidden, not private ('_drafts', '.backups')."""
+    return not name.startswith((".", "_"))
+
+
+def knowledge_files(base: Path, onerror=None) -> Iterator[Path]:
+    """Every file the loader reads under ``base``, in a stable order. The one place that says
+    which files count, for the loader, the live-reload watcher and teach alike."""
+    for dirpath, dirnames, filenames in os.walk(base, onerror=onerror):
+        dirnames[:] = sorted(d for d in dirnames if is_knowledge_folder(d))
+        for name in sorted(filenames):
+            if is_knowledge_name(name):
+                yield Path(dirpath) / name
 
 
 def _label(base: Path, path: Path) -> str:

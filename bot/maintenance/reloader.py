@@ -22,7 +22,12 @@ from watchfiles import Change, awatch
 
 from bot.answering import Engine
 from bot.knowledge import LoadResult, load_knowledge
-from bot.knowledge.loader import DEFAULT_STALE_DAYS
+from bot.knowledge.loader import (
+    DEFAULT_STALE_DAYS,
+    is_knowledge_folder,
+    is_knowledge_name,
+    knowledge_files,
+)
 from bot.knowledge.problems import Problem
 from bot.maintenance.teach import TeachResult, add_example
 
@@ -263,11 +268,11 @@ class KnowledgeService:
             rel = p.relative_to(self.root)
         except ValueError:
             rel = Path(p.name)
-        if any(part.startswith((".", "_", "#")) for part in rel.parts):
+        if p.name.startswith("#") or not all(is_knowledge_folder(d) for d in rel.parts[:-1]):
             return False
         if p.name.endswith(TEMP_SUFFIXES):
             return False
-        return p.suffix in (".yaml", ".yml") or change == Change.deleted or p == self.root
+        return is_knowledge_name(p.name) or change == Change.deleted or p == self.root
 
 
 def describe(changes: Iterable[tuple[Change, str]], root: Path) -> str:
@@ -293,15 +298,12 @@ def _folder_id(root: Path) -> tuple[int, int] | None:
 def _signature(root: Path) -> tuple:
     """Names, sizes and times of the YAML files: if these move during a load, read again."""
     found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith((".", "_"))]
-        for name in filenames:
-            if name.endswith((".yaml", ".yml")) and not name.startswith("."):
-                try:
-                    st = os.stat(os.path.join(dirpath, name))
-                except OSError:
-                    continue
-                found.append((dirpath, name, st.st_size, st.st_mtime_ns))
+    for path in knowledge_files(root):
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        found.append((str(path.parent), path.name, st.st_size, st.st_mtime_ns))
     return tuple(sorted(found))
 
 
