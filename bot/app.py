@@ -24,6 +24,7 @@ from bot.answering.engine import Engine
 from bot.config import Settings, SettingsError, shard_problems
 from bot.discord_ui.records import Recorder
 from bot.discord_ui.traffic import pooled_connector, skip_own_message_echoes
+from bot.discord_ui.translator import KnowledgeTranslator
 from bot.discord_ui.views import CONTROLS
 from bot.knowledge.loader import LoadResult, default_knowledge_dir, load_knowledge
 from bot.knowledge.location import IN_PACKAGE, inside_installed_package
@@ -134,6 +135,8 @@ class OptoutBot(commands.Bot):
             await self.store.open()
         except StoreError as exc:
             log.warning("storage could not be opened, answering without it: %s", exc)
+        # Read at sync time, so `optout-bot sync` after a locale edit sends the new words.
+        await self.tree.set_translator(KnowledgeTranslator(lambda: self.engine.kb.locales))
         for name in self.extension_names:
             await self.load_extension(name)
         self.add_dynamic_items(*CONTROLS)

@@ -12,6 +12,7 @@ is an error; a missing key only means the English is shown.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -132,7 +133,7 @@ COMMAND_TEXTS: frozenset[str] = frozenset(
         "No default (ask or guess)",
         "Answer questions in answer channels unasked",
         "On: answer questions there; off: only when mentioned",
-        "The language of answers to free-text questions when a question does not show it",
+        "Answer language for free-text questions whose language is unclear",
         "The language most members of this server write in",
         "English",
         "French",
@@ -162,8 +163,8 @@ class Locale:
 
 def ui_text(locales: Any, lang: str | None, key: str, **values: Any) -> str:
     """The text for `key` in `lang` (English when the locale lacks it), filled in."""
-    locale = locales.get(lang) if lang and locales else None
-    text = (locale.ui.get(key) if locale is not None else None) or UI_TEXTS[key]
+    locale = locales.get(lang) if lang in LANGUAGES and isinstance(locales, Mapping) else None
+    text = (locale.ui.get(key) if isinstance(locale, Locale) else None) or UI_TEXTS[key]
     return text.format(**values) if values else text
 
 
