@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.cli import main
 from bot.knowledge import load_knowledge
-from bot.knowledge.locales import LANGUAGES, UI_TEXTS, ui_text
+from bot.knowledge.locales import COMMAND_TEXTS, LANGUAGES, UI_TEXTS, ui_text
 
 SHIPPED = Path(__file__).resolve().parents[2] / "knowledge"
 
@@ -27,6 +27,7 @@ def test_shipped_locales_are_complete_and_clean() -> None:
     assert sorted(result.kb.locales) == sorted(LANGUAGES)
     for locale in result.kb.locales.values():
         assert set(locale.ui) == set(UI_TEXTS), locale.language
+        assert set(locale.commands) == COMMAND_TEXTS, locale.language
 
 
 def test_a_locale_text_is_used_and_a_missing_one_is_english(kb_copy: Path) -> None:
