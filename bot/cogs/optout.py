@@ -65,7 +65,7 @@ class Optout(commands.Cog):
         member: discord.abc.User | None = None,
     ) -> None:
         kb = self.bot.engine.kb
-        lang = locale_language(interaction)
+        lang = answer.lang if answer.lang != "en" else locale_language(interaction)
         rendered = render(answer, kb, removable=not private, note=for_note(member), lang=lang)
         await interaction.response.send_message(ephemeral=private, **rendered.send_kwargs())
 
@@ -122,12 +122,18 @@ class Optout(commands.Cog):
             return
         engine = self.bot.engine
         default = await self.bot.recorder.default_region(interaction.guild_id)
+        # A client in a language we have answers in decides; from an English client (the
+        # default for many), the question's own language does, then the server's setting.
         lang = locale_language(interaction)
         topic = self._topic_id(question)
         if topic is not None:
             answer = engine.answer_entry(topic, region=default, lang=lang)
         else:
-            answer = engine.answer(question, default_region=default, lang=lang)
+            server = await self.bot.recorder.default_language(interaction.guild_id)
+            forced = lang if lang != "en" else None
+            answer = engine.answer(
+                question, default_region=default, lang=forced, default_lang=server
+            )
         await self._send(interaction, answer, private=private, member=member)
         await self.bot.recorder.answered(
             interaction.guild_id, answer, free_text=topic is None, user_id=interaction.user.id

@@ -29,6 +29,7 @@ from bot.answering.normalise import clean
 from bot.discord_ui.context import AnswerContext, answer_context
 from bot.discord_ui.cooldowns import Cooldowns
 from bot.discord_ui.delivery import Delivery
+from bot.discord_ui.i18n import say
 from bot.discord_ui.recent import RecentAnswers
 from bot.discord_ui.views import render
 from bot.knowledge.locales import UI_TEXTS, ui_text
@@ -40,24 +41,16 @@ log = logging.getLogger("bot.questions")
 
 Trigger = Literal["dm", "mention", "reply", "channel"]
 ANSWERABLE_TYPES = (discord.MessageType.default, discord.MessageType.reply)
-GREETING_TITLE = "Hi! Ask me about LinkedIn's AI-training setting"
-GREETING_BODY = (
-    "I explain how to stop LinkedIn using your data to train its generative AI, "
-    "with steps for the web and the app and what applies where you live. "
-    "Ask me a question — for example *how do I opt out on my iPhone?* — "
-    "or use `/optout`, `/ask` or `/topics`."
-)
+GREETING_TITLE = UI_TEXTS["greeting_title"]
+GREETING_BODY = UI_TEXTS["greeting_body"]
 REPEAT_TEXT = UI_TEXTS["repeat"]
 SOON_TEXT = UI_TEXTS["soon"]
 NOTE_AFTER = 3.0  # seconds of waiting worth a note where the bot may not add a ⏳
 BUSY_TEXT = UI_TEXTS["busy"]
-CANT_READ_TEXT = (
-    "I can't read that message. Right-click it (or long-press on a phone) and choose "
-    "**Apps → Answer with optout-bot**, or ask me in your own words."
-)
+CANT_READ_TEXT = UI_TEXTS["cant_read"]
 MENU_NAME = "Answer with optout-bot"
-MENU_EMPTY = "That message has no text I could answer."
-MENU_DONE = "Answered."
+MENU_EMPTY = UI_TEXTS["menu_empty"]
+MENU_DONE = UI_TEXTS["menu_done"]
 WAITING = "⏳"
 # Messages answered at once. A flood of messages then waits here, in order, instead of
 # crowding the event loop, so slash commands and clicks still get acknowledged in 3 s.
@@ -167,7 +160,8 @@ class Questions(commands.Cog):
             await self._answer_their_message(message, question, replied)
             return
         if not question:
-            await self._deliver(message, self.greeting(), recorded=False)
+            language = await self._default_language(message)
+            await self._deliver(message, self.greeting(language), recorded=False)
             return
         context = answer_context(replied) if replied is not None else None
         answer = await self.answer(message, question, strict=False, context=context)
@@ -185,7 +179,7 @@ class Questions(commands.Cog):
                 return
         theirs = " ".join(replied.content.split())
         if not theirs:
-            await self.delivery.reply_text(message, CANT_READ_TEXT)
+            await self.delivery.reply_text(message, await self._say(message, "cant_read"))
             return
         answer = await self.answer(replied, theirs, strict=False)
         await self._deliver(replied, answer, recorded=True)
@@ -294,16 +288,19 @@ class Questions(commands.Cog):
         )
         return replace(redone, confidence=answer.confidence)
 
-    def greeting(self) -> Answer:
+    def greeting(self, lang: str | None = None) -> Answer:
+        """Hello and how to ask, in the server's language (a bare mention has no words)."""
         engine = self.bot.engine
+        words = engine.kb.locales
         return Answer(
             question="",
             outcome="decline",
             entry_id=None,
-            title=GREETING_TITLE,
-            body=GREETING_BODY,
+            title=ui_text(words, lang, "greeting_title"),
+            body=ui_text(words, lang, "greeting_body"),
             suggestions=tuple(engine.topics()[:5]),
             kb_version=engine.kb.version,
+            lang=lang or "en",
         )
 
     # ------------------------------------------------------------ the message menu
@@ -312,7 +309,7 @@ class Questions(commands.Cog):
         """Apps → Answer with optout-bot: answer that message as a reply to it."""
         question = " ".join(message.content.split())
         if not question:
-            await interaction.response.send_message(MENU_EMPTY, ephemeral=True)
+            await interaction.response.send_message(say(interaction, "menu_empty"), ephemeral=True)
             return
         default = await self.bot.recorder.default_region(interaction.guild_id)
         language = await self.bot.recorder.default_language(interaction.guild_id)
@@ -327,7 +324,7 @@ class Questions(commands.Cog):
             await interaction.response.defer(ephemeral=True, thinking=True)
             sent = await self.delivery.reply(message, render(answer, self.bot.engine.kb))
             await interaction.followup.send(
-                MENU_DONE if sent else "I can't post in this channel.", ephemeral=True
+                say(interaction, "menu_done" if sent else "menu_cant_post"), ephemeral=True
             )
         await self.bot.recorder.answered(interaction.guild_id, answer, free_text=True)
 

@@ -65,6 +65,20 @@ UI_TEXTS: dict[str, str] = {
     "sources_intro": "Every answer lists its own sources and check date.",
     "sources_footer": "Page {page} of {pages} · {count} sources",
     "and_more": "… and {count} more",
+    "greeting_title": "Hi! Ask me about LinkedIn's AI-training setting",
+    "greeting_body": (
+        "I explain how to stop LinkedIn using your data to train its generative AI, "
+        "with steps for the web and the app and what applies where you live. "
+        "Ask me a question — for example *how do I opt out on my iPhone?* — "
+        "or use `/optout`, `/ask` or `/topics`."
+    ),
+    "cant_read": (
+        "I can't read that message. Right-click it (or long-press on a phone) and choose "
+        "**Apps → Answer with optout-bot**, or ask me in your own words."
+    ),
+    "menu_empty": "That message has no text I could answer.",
+    "menu_done": "Answered.",
+    "menu_cant_post": "I can't post in this channel.",
     "error_generic": "Sorry, something went wrong on my side. Please try again in a moment.",
     "error_cooldown": "Slow down a little — try again in {seconds} s.",
     "error_bot_permissions": "I need these permissions here: {missing}. Please ask a moderator.",

@@ -217,3 +217,46 @@ async def test_setup_language_changes_the_servers_free_text_default(
     assert "German" in reply["data"]["content"]
     assert saved.default_language == "de"
     assert second.json["embeds"][0]["title"] == kb.translations["de"].entries["turn-off"].title
+
+
+async def test_ask_follows_the_client_else_the_question(fake_discord, world, make_bot, run_bot):
+    """/ask from a French client answers in French; from an English client, a German question
+    is answered in German (an English client is the default for many members)."""
+    kb = _shipped_kb()
+    async with run_bot(make_bot()):
+        french = await fake_discord.send_slash_command(
+            "ask",
+            {"question": "how do I opt out on my iPhone"},
+            user=world.user,
+            channel_id=world.channel["id"],
+            locale="fr",
+        )
+        in_french = await fake_discord.wait_for_interaction_response(french)
+        german = await fake_discord.send_slash_command(
+            "ask",
+            {"question": "Wie schalte ich das KI-Training in der App aus?"},
+            user=world.user,
+            channel_id=world.other_channel["id"],
+        )
+        in_german = await fake_discord.wait_for_interaction_response(german)
+    assert (
+        in_french["data"]["embeds"][0]["title"] == kb.translations["fr"].entries["turn-off"].title
+    )
+    assert (
+        in_german["data"]["embeds"][0]["title"] == kb.translations["de"].entries["turn-off"].title
+    )
+    ids = [c["custom_id"] for c in components(in_german["data"]) if "custom_id" in c]
+    assert "ob:f:turn-off:y" in ids and any(i.endswith(":de") for i in ids)
+
+
+async def test_a_bare_mention_is_greeted_in_the_servers_language(
+    fake_discord, world, make_bot, run_bot, store
+):
+    await store.open()
+    await store.update_settings(int(world.guild["id"]), default_language="it")
+    async with run_bot(make_bot()):
+        await fake_discord.send_message_create(
+            world.channel["id"], f"<@{fake_discord.bot_user['id']}>", author=world.user
+        )
+        request = await fake_discord.wait_for_message(world.channel["id"])
+    assert request.json["embeds"][0]["title"] == ui("it", "greeting_title")
