@@ -59,6 +59,17 @@ def _texts(item: dict) -> set[str]:
     return found
 
 
+def _size(item: dict) -> int:
+    """Discord's count: names, descriptions and values, with every localization."""
+    total = len(item.get("name", "")) + len(item.get("description", ""))
+    total += len(str(item.get("value", ""))) if "value" in item else 0
+    for key in ("name_localizations", "description_localizations"):
+        total += sum(len(v) for v in (item.get(key) or {}).values())
+    for child in (*item.get("options", []), *item.get("choices", [])):
+        total += _size(child)
+    return total
+
+
 def components(body: dict) -> list[dict]:
     return [c for row in body["components"] for c in row["components"]]
 
@@ -187,6 +198,8 @@ async def test_synced_commands_carry_localized_help(fake_discord, world, make_bo
             assert not option.get("name_localizations"), (command["name"], option["name"])
     english = {c: _texts(commands[c]) for c in ("optout", "ask", "topics", "sources", "setup")}
     assert set().union(*english.values()) == COMMAND_TEXTS  # the list the loader checks against
+    for command in put.json:  # Discord refuses a command over 8,000 characters in all
+        assert _size(command) <= 8000, (command["name"], _size(command))
     setup = {o["name"]: o for o in commands["setup"]["options"]}
     assert setup["language"]["description_localizations"]["fr"].startswith("Langue")
 
