@@ -135,8 +135,6 @@ class OptoutBot(commands.Bot):
             await self.store.open()
         except StoreError as exc:
             log.warning("storage could not be opened, answering without it: %s", exc)
-        # Read at sync time, so `optout-bot sync` after a locale edit sends the new words.
-        await self.tree.set_translator(KnowledgeTranslator(lambda: self.engine.kb.locales))
         for name in self.extension_names:
             await self.load_extension(name)
         self.add_dynamic_items(*CONTROLS)
@@ -153,6 +151,8 @@ class OptoutBot(commands.Bot):
 
     async def sync_commands(self) -> list[app_commands.AppCommand]:
         """DEV_GUILD_ID: copy to that server (instant); otherwise global (can take a while)."""
+        if self.tree.translator is None:  # localized help, read from the knowledge at sync
+            await self.tree.set_translator(KnowledgeTranslator(lambda: self.engine.kb.locales))
         if self.settings.dev_guild_id:
             guild = discord.Object(self.settings.dev_guild_id)
             self.tree.copy_global_to(guild=guild)
