@@ -98,6 +98,9 @@ async def test_optout_mobile_answers_in_the_clients_language(
     select = next(c for c in controls if c["type"] == 3)
     assert select["placeholder"] == ui(lang, "region_placeholder")
     assert select["custom_id"] == f"ob:r:turn-off:mobile:{lang}"  # a click keeps the language
+    regions = _yaml("translations", lang)["translation"]["regions"]
+    names = {o["value"]: o["label"] for o in select["options"]}
+    assert names["eu"] == regions["eu"]["name"] and names["ch"] == regions["ch"]["name"]
     labels = {c.get("label") for c in controls}
     assert {ui(lang, "helpful"), ui(lang, "not_helpful")} <= labels
 
@@ -273,3 +276,26 @@ async def test_a_bare_mention_is_greeted_in_the_servers_language(
         )
         request = await fake_discord.wait_for_message(world.channel["id"])
     assert request.json["embeds"][0]["title"] == ui("it", "greeting_title")
+
+
+async def test_topics_and_sources_in_the_clients_language(fake_discord, world, make_bot, run_bot):
+    kb = _shipped_kb()
+    async with run_bot(make_bot()):
+        topics = await fake_discord.send_slash_command(
+            "topics", {}, user=world.user, channel_id=world.channel["id"], locale="nl"
+        )
+        listed = await fake_discord.wait_for_interaction_response(topics)
+        sources = await fake_discord.send_slash_command(
+            "sources", {}, user=world.user, channel_id=world.channel["id"], locale="it"
+        )
+        cited = await fake_discord.wait_for_interaction_response(sources)
+    embed = listed["data"]["embeds"][0]
+    assert embed["title"] == ui("nl", "topics_title")
+    first = kb.answer_entries()[0].id
+    assert f"1. {kb.translations['nl'].entries[first].title}" in embed["description"]
+    assert components(listed["data"])[0]["placeholder"] == ui("nl", "topic_placeholder")
+    page = cited["data"]["embeds"][0]
+    assert page["title"] == ui("it", "sources_title")
+    assert page["footer"]["text"].startswith("Pagina 1 di ")
+    buttons = [c["label"] for c in components(cited["data"])]
+    assert buttons == [ui("it", "previous"), ui("it", "next")]
