@@ -24,6 +24,7 @@ from bot.answering.engine import Engine
 from bot.config import Settings, SettingsError, shard_problems
 from bot.discord_ui.records import Recorder
 from bot.discord_ui.traffic import pooled_connector, skip_own_message_echoes
+from bot.discord_ui.translator import KnowledgeTranslator
 from bot.discord_ui.views import CONTROLS
 from bot.knowledge.loader import LoadResult, default_knowledge_dir, load_knowledge
 from bot.knowledge.location import IN_PACKAGE, inside_installed_package
@@ -150,6 +151,8 @@ class OptoutBot(commands.Bot):
 
     async def sync_commands(self) -> list[app_commands.AppCommand]:
         """DEV_GUILD_ID: copy to that server (instant); otherwise global (can take a while)."""
+        if self.tree.translator is None:  # localized help, read from the knowledge at sync
+            await self.tree.set_translator(KnowledgeTranslator(lambda: self.engine.kb.locales))
         if self.settings.dev_guild_id:
             guild = discord.Object(self.settings.dev_guild_id)
             self.tree.copy_global_to(guild=guild)

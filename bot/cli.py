@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, TextIO
 
 from bot.answering.engine import Engine
+from bot.answering.languages import ANSWER_LANGUAGES
 from bot.answering.normalise import MAX_INPUT_CHARS
 from bot.config import Settings, SettingsError
 from bot.knowledge.loader import LoadResult, load_knowledge
@@ -40,6 +41,12 @@ def _global_options(defaults: bool) -> argparse.ArgumentParser:
         type=Path,
         default=None if defaults else argparse.SUPPRESS,
         help="knowledge folder (default: KNOWLEDGE_DIR or the bundled one)",
+    )
+    options.add_argument(
+        "--lang",
+        choices=ANSWER_LANGUAGES,
+        default=None if defaults else argparse.SUPPRESS,
+        help="answer in this language (default: the question's own language, else English)",
     )
     return options
 
@@ -124,12 +131,13 @@ def _main(argv: Sequence[str] | None) -> int:
             as_json=args.json,
             platform=args.platform,
             region=args.region,
+            lang=args.lang,
         )
     if args.command is None:
         print(NO_TOKEN_HINT, file=sys.stderr)
     if isinstance(sys.stdin, io.TextIOWrapper):
         sys.stdin.reconfigure(errors="replace")  # a bad byte must not end the chat
-    return chat(engine)
+    return chat(engine, lang=args.lang)
 
 
 def _discard_stdout() -> None:
@@ -217,6 +225,7 @@ def ask(
     as_json: bool,
     platform: str | None = None,
     region: str | None = None,
+    lang: str | None = None,
 ) -> int:
     if questions:
         lines: Iterable[str] = (q[:MAX_INPUT_CHARS] for q in questions)
@@ -226,7 +235,7 @@ def ask(
     for line in lines:
         if not line.strip():
             continue
-        answer = engine.answer(line, platform=platform, region=region)
+        answer = engine.answer(line, platform=platform, region=region, lang=lang)
         if as_json:
             print(to_json_line(answer), flush=True)
         else:
@@ -237,8 +246,14 @@ def ask(
     return 0
 
 
-def chat(engine: Engine, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
-    """An interactive loop; a number picks a suggested topic, `quit` or Ctrl-D leaves."""
+def chat(
+    engine: Engine,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
+    lang: str | None = None,
+) -> int:
+    """An interactive loop; a number picks a suggested topic, `quit` or Ctrl-D leaves.
+    `lang` forces the answers' language; otherwise each question's own language is used."""
     stdin = stdin or sys.stdin
     out = out or sys.stdout
     interactive = stdin.isatty()
@@ -273,9 +288,12 @@ def chat(engine: Engine, stdin: TextIO | None = None, out: TextIO | None = None)
         if text.isdigit() and 1 <= int(text) <= len(options):
             platform = last.platform if last else None
             region = last.region if last else None
-            last = engine.answer_entry(options[int(text) - 1], platform=platform, region=region)
+            topic_lang = lang or (last.lang if last else "en")
+            last = engine.answer_entry(
+                options[int(text) - 1], platform=platform, region=region, lang=topic_lang
+            )
         else:
-            last = engine.answer(text)
+            last = engine.answer(text, lang=lang)
         options = [
             s.id for s in (last.choices or (last.suggestions if last.outcome != "answer" else ()))
         ]

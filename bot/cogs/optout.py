@@ -12,13 +12,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.answering.answer import Answer
+from bot.answering.answer import Answer, Suggestion
 from bot.answering.layout import DESCRIPTION_LIMIT, fit, source_line
 from bot.discord_ui.choices import PLATFORM_CHOICES, REGION_CHOICES
 from bot.discord_ui.cooldowns import Cooldowns
+from bot.discord_ui.i18n import locale_language, say
 from bot.discord_ui.pager import Page, PageButton, page_slice, paged_kwargs, register
 from bot.discord_ui.render import COLOURS
 from bot.discord_ui.views import FOR_PREFIX, render, topics_view
+from bot.knowledge.locales import UI_TEXTS
+from bot.knowledge.schema import KnowledgeBase
 
 if TYPE_CHECKING:
     from bot.app import OptoutBot
@@ -29,7 +32,7 @@ CHOICE_TEXT_LIMIT = 100
 
 PRIVATE_HELP = "Only you see the answer (default: everyone in the channel)"
 FOR_HELP = "Someone to answer for: they are named above the answer, without a ping"
-ASK_BUSY = "⏳ One question at a time, please — ask again in {seconds} s."
+ASK_BUSY = UI_TEXTS["ask_busy"]
 
 
 def everywhere(command):
@@ -61,7 +64,9 @@ class Optout(commands.Cog):
         private: bool,
         member: discord.abc.User | None = None,
     ) -> None:
-        rendered = render(answer, self.bot.engine.kb, removable=not private, note=for_note(member))
+        kb = self.bot.engine.kb
+        lang = answer.lang if answer.lang != "en" else locale_language(interaction)
+        rendered = render(answer, kb, removable=not private, note=for_note(member), lang=lang)
         await interaction.response.send_message(ephemeral=private, **rendered.send_kwargs())
 
     @app_commands.command(
@@ -85,7 +90,10 @@ class Optout(commands.Cog):
         member: discord.User | None = None,
     ) -> None:
         region = region or await self.bot.recorder.default_region(interaction.guild_id)
-        answer = self.bot.engine.answer_entry(OPTOUT_ENTRY, platform=platform, region=region)
+        lang = locale_language(interaction)
+        answer = self.bot.engine.answer_entry(
+            OPTOUT_ENTRY, platform=platform, region=region, lang=lang
+        )
         await self._send(interaction, answer, private=private, member=member)
         await self.bot.recorder.answered(interaction.guild_id, answer, free_text=False)
 
@@ -109,15 +117,23 @@ class Optout(commands.Cog):
         key = (interaction.user.id, interaction.channel_id)
         if self.ask_cooldown.take(key) is None:  # checked before any answer is computed
             wait = round(self.ask_cooldown.wait(key)) or 1
-            await interaction.response.send_message(ASK_BUSY.format(seconds=wait), ephemeral=True)
+            busy = say(interaction, "ask_busy", seconds=wait)
+            await interaction.response.send_message(busy, ephemeral=True)
             return
         engine = self.bot.engine
         default = await self.bot.recorder.default_region(interaction.guild_id)
+        # A client in a language we have answers in decides; from an English client (the
+        # default for many), the question's own language does, then the server's setting.
+        lang = locale_language(interaction)
         topic = self._topic_id(question)
         if topic is not None:
-            answer = engine.answer_entry(topic, region=default)
+            answer = engine.answer_entry(topic, region=default, lang=lang)
         else:
-            answer = engine.answer(question, default_region=default)
+            server = await self.bot.recorder.default_language(interaction.guild_id)
+            forced = lang if lang != "en" else None
+            answer = engine.answer(
+                question, default_region=default, lang=forced, default_lang=server
+            )
         await self._send(interaction, answer, private=private, member=member)
         await self.bot.recorder.answered(
             interaction.guild_id, answer, free_text=topic is None, user_id=interaction.user.id
@@ -139,28 +155,35 @@ class Optout(commands.Cog):
         choices: list[app_commands.Choice[str]] = []
         typed = current.strip()
         if typed and len(typed) <= CHOICE_TEXT_LIMIT:
-            choices.append(app_commands.Choice(name=fit(f"Ask: {typed}", 100), value=typed))
+            asked = say(interaction, "ask_choice", question=typed)
+            choices.append(app_commands.Choice(name=fit(asked, 100), value=typed))
+        kb, lang = self.bot.engine.kb, locale_language(interaction)
         for topic in self.bot.engine.search_topics(typed, limit=CHOICE_LIMIT):
             if len(choices) >= CHOICE_LIMIT:
                 break
             value = topic.title if len(topic.title) <= CHOICE_TEXT_LIMIT else topic.id
             if value.casefold() != typed.casefold():
-                choices.append(app_commands.Choice(name=fit(topic.title, 100), value=value))
+                shown = localized_title(kb, topic, lang)  # the value stays the English key
+                choices.append(app_commands.Choice(name=fit(shown, 100), value=value))
         return choices
 
     @app_commands.command(name="topics", description="List everything this bot can answer")
     @app_commands.describe(private=PRIVATE_HELP)
     @everywhere
     async def topics(self, interaction: discord.Interaction, private: bool = False) -> None:
-        topics = self.bot.engine.topics()
+        kb, lang = self.bot.engine.kb, locale_language(interaction)
+        topics = [Suggestion(t.id, localized_title(kb, t, lang)) for t in self.bot.engine.topics()]
         lines = [f"{n}. {t.title}" for n, t in enumerate(topics, 1)]
         embed = discord.Embed(
-            title="What I can answer",
-            description=_fit_lines(lines, "Ask with /ask, mention me, or pick one below."),
+            title=say(interaction, "topics_title"),
+            description=_fit_lines(
+                lines, say(interaction, "topics_intro"), say(interaction, "and_more", count="{n}")
+            ),
             colour=COLOURS["answer"],
         )
+        words = {k: say(interaction, k) for k in ("topic_placeholder", "no_topics")}
         await interaction.response.send_message(
-            embed=embed, view=topics_view(topics), ephemeral=private
+            embed=embed, view=topics_view(topics, words), ephemeral=private
         )
 
     @app_commands.command(name="sources", description="List the sources behind the answers")
@@ -169,7 +192,8 @@ class Optout(commands.Cog):
     async def sources(self, interaction: discord.Interaction, private: bool = False) -> None:
         page, pages = await self.sources_page(interaction, "", 0)
         await interaction.response.send_message(
-            ephemeral=private, **paged_kwargs("sources", "", 0, pages, page, new=True)
+            ephemeral=private,
+            **paged_kwargs("sources", "", 0, pages, page, _pager_words(interaction), new=True),
         )
 
     async def sources_page(
@@ -180,20 +204,36 @@ class Optout(commands.Cog):
         shown, number, pages = page_slice(sources, number)
         lines = [f"• {fit(source_line(s), 380)}" for s in shown]
         embed = discord.Embed(
-            title="Where my answers come from",
-            description=_fit_lines(lines, "Every answer lists its own sources and check date."),
+            title=say(interaction, "sources_title"),
+            description=_fit_lines(
+                lines, say(interaction, "sources_intro"), say(interaction, "and_more", count="{n}")
+            ),
             colour=COLOURS["answer"],
         )
         if pages > 1:
-            embed.set_footer(text=f"Page {number + 1} of {pages} · {len(sources)} sources")
+            footer = say(
+                interaction, "sources_footer", page=number + 1, pages=pages, count=len(sources)
+            )
+            embed.set_footer(text=footer)
         return Page(embed=embed), pages
 
 
-def _fit_lines(lines: list[str], intro: str) -> str:
+def localized_title(kb: KnowledgeBase, topic: Suggestion, lang: str) -> str:
+    """A topic's title in `lang` when translated (and fresh), else the English title."""
+    translation = kb.translations.get(lang)
+    text = translation.entries.get(topic.id) if translation is not None else None
+    return text.title if text is not None else topic.title
+
+
+def _pager_words(interaction: discord.Interaction) -> tuple[str, str]:
+    return say(interaction, "previous"), say(interaction, "next")
+
+
+def _fit_lines(lines: list[str], intro: str, more_text: str = "… and {n} more") -> str:
     """Intro plus as many whole lines as fit an embed description, then '… and N more'."""
     text = intro
     for n, line in enumerate(lines):
-        more = f"\n… and {len(lines) - n} more"
+        more = "\n" + more_text.replace("{n}", str(len(lines) - n))
         if len(text) + 1 + len(line) + len(more) > DESCRIPTION_LIMIT and n < len(lines) - 1:
             return text + more
         text += ("\n\n" if n == 0 else "\n") + line

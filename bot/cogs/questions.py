@@ -24,11 +24,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.answering.answer import Answer
+from bot.answering.languages import choose_language
+from bot.answering.normalise import clean
 from bot.discord_ui.context import AnswerContext, answer_context
 from bot.discord_ui.cooldowns import Cooldowns
 from bot.discord_ui.delivery import Delivery
+from bot.discord_ui.i18n import say
 from bot.discord_ui.recent import RecentAnswers
 from bot.discord_ui.views import render
+from bot.knowledge.locales import UI_TEXTS, ui_text
 
 if TYPE_CHECKING:
     from bot.app import OptoutBot
@@ -37,24 +41,16 @@ log = logging.getLogger("bot.questions")
 
 Trigger = Literal["dm", "mention", "reply", "channel"]
 ANSWERABLE_TYPES = (discord.MessageType.default, discord.MessageType.reply)
-GREETING_TITLE = "Hi! Ask me about LinkedIn's AI-training setting"
-GREETING_BODY = (
-    "I explain how to stop LinkedIn using your data to train its generative AI, "
-    "with steps for the web and the app and what applies where you live. "
-    "Ask me a question — for example *how do I opt out on my iPhone?* — "
-    "or use `/optout`, `/ask` or `/topics`."
-)
-REPEAT_TEXT = "I answered this here a few minutes ago: {link}"
-SOON_TEXT = "⏳ Got it — I'll answer this in {seconds} s."
+GREETING_TITLE = UI_TEXTS["greeting_title"]
+GREETING_BODY = UI_TEXTS["greeting_body"]
+REPEAT_TEXT = UI_TEXTS["repeat"]
+SOON_TEXT = UI_TEXTS["soon"]
 NOTE_AFTER = 3.0  # seconds of waiting worth a note where the bot may not add a ⏳
-BUSY_TEXT = "⏳ One at a time, please — ask me again in {seconds} s."
-CANT_READ_TEXT = (
-    "I can't read that message. Right-click it (or long-press on a phone) and choose "
-    "**Apps → Answer with optout-bot**, or ask me in your own words."
-)
+BUSY_TEXT = UI_TEXTS["busy"]
+CANT_READ_TEXT = UI_TEXTS["cant_read"]
 MENU_NAME = "Answer with optout-bot"
-MENU_EMPTY = "That message has no text I could answer."
-MENU_DONE = "Answered."
+MENU_EMPTY = UI_TEXTS["menu_empty"]
+MENU_DONE = UI_TEXTS["menu_done"]
 WAITING = "⏳"
 # Messages answered at once. A flood of messages then waits here, in order, instead of
 # crowding the event loop, so slash commands and clicks still get acknowledged in 3 s.
@@ -110,18 +106,31 @@ class Questions(commands.Cog):
         delay = bucket.take(_user_key(message), self.max_wait)
         if delay is None:
             if self.busy_notes.take(_user_key(message)) is not None:  # one note, not a flood
-                wait = bucket.wait(_user_key(message))
-                await self.delivery.reply_text(message, BUSY_TEXT.format(seconds=round(wait) or 1))
+                wait = round(bucket.wait(_user_key(message))) or 1
+                text = await self._say(message, "busy", seconds=wait)
+                await self.delivery.reply_text(message, text)
             return
         if delay > 0:
             reacted = await self._react(message)
             if not reacted and delay >= NOTE_AFTER:  # no ⏳ possible here: say so instead
-                await self.delivery.reply_text(message, SOON_TEXT.format(seconds=round(delay)))
+                text = await self._say(message, "soon", seconds=round(delay))
+                await self.delivery.reply_text(message, text)
             await self._sleep(delay)
             if reacted:
                 await self._unreact(message)
         async with self._gate:
             await self._addressed(message, trigger)
+
+    async def _say(self, message: discord.Message, key: str, **values: object) -> str:
+        """A short note in the language the message is written in (else the server's)."""
+        default = await self._default_language(message)
+        text = self.question_text(message)
+        lang = choose_language(text, clean(text).split(), None, default)
+        return ui_text(self.bot.engine.kb.locales, lang, key, **values)
+
+    async def _default_language(self, message: discord.Message) -> str | None:
+        guild_id = message.guild.id if message.guild else None
+        return await self.bot.recorder.default_language(guild_id)
 
     def _bucket(self, message: discord.Message, trigger: Trigger) -> Cooldowns:
         """DMs and replies to the bot's answers are a conversation: a relaxed cooldown."""
@@ -151,7 +160,8 @@ class Questions(commands.Cog):
             await self._answer_their_message(message, question, replied)
             return
         if not question:
-            await self._deliver(message, self.greeting(), recorded=False)
+            language = await self._default_language(message)
+            await self._deliver(message, self.greeting(language), recorded=False)
             return
         context = answer_context(replied) if replied is not None else None
         answer = await self.answer(message, question, strict=False, context=context)
@@ -169,7 +179,7 @@ class Questions(commands.Cog):
                 return
         theirs = " ".join(replied.content.split())
         if not theirs:
-            await self.delivery.reply_text(message, CANT_READ_TEXT)
+            await self.delivery.reply_text(message, await self._say(message, "cant_read"))
             return
         answer = await self.answer(replied, theirs, strict=False)
         await self._deliver(replied, answer, recorded=True)
@@ -177,7 +187,10 @@ class Questions(commands.Cog):
     async def _deliver(self, message: discord.Message, answer: Answer, *, recorded: bool) -> None:
         key = (answer.entry_id, answer.platform, answer.region)
         if answer.outcome == "answer" and (link := self.recent.earlier(message.channel.id, key)):
-            await self.delivery.reply_text(message, REPEAT_TEXT.format(link=link))
+            words = self.bot.engine.kb.locales
+            await self.delivery.reply_text(
+                message, ui_text(words, answer.lang, "repeat", link=link)
+            )
             return
         sent = await self.delivery.reply(message, render(answer, self.bot.engine.kb))
         if sent is not None and answer.outcome == "answer":
@@ -246,7 +259,10 @@ class Questions(commands.Cog):
         )
         if context is not None:
             default = context.region or default
-        answer = self.bot.engine.answer(question, default_region=default, strict=strict)
+        language = await self._default_language(message)
+        answer = self.bot.engine.answer(
+            question, default_region=default, strict=strict, default_lang=language
+        )
         return self.in_context(answer, context, default) if context else answer
 
     def in_context(self, answer: Answer, context: AnswerContext, default: str | None) -> Answer:
@@ -268,20 +284,23 @@ class Questions(commands.Cog):
         if (entry, platform, region) == (answer.entry_id, answer.platform, answer.region):
             return answer
         redone = self.bot.engine.answer_entry(
-            entry, platform=platform, region=region, question=answer.question
+            entry, platform=platform, region=region, question=answer.question, lang=answer.lang
         )
         return replace(redone, confidence=answer.confidence)
 
-    def greeting(self) -> Answer:
+    def greeting(self, lang: str | None = None) -> Answer:
+        """Hello and how to ask, in the server's language (a bare mention has no words)."""
         engine = self.bot.engine
+        words = engine.kb.locales
         return Answer(
             question="",
             outcome="decline",
             entry_id=None,
-            title=GREETING_TITLE,
-            body=GREETING_BODY,
+            title=ui_text(words, lang, "greeting_title"),
+            body=ui_text(words, lang, "greeting_body"),
             suggestions=tuple(engine.topics()[:5]),
             kb_version=engine.kb.version,
+            lang=lang or "en",
         )
 
     # ------------------------------------------------------------ the message menu
@@ -290,10 +309,11 @@ class Questions(commands.Cog):
         """Apps → Answer with optout-bot: answer that message as a reply to it."""
         question = " ".join(message.content.split())
         if not question:
-            await interaction.response.send_message(MENU_EMPTY, ephemeral=True)
+            await interaction.response.send_message(say(interaction, "menu_empty"), ephemeral=True)
             return
         default = await self.bot.recorder.default_region(interaction.guild_id)
-        answer = self.bot.engine.answer(question, default_region=default)
+        language = await self.bot.recorder.default_language(interaction.guild_id)
+        answer = self.bot.engine.answer(question, default_region=default, default_lang=language)
         guild = interaction.guild
         if guild is None or guild.me is None:
             # Installed to the user's account only: the bot is not in this channel, so the
@@ -304,7 +324,7 @@ class Questions(commands.Cog):
             await interaction.response.defer(ephemeral=True, thinking=True)
             sent = await self.delivery.reply(message, render(answer, self.bot.engine.kb))
             await interaction.followup.send(
-                MENU_DONE if sent else "I can't post in this channel.", ephemeral=True
+                say(interaction, "menu_done" if sent else "menu_cant_post"), ephemeral=True
             )
         await self.bot.recorder.answered(interaction.guild_id, answer, free_text=True)
 

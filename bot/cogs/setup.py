@@ -29,6 +29,15 @@ DEFAULT_REGION_CHOICES = [
     app_commands.Choice(name="No default (ask or guess)", value="none"),
     *REGION_CHOICES,
 ]
+LANGUAGE_CHOICES = [
+    app_commands.Choice(name="English", value="en"),
+    app_commands.Choice(name="French", value="fr"),
+    app_commands.Choice(name="German", value="de"),
+    app_commands.Choice(name="Dutch", value="nl"),
+    app_commands.Choice(name="Spanish", value="es"),
+    app_commands.Choice(name="Italian", value="it"),
+]
+LANGUAGE_NAMES = {c.value: c.name for c in LANGUAGE_CHOICES}
 NOT_MODERATOR = (
     "Only this server's moderators can change its settings (Manage Server, or the moderator "
     "role set with `/setup moderator-role`)."
@@ -49,6 +58,8 @@ def describe_settings(gs: GuildSettings, *, message_content: bool) -> str:
         " (people with Manage Server are always moderators)",
         f"Log channel: {f'<#{gs.log_channel_id}>' if gs.log_channel_id else 'none'}",
         f"Default region: {gs.default_region or 'none'}",
+        "Answer language when a question does not show one: "
+        + LANGUAGE_NAMES.get(gs.default_language or "en", "English"),
     ]
     if gs.answer_channel_ids and gs.auto_answer and not message_content:
         lines.append(
@@ -230,6 +241,19 @@ class Setup(commands.Cog):
         if await self._settings_or_refuse(interaction) is None:
             return
         await self._change(interaction, default_region=None if region == "none" else region)
+
+    @setup.command(
+        name="language",
+        description="Answer language for free-text questions whose language is unclear",
+    )
+    @app_commands.describe(language="The language most members of this server write in")
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    async def language(self, interaction: discord.Interaction, language: str) -> None:
+        """Slash commands follow each member's Discord language; this is for mentions, DMs to
+        the bot from this server and answer channels, when the question itself is unclear."""
+        if await self._settings_or_refuse(interaction) is None:
+            return
+        await self._change(interaction, default_language=None if language == "en" else language)
 
     @setup.command(name="auto-answer", description="Answer questions in answer channels unasked")
     @app_commands.describe(enabled="On: answer questions there; off: only when mentioned")

@@ -12,9 +12,12 @@ import logging
 import discord
 from discord import app_commands
 
+from bot.discord_ui.i18n import locale_language, locales_of
+from bot.knowledge.locales import UI_TEXTS, ui_text
+
 log = logging.getLogger("bot.errors")
 
-GENERIC = "Sorry, something went wrong on my side. Please try again in a moment."
+GENERIC = UI_TEXTS["error_generic"]
 
 
 def unwrap(error: BaseException) -> BaseException:
@@ -24,22 +27,29 @@ def unwrap(error: BaseException) -> BaseException:
     return error
 
 
-def user_message(error: BaseException) -> tuple[str, bool]:
-    """(what to tell the user, whether it is the user's doing rather than a bug)."""
+def user_message(
+    error: BaseException, locales: object = None, lang: str | None = None
+) -> tuple[str, bool]:
+    """(what to tell the user in `lang`, whether it is the user's doing rather than a bug)."""
+    key, values, expected = _message_key(error)
+    return ui_text(locales, lang, key, **values), expected
+
+
+def _message_key(error: BaseException) -> tuple[str, dict[str, str], bool]:
     if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Slow down a little — try again in {error.retry_after:.0f} s.", True
+        return "error_cooldown", {"seconds": f"{error.retry_after:.0f}"}, True
     if isinstance(error, app_commands.BotMissingPermissions):
         missing = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
-        return f"I need these permissions here: {missing}. Please ask a moderator.", True
+        return "error_bot_permissions", {"missing": missing}, True
     if isinstance(error, app_commands.MissingPermissions | app_commands.MissingRole):
-        return "You don't have permission to use that here.", True
+        return "error_no_permission", {}, True
     if isinstance(error, app_commands.NoPrivateMessage):
-        return "That only works in a server.", True
+        return "error_server_only", {}, True
     if isinstance(error, app_commands.CheckFailure):
-        return "You can't use that here.", True
+        return "error_check_failed", {}, True
     if isinstance(error, app_commands.TransformerError):
-        return "I couldn't understand one of the options. Please pick from the list.", True
-    return GENERIC, False
+        return "error_bad_option", {}, True
+    return "error_generic", {}, False
 
 
 def describe(interaction: discord.Interaction) -> str:
@@ -53,7 +63,7 @@ def describe(interaction: discord.Interaction) -> str:
 async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
     """Log one line, tell the user briefly and privately; never raise."""
     error = unwrap(error)
-    text, expected = user_message(error)
+    text, expected = user_message(error, locales_of(interaction), locale_language(interaction))
     where = describe(interaction)
     if expected:
         log.info("%s refused: %s", where, error)

@@ -15,9 +15,11 @@ from typing import Any
 import discord
 
 from bot.discord_ui.errors import report_error
+from bot.discord_ui.i18n import say
 from bot.discord_ui.views import is_asker
+from bot.knowledge.locales import UI_TEXTS
 
-NOT_YOUR_LIST = "Only the person who ran the command can turn its pages."
+NOT_YOUR_LIST = UI_TEXTS["not_your_list"]
 PER_PAGE = 10
 
 
@@ -71,14 +73,19 @@ class PageButton(
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
             if not is_asker(interaction):
-                await interaction.response.send_message(NOT_YOUR_LIST, ephemeral=True)
+                await interaction.response.send_message(
+                    say(interaction, "not_your_list"), ephemeral=True
+                )
                 return
             builder = BUILDERS.get(self.name)
             if builder is None:
-                await interaction.response.send_message("That list is gone.", ephemeral=True)
+                await interaction.response.send_message(
+                    say(interaction, "list_gone"), ephemeral=True
+                )
                 return
             page, pages = await builder(interaction, self.arg, self.page)
-            kwargs = paged_kwargs(self.name, self.arg, self.page, pages, page)
+            words = (say(interaction, "previous"), say(interaction, "next"))
+            kwargs = paged_kwargs(self.name, self.arg, self.page, pages, page, words)
             if interaction.response.is_done():
                 await interaction.edit_original_response(**kwargs)
             else:
@@ -88,7 +95,12 @@ class PageButton(
 
 
 def pager_view(
-    name: str, arg: str, page: int, pages: int, extra: Sequence[discord.ui.Item] = ()
+    name: str,
+    arg: str,
+    page: int,
+    pages: int,
+    extra: Sequence[discord.ui.Item] = (),
+    words: tuple[str, str] = (UI_TEXTS["previous"], UI_TEXTS["next"]),
 ) -> discord.ui.View | None:
     """The page's own controls, then ◀ Previous and Next ▶ on the last row (the page number
     is in the page itself: a label button would repeat a custom_id)."""
@@ -96,19 +108,29 @@ def pager_view(
     for item in extra:
         view.add_item(item)
     if pages > 1:
-        view.add_item(PageButton(name, arg, max(0, page - 1), "◀ Previous", page == 0))
-        view.add_item(PageButton(name, arg, min(pages - 1, page + 1), "Next ▶", page >= pages - 1))
+        previous, following = words
+        view.add_item(PageButton(name, arg, max(0, page - 1), previous, page == 0))
+        last = page >= pages - 1
+        view.add_item(PageButton(name, arg, min(pages - 1, page + 1), following, last))
     return view if view.children else None
 
 
 def paged_kwargs(
-    name: str, arg: str, page: int, pages: int, content: Page, *, new: bool = False
+    name: str,
+    arg: str,
+    page: int,
+    pages: int,
+    content: Page,
+    words: tuple[str, str] = (UI_TEXTS["previous"], UI_TEXTS["next"]),
+    *,
+    new: bool = False,
 ) -> dict[str, Any]:
-    """Arguments for send_message (`new`) or edit_message that show `content` with its pager.
+    """Arguments for send_message (`new`) or edit_message that show `content` with its pager
+    (`words`: Previous and Next in the reader's language).
 
     A one-page list has no pager: an edit removes the old one (view=None), a new message
     leaves `view` out (discord.py's send_message does not accept None)."""
-    view = pager_view(name, arg, page, pages, content.extra)
+    view = pager_view(name, arg, page, pages, content.extra, words)
     kwargs = {"content": content.content, "embed": content.embed, "view": view}
     if new and view is None:
         del kwargs["view"]

@@ -173,6 +173,13 @@ class Recorder:
         settings = await self.settings(guild_id)
         return settings.default_region if settings else None
 
+    async def default_language(self, guild_id: int | None) -> str | None:
+        """The server's answer language for unclear free text, or None (DMs, unset, down)."""
+        if guild_id is None:
+            return None
+        settings = await self.settings(guild_id)
+        return settings.default_language if settings else None
+
     async def answered(
         self,
         guild_id: int | None,

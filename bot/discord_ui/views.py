@@ -25,7 +25,9 @@ from bot.answering.answer import Answer, Suggestion
 from bot.answering.layout import fit
 from bot.answering.phone import has_details
 from bot.discord_ui.errors import report_error
+from bot.discord_ui.i18n import click_language, locale_language, say
 from bot.discord_ui.render import Rendered, details_embed
+from bot.knowledge.locales import LANGUAGES, UI_TEXTS, ui_text
 from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS, KnowledgeBase
 from bot.store import FeedbackResult, make_voter_key
 
@@ -37,7 +39,10 @@ LABEL_LIMIT = 80
 ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 PLATFORM = "|".join((*PLATFORM_IDS, "-"))  # "-" stands for "none chosen"
 REGION = "|".join((*REGION_IDS, "-"))
-PLATFORM_LABELS = {"desktop": "Web", "mobile": "App", "ios": "iPhone / iPad", "android": "Android"}
+# A control on an answer not in English carries its language (":de"), so a click from a
+# client in another language keeps the answer's language; English ids are unchanged.
+LANG = rf"(?::(?P<lang>{'|'.join(LANGUAGES)}))?"
+PLATFORM_LABELS = {p: UI_TEXTS[f"platform_{p}"] for p in PLATFORM_IDS}
 PLATFORM_EMOJI = {"desktop": "🖥️", "mobile": "📱", "ios": "📱", "android": "📱"}
 MAX_TOPIC_BUTTONS = 5
 MAX_RELATED_BUTTONS = 3  # fewer controls under a phone-first answer
@@ -50,6 +55,10 @@ def _opt(value: str | None) -> str:
 
 def _unopt(value: str) -> str | None:
     return None if value == "-" else value
+
+
+def _lang_suffix(lang: str | None) -> str:
+    return f":{lang}" if lang in LANGUAGES else ""
 
 
 def services(interaction: discord.Interaction) -> Any:
@@ -74,7 +83,7 @@ class _Control:
         raise NotImplementedError
 
 
-NOT_YOURS_TO_REMOVE = "Only the person who asked (or a moderator) can remove this answer."
+NOT_YOURS_TO_REMOVE = UI_TEXTS["not_yours_to_remove"]
 
 
 def asker_id(message: discord.Message | None) -> int | None:
@@ -107,15 +116,15 @@ def kept_content(message: discord.Message | None) -> str | None:
     return content if content.startswith(FOR_PREFIX) else None
 
 
-async def _edit_to(interaction: discord.Interaction, answer: Answer) -> None:
+async def _edit_to(interaction: discord.Interaction, answer: Answer, lang: str = "en") -> None:
     """Redraw the asker's message as `answer`; anyone else sees it privately instead."""
     kb = services(interaction).engine.kb
     if is_asker(interaction):
-        rendered = render(answer, kb)
+        rendered = render(answer, kb, lang=lang)
         kwargs = rendered.edit_kwargs() | {"content": kept_content(interaction.message)}
         await interaction.response.edit_message(**kwargs)
     else:
-        rendered = render(answer, kb, removable=False)
+        rendered = render(answer, kb, removable=False, lang=lang)
         await interaction.response.send_message(ephemeral=True, **rendered.send_kwargs())
 
 
@@ -134,37 +143,48 @@ async def _record_click(interaction: discord.Interaction, answer: Answer) -> Non
 class PlatformButton(
     _Control,
     discord.ui.DynamicItem[discord.ui.Button],
-    template=rf"ob:p:(?P<entry>{ID}):(?P<platform>{PLATFORM}):(?P<region>{REGION})",
+    template=rf"ob:p:(?P<entry>{ID}):(?P<platform>{PLATFORM}):(?P<region>{REGION}){LANG}",
 ):
     """Show the same answer for another platform, keeping the region."""
 
-    def __init__(self, entry: str, platform: str, region: str | None, current: bool = False):
-        self.entry, self.platform, self.region = entry, platform, region
+    def __init__(
+        self,
+        entry: str,
+        platform: str,
+        region: str | None,
+        current: bool = False,
+        lang: str | None = None,
+        label: str | None = None,
+    ):
+        self.entry, self.platform, self.region, self.lang = entry, platform, region, lang
         super().__init__(
             discord.ui.Button(
-                label=PLATFORM_LABELS.get(platform, platform),
+                label=label or PLATFORM_LABELS.get(platform, platform),
                 emoji=PLATFORM_EMOJI.get(platform),
                 style=discord.ButtonStyle.primary if current else discord.ButtonStyle.secondary,
                 disabled=current,
-                custom_id=f"ob:p:{entry}:{platform}:{_opt(region)}",
+                custom_id=f"ob:p:{entry}:{platform}:{_opt(region)}{_lang_suffix(lang)}",
                 row=0,
             )
         )
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match):
-        return cls(match["entry"], match["platform"], _unopt(match["region"]))
+        return cls(match["entry"], match["platform"], _unopt(match["region"]), lang=match["lang"])
 
     async def handle(self, interaction: discord.Interaction) -> None:
         engine = services(interaction).engine
-        answer = engine.answer_entry(self.entry, platform=self.platform, region=self.region)
-        await _edit_to(interaction, answer)
+        lang = click_language(interaction, self.lang)
+        answer = engine.answer_entry(
+            self.entry, platform=self.platform, region=self.region, lang=lang
+        )
+        await _edit_to(interaction, answer, lang)
 
 
 class RegionSelect(
     _Control,
     discord.ui.DynamicItem[discord.ui.Select],
-    template=rf"ob:r:(?P<entry>{ID}):(?P<platform>{PLATFORM})",
+    template=rf"ob:r:(?P<entry>{ID}):(?P<platform>{PLATFORM}){LANG}",
 ):
     """Pick where you are; the answer is redrawn with that region's note."""
 
@@ -174,8 +194,10 @@ class RegionSelect(
         platform: str | None,
         region: str | None = None,
         names: dict[str, str] | None = None,
+        lang: str | None = None,
+        placeholder: str | None = None,
     ):
-        self.entry, self.platform = entry, platform
+        self.entry, self.platform, self.lang = entry, platform, lang
         names = names or {}
         options = [
             discord.SelectOption(label=names.get(r, r.upper()), value=r, default=r == region)
@@ -183,8 +205,8 @@ class RegionSelect(
         ]
         super().__init__(
             discord.ui.Select(
-                custom_id=f"ob:r:{entry}:{_opt(platform)}",
-                placeholder="Where is your LinkedIn profile based? Pick a region",
+                custom_id=f"ob:r:{entry}:{_opt(platform)}{_lang_suffix(lang)}",
+                placeholder=placeholder or UI_TEXTS["region_placeholder"],
                 options=options,
                 min_values=1,
                 max_values=1,
@@ -194,20 +216,21 @@ class RegionSelect(
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match):
-        return cls(match["entry"], _unopt(match["platform"]))
+        return cls(match["entry"], _unopt(match["platform"]), lang=match["lang"])
 
     async def handle(self, interaction: discord.Interaction) -> None:
         values = self.item.values
         region = values[0] if values and values[0] in REGION_IDS else None
         engine = services(interaction).engine
-        answer = engine.answer_entry(self.entry, platform=self.platform, region=region)
-        await _edit_to(interaction, answer)
+        lang = click_language(interaction, self.lang)
+        answer = engine.answer_entry(self.entry, platform=self.platform, region=region, lang=lang)
+        await _edit_to(interaction, answer, lang)
 
 
 class TopicButton(
     _Control,
     discord.ui.DynamicItem[discord.ui.Button],
-    template=rf"ob:c:(?P<entry>{ID}):(?P<platform>{PLATFORM}):(?P<region>{REGION})",
+    template=rf"ob:c:(?P<entry>{ID}):(?P<platform>{PLATFORM}):(?P<region>{REGION}){LANG}",
 ):
     """Open one topic in place: "which did you mean?", suggestions and related topics."""
 
@@ -216,28 +239,33 @@ class TopicButton(
         entry: str,
         platform: str | None,
         region: str | None,
-        label: str = "Open",
+        label: str = UI_TEXTS["open"],
         row: int = 0,
         primary: bool = False,
+        lang: str | None = None,
     ):
-        self.entry, self.platform, self.region = entry, platform, region
+        self.entry, self.platform, self.region, self.lang = entry, platform, region, lang
         super().__init__(
             discord.ui.Button(
                 label=fit(label, LABEL_LIMIT),
                 style=discord.ButtonStyle.primary if primary else discord.ButtonStyle.secondary,
-                custom_id=f"ob:c:{entry}:{_opt(platform)}:{_opt(region)}",
+                custom_id=f"ob:c:{entry}:{_opt(platform)}:{_opt(region)}{_lang_suffix(lang)}",
                 row=row,
             )
         )
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match):
-        return cls(match["entry"], _unopt(match["platform"]), _unopt(match["region"]))
+        platform, region = _unopt(match["platform"]), _unopt(match["region"])
+        return cls(match["entry"], platform, region, lang=match["lang"])
 
     async def handle(self, interaction: discord.Interaction) -> None:
         bot = services(interaction)
-        answer = bot.engine.answer_entry(self.entry, platform=self.platform, region=self.region)
-        await _edit_to(interaction, answer)
+        lang = click_language(interaction, self.lang)
+        answer = bot.engine.answer_entry(
+            self.entry, platform=self.platform, region=self.region, lang=lang
+        )
+        await _edit_to(interaction, answer, lang)
         await _record_click(interaction, answer)
 
 
@@ -248,13 +276,15 @@ class TopicSelect(
 ):
     """The /topics menu: the chosen topic is answered privately to whoever picked it."""
 
-    def __init__(self, topics: list[Suggestion] | None = None):
+    def __init__(self, topics: list[Suggestion] | None = None, words: dict[str, str] | None = None):
+        words = words or {}
         options = [
             discord.SelectOption(label=fit(t.title, 100), value=t.id)
             for t in (topics or [])[:MAX_SELECT_OPTIONS]
-        ] or [discord.SelectOption(label="(no topics)", value="-")]
+        ] or [discord.SelectOption(label=words.get("no_topics", UI_TEXTS["no_topics"]), value="-")]
+        placeholder = words.get("topic_placeholder", UI_TEXTS["topic_placeholder"])
         super().__init__(
-            discord.ui.Select(custom_id="ob:t", placeholder="Open a topic", options=options)
+            discord.ui.Select(custom_id="ob:t", placeholder=placeholder, options=options)
         )
 
     @classmethod
@@ -264,8 +294,9 @@ class TopicSelect(
     async def handle(self, interaction: discord.Interaction) -> None:
         bot = services(interaction)
         values = self.item.values
-        answer = bot.engine.answer_entry(values[0] if values else "")
-        rendered = render(answer, bot.engine.kb, removable=False)
+        lang = locale_language(interaction)
+        answer = bot.engine.answer_entry(values[0] if values else "", lang=lang)
+        rendered = render(answer, bot.engine.kb, removable=False, lang=lang)
         await interaction.response.send_message(ephemeral=True, **rendered.send_kwargs())
         await _record_click(interaction, answer)
 
@@ -273,29 +304,40 @@ class TopicSelect(
 class DetailsButton(
     _Control,
     discord.ui.DynamicItem[discord.ui.Button],
-    template=rf"ob:d:(?P<entry>{ID}):(?P<platform>{PLATFORM}):(?P<region>{REGION})",
+    template=rf"ob:d:(?P<entry>{ID}):(?P<platform>{PLATFORM}):(?P<region>{REGION}){LANG}",
 ):
     """What it covers and does not, doubts and sources: privately, to whoever clicked."""
 
-    def __init__(self, entry: str, platform: str | None, region: str | None):
-        self.entry, self.platform, self.region = entry, platform, region
+    def __init__(
+        self,
+        entry: str,
+        platform: str | None,
+        region: str | None,
+        lang: str | None = None,
+        label: str = UI_TEXTS["details"],
+    ):
+        self.entry, self.platform, self.region, self.lang = entry, platform, region, lang
         super().__init__(
             discord.ui.Button(
-                label="Details",
+                label=label,
                 emoji="📄",
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"ob:d:{entry}:{_opt(platform)}:{_opt(region)}",
+                custom_id=f"ob:d:{entry}:{_opt(platform)}:{_opt(region)}{_lang_suffix(lang)}",
                 row=3,
             )
         )
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match):
-        return cls(match["entry"], _unopt(match["platform"]), _unopt(match["region"]))
+        platform, region = _unopt(match["platform"]), _unopt(match["region"])
+        return cls(match["entry"], platform, region, lang=match["lang"])
 
     async def handle(self, interaction: discord.Interaction) -> None:
         engine = services(interaction).engine
-        answer = engine.answer_entry(self.entry, platform=self.platform, region=self.region)
+        lang = click_language(interaction, self.lang)
+        answer = engine.answer_entry(
+            self.entry, platform=self.platform, region=self.region, lang=lang
+        )
         await interaction.response.send_message(embed=details_embed(answer), ephemeral=True)
 
 
@@ -321,24 +363,24 @@ class RemoveButton(
         message = interaction.message
         moderator = interaction.permissions.manage_messages and interaction.guild_id is not None
         if message is None or not (is_asker(interaction) or moderator):
-            await interaction.response.send_message(NOT_YOURS_TO_REMOVE, ephemeral=True)
+            await interaction.response.send_message(
+                say(interaction, "not_yours_to_remove"), ephemeral=True
+            )
             return
         await interaction.response.defer()
         await message.delete()
 
 
-FEEDBACK_REPLIES = {
-    (FeedbackResult.NEW, True): "Thanks! Glad it helped.",
-    (FeedbackResult.NEW, False): (
-        "Thanks for telling me — the moderators see which answers need work. "
-        "Try `/topics`, or ask again in other words with `/ask`."
-    ),
-    (FeedbackResult.CHANGED, True): "Changed your vote to **helpful**.",
-    (FeedbackResult.CHANGED, False): "Changed your vote to **not helpful**.",
-    (FeedbackResult.SAME, True): "You already said this answer helped — it counts once.",
-    (FeedbackResult.SAME, False): "You already said this answer didn't help — it counts once.",
+FEEDBACK_KEYS = {
+    (FeedbackResult.NEW, True): "feedback_new_yes",
+    (FeedbackResult.NEW, False): "feedback_new_no",
+    (FeedbackResult.CHANGED, True): "feedback_changed_yes",
+    (FeedbackResult.CHANGED, False): "feedback_changed_no",
+    (FeedbackResult.SAME, True): "feedback_same_yes",
+    (FeedbackResult.SAME, False): "feedback_same_no",
 }
-STORE_DOWN_REPLY = "Thanks! I couldn't save your vote right now, but I appreciate it."
+FEEDBACK_REPLIES = {vote: UI_TEXTS[key] for vote, key in FEEDBACK_KEYS.items()}
+STORE_DOWN_REPLY = UI_TEXTS["feedback_not_saved"]
 
 
 class FeedbackButton(
@@ -348,11 +390,11 @@ class FeedbackButton(
 ):
     """Helpful / Not helpful: counted once per person per answer, voter kept anonymous."""
 
-    def __init__(self, entry: str, helpful: bool):
+    def __init__(self, entry: str, helpful: bool, label: str | None = None):
         self.entry, self.helpful = entry, helpful
         super().__init__(
             discord.ui.Button(
-                label="Helpful" if helpful else "Not helpful",
+                label=label or UI_TEXTS["helpful" if helpful else "not_helpful"],
                 emoji="👍" if helpful else "👎",
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"ob:f:{entry}:{'y' if helpful else 'n'}",
@@ -368,7 +410,7 @@ class FeedbackButton(
         recorder = services(interaction).recorder
         answer_key = str(interaction.message.id) if interaction.message else str(interaction.id)
         result = await recorder.safely(self._vote(recorder.store, interaction, answer_key), None)
-        text = FEEDBACK_REPLIES.get((result, self.helpful), STORE_DOWN_REPLY)
+        text = say(interaction, FEEDBACK_KEYS.get((result, self.helpful), "feedback_not_saved"))
         await interaction.response.send_message(text, ephemeral=True)
 
     async def _vote(self, store, interaction: discord.Interaction, answer_key: str):
@@ -393,36 +435,84 @@ def _label(kb: KnowledgeBase, topic: Suggestion) -> str:
     return entry.label if entry is not None else topic.title
 
 
+def _region_names(kb: KnowledgeBase, lang: str) -> dict[str, str]:
+    """Region names in the answer's language where translated (English otherwise)."""
+    names = {r.id: r.name for r in kb.regions.values()}
+    translation = kb.translations.get(lang)
+    if translation is not None:
+        names |= {r: name for r, (name, _note) in translation.regions.items()}
+    return names
+
+
+def _topic_label(kb: KnowledgeBase, topic: Suggestion, lang: str) -> str:
+    """A related topic's short button label in the answer's language."""
+    translation = kb.translations.get(lang)
+    text = translation.entries.get(topic.id) if translation is not None else None
+    if text is not None:
+        return text.short_title or text.title
+    return _label(kb, topic)
+
+
 def build_view(
-    answer: Answer, kb: KnowledgeBase, *, removable: bool = True
+    answer: Answer, kb: KnowledgeBase, *, removable: bool = True, lang: str | None = None
 ) -> discord.ui.View | None:
-    """The controls that make sense under this answer (None when there are none)."""
+    """The controls that make sense under this answer (None when there are none).
+
+    Labels are in `lang` (default: the answer's language); a language other than English
+    is carried in each control's custom_id so a click keeps it."""
+    lang = lang if lang in LANGUAGES else (answer.lang if answer.lang in LANGUAGES else None)
+
+    def word(key: str) -> str:
+        return ui_text(kb.locales, lang, key)
+
     view = discord.ui.View(timeout=None)
     items: list[discord.ui.Item] = []
+    platform, region = answer.platform, answer.region
     if answer.outcome == "answer" and answer.entry_id:
-        entry = kb.entries.get(answer.entry_id)
+        entry_id = answer.entry_id
+        entry = kb.entries.get(entry_id)
         howto = bool(entry and entry.steps)
         if howto:
             items += [
-                PlatformButton(answer.entry_id, p, answer.region, current=p == answer.platform)
+                PlatformButton(
+                    entry_id,
+                    p,
+                    region,
+                    current=p == platform,
+                    lang=lang,
+                    label=word(f"platform_{p}"),
+                )
                 for p in PLATFORM_IDS
             ]
         if howto or (entry and entry.regions):
-            names = {r.id: r.name for r in kb.regions.values()}
-            items.append(RegionSelect(answer.entry_id, answer.platform, answer.region, names))
+            names = _region_names(kb, lang or "en")
+            placeholder = word("region_placeholder")
+            items.append(RegionSelect(entry_id, platform, region, names, lang, placeholder))
         items += [
-            TopicButton(s.id, answer.platform, answer.region, label=_label(kb, s), row=2)
+            TopicButton(
+                s.id, platform, region, label=_topic_label(kb, s, lang or "en"), row=2, lang=lang
+            )
             for s in answer.suggestions[:MAX_RELATED_BUTTONS]
         ]
         if has_details(answer):
-            items.append(DetailsButton(answer.entry_id, answer.platform, answer.region))
-        items += [FeedbackButton(answer.entry_id, True), FeedbackButton(answer.entry_id, False)]
+            items.append(DetailsButton(entry_id, platform, region, lang, word("details")))
+        items += [
+            FeedbackButton(entry_id, True, word("helpful")),
+            FeedbackButton(entry_id, False, word("not_helpful")),
+        ]
         if removable:
             items.append(RemoveButton())
     else:
         picks = answer.choices or answer.suggestions
         items += [
-            TopicButton(s.id, answer.platform, answer.region, label=_label(kb, s), primary=True)
+            TopicButton(
+                s.id,
+                platform,
+                region,
+                label=_topic_label(kb, s, lang or "en"),
+                primary=True,
+                lang=lang,
+            )
             for s in picks[:MAX_TOPIC_BUTTONS]
         ]
         if removable:
@@ -436,16 +526,21 @@ def build_view(
 
 
 def render(
-    answer: Answer, kb: KnowledgeBase, *, removable: bool = True, note: str | None = None
+    answer: Answer,
+    kb: KnowledgeBase,
+    *,
+    removable: bool = True,
+    note: str | None = None,
+    lang: str | None = None,
 ) -> Rendered:
     """An answer with its controls, ready to send (`removable` False for private ones)."""
-    return Rendered(answer, build_view(answer, kb, removable=removable), note)
+    return Rendered(answer, build_view(answer, kb, removable=removable, lang=lang), note)
 
 
-def topics_view(topics: list[Suggestion]) -> discord.ui.View:
+def topics_view(topics: list[Suggestion], words: dict[str, str] | None = None) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     if topics:
-        view.add_item(TopicSelect(topics))
+        view.add_item(TopicSelect(topics, words))
     return view
 
 

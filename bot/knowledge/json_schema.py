@@ -14,6 +14,8 @@ from typing import Any
 
 from bot.knowledge import fields as F
 from bot.knowledge.loader import SECTIONS
+from bot.knowledge.locales import LANGUAGES as LOCALE_LANGUAGES
+from bot.knowledge.locales import UI_TEXTS
 from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS
 
 SCHEMA_FILE = "knowledge.schema.json"
@@ -108,6 +110,21 @@ def knowledge_schema() -> dict[str, Any]:
         "type": "object",
         "description": "one language's texts; see knowledge/README.md",
         "required": ["language"],
+    }
+    properties["locale"] = {
+        "type": "object",
+        "description": "one language's buttons, notes and command help; see knowledge/README.md",
+        "required": ["language"],
+        "properties": {
+            "language": {"enum": list(LOCALE_LANGUAGES)},
+            "ui": {
+                "type": "object",
+                "properties": {key: {"type": "string"} for key in UI_TEXTS},
+                "additionalProperties": False,
+            },
+            "commands": {"type": "object", "additionalProperties": _text(100)},
+        },
+        "additionalProperties": False,
     }
     properties["copy_hosts"] = _list({"type": "string"})
     properties["messages"] = {

@@ -18,6 +18,7 @@ from typing import Any
 from bot.answering.normalise import clean
 from bot.knowledge import copy_hosts
 from bot.knowledge import fields as F
+from bot.knowledge.locales import build_locales
 from bot.knowledge.problems import Problem
 from bot.knowledge.safe_yaml import YList, YMap, parse_yaml, read_text
 from bot.knowledge.schema import (
@@ -41,6 +42,7 @@ SECTIONS = (
     "phrasings",
     "premises",
     "translation",
+    "locale",
     "copy_hosts",
 )
 OPTOUT_ENTRY = "turn-off"
@@ -202,7 +204,7 @@ def _collect_file(data: Any, label: str, c: _Collected, problems: list[Problem])
         if key == "copy_hosts":
             c.copy_hosts += copy_hosts.collect(value, label, line, problems)
             continue
-        if key == "translation":
+        if key in ("translation", "locale"):
             c.items[key].append(_Item(value, label))
             continue
         if key == "phrasings":
@@ -318,6 +320,7 @@ def _build(
         {k: v[0] for k, v in c.messages.items()},
         problems,
     )
+    locales = build_locales([(i.value, i.label) for i in c.items["locale"]], problems)
     if not any(e.kind == "answer" for e in entries.values()) and not entries_items:
         problems.append(Problem(str(base), 0, "no entries defined"))
     elif OPTOUT_ENTRY not in entries_items:
@@ -356,6 +359,7 @@ def _build(
         entries=MappingProxyType(entries),
         messages=MappingProxyType({k: v[0] for k, v in c.messages.items()}),
         translations=MappingProxyType(translations),
+        locales=MappingProxyType(locales),
         root=str(base),
         version=c.digest.hexdigest()[:12],
     )

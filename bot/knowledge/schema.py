@@ -97,6 +97,8 @@ class KnowledgeBase:
     messages: MappingProxyType[str, str]
     # language -> Translation (bot.knowledge.translations); English is the entries themselves
     translations: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    # language -> Locale (bot.knowledge.locales): the bot's own buttons, notes and command help
+    locales: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     root: str = ""
     version: str = ""
 

@@ -42,6 +42,8 @@ MIN_VOTER_KEY_BYTES = 16
 
 Region = Literal["us", "eu", "uk", "ch", "ca", "hk", "other"]
 REGIONS: frozenset[str] = frozenset(get_args(Region))
+Language = Literal["en", "fr", "de", "nl", "es", "it"]
+LANGUAGES: frozenset[str] = frozenset(get_args(Language))
 GapOutcome = Literal["declined", "low_confidence", "clarify"]
 GAP_OUTCOMES: frozenset[str] = frozenset(get_args(GapOutcome))
 AnswerOutcome = Literal["answered", "declined", "clarify"]
@@ -66,10 +68,19 @@ class GuildSettings:
     log_channel_id: int | None = None
     default_region: Region | None = None
     auto_answer: bool = True
+    # The answer language for free text whose own language is unclear (None: English).
+    default_language: Language | None = None
 
 
 SETTINGS_FIELDS: frozenset[str] = frozenset(
-    {"answer_channel_ids", "moderator_role_id", "log_channel_id", "default_region", "auto_answer"}
+    {
+        "answer_channel_ids",
+        "moderator_role_id",
+        "log_channel_id",
+        "default_region",
+        "auto_answer",
+        "default_language",
+    }
 )
 
 
@@ -461,6 +472,8 @@ def normalise_settings_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
             out[key] = check_optional_id(key, value)
         elif key == "default_region":
             out[key] = None if value is None else check_choice(key, value, REGIONS)
+        elif key == "default_language":
+            out[key] = None if value is None else check_choice(key, value, LANGUAGES)
         elif key == "auto_answer":
             if not isinstance(value, bool):
                 raise ValueError(f"auto_answer must be a bool, got {value!r}")

@@ -159,6 +159,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX feedback_by_guild_time ON feedback (guild_id, created_at);
         """,
     ),
+    # Issue 13: the language free-text answers fall back to when a question does not show one.
+    Migration(
+        3,
+        sqlite="""
+        ALTER TABLE guild_settings ADD COLUMN default_language TEXT CHECK (
+            default_language IN ('en', 'fr', 'de', 'nl', 'es', 'it'));
+        """,
+        postgres="""
+        ALTER TABLE guild_settings ADD COLUMN default_language TEXT CHECK (
+            default_language IN ('en', 'fr', 'de', 'nl', 'es', 'it'));
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -597,7 +597,7 @@ async def _lock_guild(conn: asyncpg.Connection, guild_id: int, *, create: bool) 
 
 async def _read_settings(conn: asyncpg.Connection, guild_id: int) -> GuildSettings:
     row = await conn.fetchrow(
-        "SELECT moderator_role_id, log_channel_id, default_region, auto_answer,"
+        "SELECT moderator_role_id, log_channel_id, default_region, auto_answer, default_language,"
         " ARRAY(SELECT channel_id FROM answer_channels c WHERE c.guild_id = s.guild_id)"
         " AS channels FROM guild_settings s WHERE guild_id = $1",
         guild_id,
@@ -611,6 +611,7 @@ async def _read_settings(conn: asyncpg.Connection, guild_id: int) -> GuildSettin
         log_channel_id=row["log_channel_id"],
         default_region=row["default_region"],
         auto_answer=bool(row["auto_answer"]),
+        default_language=row["default_language"],
     )
 
 

@@ -527,14 +527,14 @@ def _window(guild_id: int | None, since: datetime | None) -> tuple[str, Sequence
 async def _read_settings(conn: aiosqlite.Connection, guild_id: int) -> GuildSettings:
     rows = list(
         await conn.execute_fetchall(
-            "SELECT moderator_role_id, log_channel_id, default_region, auto_answer"
-            " FROM guild_settings WHERE guild_id = ?",
+            "SELECT moderator_role_id, log_channel_id, default_region, auto_answer,"
+            " default_language FROM guild_settings WHERE guild_id = ?",
             (guild_id,),
         )
     )
     if not rows:
         return GuildSettings(guild_id=guild_id)
-    moderator_role_id, log_channel_id, default_region, auto_answer = rows[0]
+    moderator_role_id, log_channel_id, default_region, auto_answer, language = rows[0]
     channels: Iterable[Any] = await conn.execute_fetchall(
         "SELECT channel_id FROM answer_channels WHERE guild_id = ?", (guild_id,)
     )
@@ -545,6 +545,7 @@ async def _read_settings(conn: aiosqlite.Connection, guild_id: int) -> GuildSett
         log_channel_id=log_channel_id,
         default_region=default_region,
         auto_answer=bool(auto_answer),
+        default_language=language,
     )
 
 

@@ -13,6 +13,7 @@ import pytest
 from bot import cli
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "kb_min"
+SHIPPED = Path(__file__).resolve().parents[2] / "knowledge"
 JSON_KEYS = {"question", "entry", "confidence", "platform", "region", "suggestions", "answer"}
 
 
@@ -103,3 +104,31 @@ def test_installed_command_runs_from_any_folder(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["entry"] == "turn-off"
+
+
+def test_ask_lang_forces_the_language_before_or_after_the_command(capsys) -> None:
+    """Issue 13: `--lang` answers in that language even for an English question."""
+    question = "how do i opt out on my phone"
+    shipped = ["--knowledge", str(SHIPPED)]
+    for argv in (
+        ["ask", "--lang", "de", "--json", question],
+        ["--lang", "de", "ask", "--json", question],
+    ):
+        code, out, _ = run([*argv, *shipped], capsys)
+        answer = json.loads(out)
+        assert code == 0 and answer["lang"] == "de", argv
+        assert answer["entry"] == "turn-off"
+    code, out, _ = run(["ask", "--json", question, *shipped], capsys)
+    assert json.loads(out)["lang"] == "en"  # without it, the question's own language
+
+
+def test_ask_lang_rejects_a_language_without_translations(capsys) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["ask", "--lang", "pt", "hello"])
+
+
+def test_chat_lang_answers_in_that_language(capsys, monkeypatch) -> None:
+    argv = ["chat", "--lang", "fr", "--knowledge", str(SHIPPED)]
+    code, out, _ = run(argv, capsys, "how do i opt out\nquit\n", monkeypatch)
+    assert code == 0
+    assert "Comment désactiver" in out  # the French title of turn-off

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from types import SimpleNamespace
 
+import discord
 from discord import app_commands
 
+from bot.answering import Engine
 from bot.cogs.errors import Errors
 from bot.discord_ui.errors import GENERIC, report_error
+from bot.knowledge import load_knowledge
 
 from .conftest import make_interaction
+
+SHIPPED = Path(__file__).resolve().parents[2] / "knowledge"
 
 
 async def test_unexpected_error_logs_once_and_replies_privately(bot, caplog):
@@ -47,3 +53,13 @@ async def test_cog_owns_the_tree_handler_while_loaded(bot):
     assert bot.tree.on_error == cog.on_app_command_error
     await cog.cog_unload()
     assert bot.tree.on_error == before
+
+
+async def test_errors_are_told_in_the_members_language(bot):
+    """Issue 13: a German client reads the error in German (from knowledge/locales/)."""
+    bot.engine = Engine(load_knowledge(SHIPPED).kb)
+    interaction = make_interaction(bot)
+    interaction.locale = discord.Locale.german
+    await report_error(interaction, app_commands.NoPrivateMessage())
+    german = bot.engine.kb.locales["de"].ui["error_server_only"]
+    interaction.response.send_message.assert_awaited_once_with(german, ephemeral=True)

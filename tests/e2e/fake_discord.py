@@ -1883,8 +1883,10 @@ class FakeDiscord:
         user: Json,
         component_type: int = 2,
         values: Iterable[str] | None = None,
+        locale: str = "en-US",
     ) -> FakeInteraction:
-        """Click a button (type 2) or pick select values (3 string, 5 user, ...) on ``message``."""
+        """Click a button (type 2) or pick select values (3 string, 5 user, ...) on ``message``;
+        ``locale`` is the clicker's client language."""
         msg = (
             self.messages[message]
             if isinstance(message, str)
@@ -1894,7 +1896,7 @@ class FakeDiscord:
         if values is not None or component_type != 2:
             data["values"] = list(values or [])
         return await self.send_interaction(
-            3, data, user=user, channel_id=msg["channel_id"], message=msg
+            3, data, user=user, channel_id=msg["channel_id"], message=msg, locale=locale
         )
 
     def find_component(self, message: Json, custom_id: str) -> Json | None:

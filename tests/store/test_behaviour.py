@@ -78,6 +78,28 @@ async def test_settings_update_and_persist_across_reopen(store: Store, reopen: R
         await reopened.close()
 
 
+async def test_default_language_is_kept_and_cleared(store: Store) -> None:
+    """Issue 13: /setup language stores the server's answer language for unclear free text."""
+    assert (await store.get_settings(GUILD)).default_language is None
+    saved = await store.update_settings(GUILD, default_language="de")
+    assert saved.default_language == "de"
+    assert (await store.get_settings(GUILD)).default_language == "de"
+    assert (await store.get_settings(OTHER)).default_language is None
+    await store.update_settings(GUILD, default_region="eu")  # other settings leave it alone
+    assert (await store.get_settings(GUILD)).default_language == "de"
+    cleared = await store.update_settings(GUILD, default_language=None)
+    assert cleared.default_language is None
+
+
+async def test_default_language_persists_across_reopen(store: Store, reopen: Reopen) -> None:
+    await store.update_settings(GUILD, default_language="it")
+    reopened = await reopen(store)
+    try:
+        assert (await reopened.get_settings(GUILD)).default_language == "it"
+    finally:
+        await reopened.close()
+
+
 async def test_settings_are_frozen(store: Store) -> None:
     settings = await store.get_settings(GUILD)
     with pytest.raises(AttributeError):
@@ -88,6 +110,7 @@ async def test_settings_are_frozen(store: Store) -> None:
     "changes",
     [
         {"default_region": "mars"},
+        {"default_language": "pt"},
         {"auto_answer": "yes"},
         {"moderator_role_id": -1},
         {"answer_channel_ids": "123"},

@@ -89,6 +89,24 @@ def _recent() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+async def test_a_v2_database_gains_the_default_language(db_path: Path) -> None:
+    """Migration 3 adds the column to an existing database without touching its settings."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(db_path)
+    conn.executescript(MIGRATIONS[0].sqlite + MIGRATIONS[1].sqlite)
+    conn.executescript(
+        f"PRAGMA user_version = 2; INSERT INTO guild_settings VALUES ({GUILD}, 7, 8, 'ca', 0);"
+    )
+    conn.commit()
+    conn.close()
+    async with SqliteStore(db_path) as store:
+        assert await store.schema_version() == LATEST_VERSION
+        before = await store.get_settings(GUILD)
+        assert (before.default_region, before.default_language) == ("ca", None)
+        after = await store.update_settings(GUILD, default_language="nl")
+        assert (after.default_region, after.default_language) == ("ca", "nl")
+
+
 async def test_upgrades_v1_database_in_place(db_path: Path) -> None:
     _make_v1_database(db_path)
     async with SqliteStore(db_path) as store:
