@@ -55,6 +55,10 @@ def decide(
     best = ranked[0]
     margin = t.strict_margin if strict else t.margin
     about = index.about_the_setting(query)
+    if strict and (index.catcher_only_terms(query) or not index.on_topic(query)):
+        # Unprompted answers in a channel: only for messages plainly about LinkedIn's AI
+        # training, never when a word points at another service.
+        return Decision("decline", "unprompted, and not plainly about this setting", best)
     if kind(best) == "answer" and index.names_something_else(query):
         return Decision("decline", "names another service and not LinkedIn", best)
     if kind(best) == "answer" and index.catcher_only_terms(query):

@@ -306,6 +306,11 @@ class Index:
             return True
         return False
 
+    def on_topic(self, query: Query) -> bool:
+        """Names LinkedIn, AI training or the setting (and nothing only an off-topic entry
+        knows): what an unprompted channel answer requires."""
+        return self.about_the_setting(query) or "linkedin" in query.content
+
     def catcher_only_terms(self, query: Query) -> bool:
         """A specific word only an off-topic entry knows ("Glassdoor", "Mastodon", "Slack"):
         an everyday word ("money", "system") counts only when written as a name."""

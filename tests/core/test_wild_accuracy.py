@@ -75,3 +75,12 @@ def test_held_out_floors(engine: Engine) -> None:
     # Issue 13: the answer comes back in the question's language for >= 95% of them.
     five = report.slices["ALL five languages"]
     assert five.in_language / five.total >= 0.95, report.table()
+
+
+def test_channel_mode_answers_almost_no_off_topic_message(engine: Engine) -> None:
+    """Unprompted answers in a chosen channel: ≤ 2% of the off-topic and small-talk messages,
+    and only messages that name LinkedIn, AI training or the setting."""
+    quiet = [q for q in load_wild(WILD) if not q.in_scope]
+    answered = [q.text for q in quiet if engine.answer(q.text, strict=True).answered]
+    assert len(answered) <= 0.02 * len(quiet), answered
+    assert not engine.answer("What's changing?", strict=True).answered
