@@ -1,0 +1,71 @@
+"""The layers hold: each package imports only from the layers below it (read from the code).
+
+core (knowledge, answering) <- store (a leaf) <- services (maintenance) <- front ends (Discord,
+CLI, app). The core never imports Discord, the store or a front end, so `optout-bot ask` and
+the tests answer without any of them; the store never imports the core's matcher.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+BOT = Path(__file__).resolve().parent.parent / "bot"
+
+CORE = {"bot.knowledge", "bot.answering"}
+LAYERS: dict[str, set[str]] = {
+    # package -> the bot packages it may import (besides itself)
+    "bot.knowledge": CORE,
+    "bot.answering": CORE,
+    "bot.store": set(),
+    "bot.maintenance": CORE | {"bot.store"},
+    "bot.render_text": CORE,
+    "bot.evaluation": CORE,
+    "bot.wild_evaluation": CORE | {"bot.evaluation"},
+}
+NO_DISCORD = set(LAYERS)
+
+
+def _package(module: str) -> str:
+    return ".".join(module.split(".")[:2])
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def _modules() -> list[tuple[str, Path]]:
+    out = []
+    for path in sorted(BOT.rglob("*.py")):
+        parts = path.relative_to(BOT.parent).with_suffix("").parts
+        out.append((".".join(parts), path))
+    return out
+
+
+@pytest.mark.parametrize(("module", "path"), _modules(), ids=[m for m, _ in _modules()])
+def test_no_layer_imports_upward(module: str, path: Path) -> None:
+    package = _package(module)
+    if package not in LAYERS:
+        return  # front ends (Discord, CLI, app, health) may import every layer below them
+    allowed = LAYERS[package] | {package}
+    upward = sorted(
+        name for name in _imports(path) if name.startswith("bot.") and _package(name) not in allowed
+    )
+    assert not upward, f"{module} imports {upward}"
+    if package in NO_DISCORD:
+        assert not [n for n in _imports(path) if n.split(".")[0] == "discord"], module
+
+
+def test_the_rule_can_fail() -> None:
+    """The checker sees a forbidden import when there is one."""
+    assert "discord" in _imports(BOT / "app.py")
+    assert _package("bot.discord_ui.views") not in LAYERS["bot.answering"]
