@@ -23,6 +23,38 @@ class Decision:
     second: Ranked | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Case:
+    """One ranked question and what the rules need to know about it."""
+
+    kb: KnowledgeBase
+    index: Index
+    query: Query
+    ranked: list[Ranked]
+    t: Thresholds
+    strict: bool
+
+    def kind(self, r: Ranked) -> str:
+        return self.kb.entries[r.entry_id].kind
+
+    def first(self, kind: str) -> Ranked | None:
+        return next((r for r in self.ranked if self.kind(r) == kind), None)
+
+    def after(self, r: Ranked, *, answers_only: bool = False) -> Ranked | None:
+        return next(
+            (
+                o
+                for o in self.ranked
+                if o.entry_id != r.entry_id and not (answers_only and self.kind(o) != "answer")
+            ),
+            None,
+        )
+
+    @property
+    def margin(self) -> float:
+        return self.t.strict_margin if self.strict else self.t.margin
+
+
 def decide(
     kb: KnowledgeBase,
     index: Index,
@@ -32,75 +64,82 @@ def decide(
     *,
     strict: bool = False,
 ) -> Decision:
-    """What to do with a ranked question. `strict` (unprompted channel answers) never guesses."""
-    t = thresholds
+    """What to do with a ranked question: the first rule that decides, in order.
+    `strict` (unprompted channel answers) never guesses."""
     if not ranked:
         return Decision("decline", "no word of the question is in the knowledge")
+    case = _Case(kb, index, query, ranked, thresholds, strict)
+    for rule in (_off_topic_evidence, _catcher_first):
+        decision = rule(case)
+        if decision is not None:
+            return decision
+    return _between_answers(case, case.ranked[0])
 
-    def kind(r: Ranked) -> str:
-        return kb.entries[r.entry_id].kind
 
-    skip_catchers = False
-
-    def after(r: Ranked) -> Ranked | None:
-        return next(
-            (
-                o
-                for o in ranked
-                if o.entry_id != r.entry_id and not (skip_catchers and kind(o) != "answer")
-            ),
-            None,
-        )
-
-    best = ranked[0]
-    margin = t.strict_margin if strict else t.margin
-    about = index.about_the_setting(query)
-    if strict and (index.catcher_only_terms(query) or not index.on_topic(query)):
+def _off_topic_evidence(case: _Case) -> Decision | None:
+    """Words that point away from this setting decide before any score does."""
+    index, query, best = case.index, case.query, case.ranked[0]
+    if case.strict and (index.catcher_only_terms(query) or not index.on_topic(query)):
         # Unprompted answers in a channel: only for messages plainly about LinkedIn's AI
         # training, never when a word points at another service.
         return Decision("decline", "unprompted, and not plainly about this setting", best)
-    if kind(best) == "answer" and index.names_something_else(query):
+    if case.kind(best) != "answer":
+        return None
+    if index.names_something_else(query):
         return Decision("decline", "names another service and not LinkedIn", best)
-    if kind(best) == "answer" and index.catcher_only_terms(query):
-        catcher = next((r for r in ranked if kind(r) == "decline"), None)
-        if catcher is not None and best.score - catcher.score < t.foreign_margin:
-            # A word only an off-topic entry knows ("Indeed", "password") is strong evidence.
-            best = catcher
-            if best.score >= t.decline_entry:
-                return Decision("catch", "a word only an off-topic entry knows", best)
-            return Decision("decline", "a word only an off-topic entry knows", best)
-    if kind(best) != "answer":
-        top_answer = next((r for r in ranked if kind(r) == "answer"), None)
-        generic_catch = (
-            not strict
-            and kind(best) == "decline"
-            and about
-            and top_answer is not None
-            and best.score - top_answer.score < t.catcher_margin
-            and top_answer.score >= t.answer
-        )
-        if not generic_catch:
-            if best.score >= t.decline_entry:
-                return Decision("catch", f"{kind(best)} entry matched", best, after(best))
-            return Decision("decline", "an off-topic entry was nearest, but not sure", best)
+    catcher = case.first("decline")
+    if (
+        index.catcher_only_terms(query)
+        and catcher is not None
+        and best.score - catcher.score < case.t.foreign_margin
+    ):
+        # A word only an off-topic entry knows ("Glassdoor", "Mastodon") is strong evidence.
+        if catcher.score >= case.t.decline_entry:
+            return Decision("catch", "a word only an off-topic entry knows", catcher)
+        return Decision("decline", "a word only an off-topic entry knows", catcher)
+    return None
+
+
+def _catcher_first(case: _Case) -> Decision | None:
+    """An off-topic or small-talk entry ranked first: catch, decline, or step aside."""
+    best, t = case.ranked[0], case.t
+    if case.kind(best) == "answer":
+        return None
+    top_answer = case.first("answer")
+    steps_aside = (
+        not case.strict
+        and case.kind(best) == "decline"
+        and case.index.about_the_setting(case.query)
+        and top_answer is not None
+        and best.score - top_answer.score < t.catcher_margin
+        and top_answer.score >= t.answer
+    )
+    if steps_aside:
         # About AI training and naming nothing only an off-topic entry knows: the off-topic
         # entry won on words every topic shares ("opt out", "in Europe"), so it steps aside.
-        best = top_answer
-        skip_catchers = True
-    if best.score < (t.strict_answer if strict else t.answer):
+        return _between_answers(case, top_answer, answers_only=True)
+    if best.score >= t.decline_entry:
+        return Decision("catch", f"{case.kind(best)} entry matched", best, case.after(best))
+    return Decision("decline", "an off-topic entry was nearest, but not sure", best)
+
+
+def _between_answers(case: _Case, best: Ranked, *, answers_only: bool = False) -> Decision:
+    """An answer entry leads: answer, ask which of two, or decline when unsure."""
+    t = case.t
+    if best.score < (t.strict_answer if case.strict else t.answer):
         return Decision("decline", f"best score {best.score:.1f} under the threshold", best)
-    second = after(best)
-    if second is None or best.score - second.score >= margin:
+    second = case.after(best, answers_only=answers_only)
+    if second is None or best.score - second.score >= case.margin:
         return Decision("answer", "clear winner", best, second)
-    if kind(second) != "answer":
-        if strict or not about:
+    if case.kind(second) != "answer":
+        if case.strict or not case.index.about_the_setting(case.query):
             return Decision("decline", "too close to an off-topic entry", best, second)
         return Decision("answer", "close to an off-topic entry but about the setting", best)
-    best_entry, second_entry = kb.entries[best.entry_id], kb.entries[second.entry_id]
-    if second.entry_id in best_entry.includes:
+    includes = case.kb.entries[best.entry_id].includes
+    if second.entry_id in includes:
         return Decision("answer", f"{best.entry_id} includes {second.entry_id}", best, second)
-    if best.entry_id in second_entry.includes:
+    if best.entry_id in case.kb.entries[second.entry_id].includes:
         return Decision("answer", f"{second.entry_id} includes {best.entry_id}", second, best)
-    if strict:
+    if case.strict:
         return Decision("decline", "two topics too close to call", best, second)
     return Decision("clarify", "two topics too close to call", best, second)
