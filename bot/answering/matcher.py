@@ -214,29 +214,45 @@ class Index:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
-        raw_vocab: set[str] = set()
         cleaned = {text: clean(text) for e in kb.entries.values() for text in e.examples}
-        for entry in kb.entries.values():
-            raw_vocab.update(clean(entry.title).split())
-        for text in cleaned.values():
-            raw_vocab.update(text.split())
+        raw_vocab = {w for text in cleaned.values() for w in text.split()}
+        raw_vocab.update(w for e in kb.entries.values() for w in clean(e.title).split())
         self.slots = SlotFinder(kb, frozenset(raw_vocab))
         self._surface = sorted(w for w in raw_vocab if w.isalpha() and w not in STOPWORDS)
         self._surface_set = frozenset(self._surface)
+        entry_tokens = self._index_examples(kb, cleaned)
+        self._weigh(entry_tokens)
+        self._titles = {e.id: clean(e.title) for e in kb.entries.values() if e.kind == "answer"}
+        self._index_off_topic(kb, cleaned)
+        self._about = frozenset(self._terms(ABOUT_THE_SETTING))
+        self.premises = tuple(
+            PremiseRule(frozenset(terms), entry.id, premise.say)
+            for entry in kb.entries.values()
+            for premise in entry.premises
+            for when in premise.when
+            if (terms := self._terms(self.slots.find(when, clean(when).split()).tokens))
+        )
+
+    def _index_examples(self, kb: KnowledgeBase, cleaned: dict[str, str]) -> dict[str, set[str]]:
+        """Each phrasing as its content terms; returns every entry's whole vocabulary."""
         self._example_entry: list[str] = []
         self._example_text: list[str] = []
         self._example_tokens: list[frozenset[str]] = []
         entry_tokens: dict[str, set[str]] = defaultdict(set)
         for entry in kb.entries.values():
             for example in entry.examples:
-                words = cleaned[example].split()
-                tokens = self._terms(self.slots.find(example, words).tokens)
+                tokens = self._terms(self.slots.find(example, cleaned[example].split()).tokens)
                 if not tokens:
                     continue
                 self._example_entry.append(entry.id)
                 self._example_text.append(" ".join(tokens))
                 self._example_tokens.append(frozenset(tokens))
                 entry_tokens[entry.id].update(tokens)
+        self._entry_vocab = {e: frozenset(toks) for e, toks in entry_tokens.items()}
+        return entry_tokens
+
+    def _weigh(self, entry_tokens: dict[str, set[str]]) -> None:
+        """Rarity across entries (idf), postings per term and each phrasing's total weight."""
         n_entries = max(1, len(entry_tokens))
         df: dict[str, int] = defaultdict(int)
         for tokens in entry_tokens.values():
@@ -251,14 +267,13 @@ class Index:
             for token in tokens:
                 self._postings[token].append(i)
         self._example_weight = [sum(self._idf[t] for t in toks) for toks in self._example_tokens]
-        self._entry_vocab = {e: frozenset(toks) for e, toks in entry_tokens.items()}
-        self._titles = {e.id: clean(e.title) for e in kb.entries.values() if e.kind == "answer"}
-        answer_terms = set().union(
-            *(v for e, v in self._entry_vocab.items() if kb.entries[e].kind == "answer")
-        )
-        catcher_terms = set().union(
-            *(v for e, v in self._entry_vocab.items() if kb.entries[e].kind != "answer")
-        )
+
+    def _index_off_topic(self, kb: KnowledgeBase, cleaned: dict[str, str]) -> None:
+        """Small-talk phrasings, and the words only the off-topic entries know."""
+        answer_terms: set[str] = set()
+        catcher_terms: set[str] = set()
+        for entry_id, vocab in self._entry_vocab.items():
+            (answer_terms if kb.entries[entry_id].kind == "answer" else catcher_terms).update(vocab)
         talk = [e for e in kb.entries.values() if e.kind == "smalltalk"]
         self._small_talk = {cleaned[x]: e.id for e in talk for x in e.examples}
         self._small_talk_words = frozenset(w for text in self._small_talk for w in text.split())
@@ -266,14 +281,6 @@ class Index:
         self._catcher_only = frozenset(catcher_terms - answer_terms)
         everyday = {stem(w) for w in common_words()}
         self._catcher_names = frozenset(t for t in self._catcher_only if t not in everyday)
-        self._about = frozenset(self._terms(ABOUT_THE_SETTING))
-        self.premises = tuple(
-            PremiseRule(frozenset(terms), entry.id, premise.say)
-            for entry in kb.entries.values()
-            for premise in entry.premises
-            for when in premise.when
-            if (terms := self._terms(self.slots.find(when, clean(when).split()).tokens))
-        )
 
     def small_talk(self, question: str) -> str | None:
         """The small-talk entry for "hi", "thanks!", "that worked 👍": short messages made only
