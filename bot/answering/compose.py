@@ -133,21 +133,7 @@ def compose_entry(
     """The answer for one entry, tailored to the platform and region (either may be None)."""
     words = Words(kb, lang if lang in LANGUAGES else "en")
     if entry.kind == "smalltalk":
-        return Answer(
-            question=question,
-            outcome="decline",
-            entry_id=None,
-            title="",
-            body=words.message(f"smalltalk_{entry.id}", "") or _body(words, entry),
-            platform=platform,
-            region=region,
-            confidence=confidence,
-            kb_version=kb.version,
-            labels=words.labels,
-            small_talk=True,
-            catcher=entry.id,
-            lang=words.lang if words.entry(entry) else "en",
-        )
+        return _small_talk(words, entry, question, platform, region, confidence)
     if entry.kind == "decline":
         answer = decline(
             kb,
@@ -166,28 +152,22 @@ def compose_entry(
     related = tuple(
         Suggestion(r, words.short_title(kb.entries[r])) for r in entry.related if r in kb.entries
     )
-    notice = None
-    if words.lang != "en" and text is None:
-        template = words.ui("in_english", "")
-        name = NATIVE_NAMES[words.lang] if template else LANGUAGES[words.lang]
-        notice = _fill(template or IN_ENGLISH, language=name)
+    shown = text or entry  # an EntryText has the same field names as the Entry it translates
     return Answer(
         question=question,
         outcome="answer",
         entry_id=entry.id,
-        title=text.title if text else entry.title,
-        body=text.answer if text else entry.answer,
+        title=shown.title,
+        body=shown.answer,
         platform=platform,
         region=region,
         region_name=words.region(region)[0] if region and note else None,
         region_note=note,
         steps=_steps(words, entry, text, platform),
         link=entry.link,
-        covers=(text.covers if text and text.covers else entry.covers),
-        does_not_cover=(
-            text.does_not_cover if text and text.does_not_cover else entry.does_not_cover
-        ),
-        uncertain=(text.uncertain if text and text.uncertain else entry.uncertain),
+        covers=shown.covers or entry.covers,
+        does_not_cover=shown.does_not_cover or entry.does_not_cover,
+        uncertain=shown.uncertain or entry.uncertain,
         caveat=words.message("menu_labels_may_differ") or None if entry.is_howto else None,
         sources=tuple(kb.sources[s] for s in entry.sources if s in kb.sources),
         checked=entry.checked,
@@ -196,8 +176,41 @@ def compose_entry(
         kb_version=kb.version,
         labels=words.labels,
         lang=words.lang if text else "en",
-        notice=notice,
+        notice=None if text or words.lang == "en" else _in_english(words),
     )
+
+
+def _small_talk(
+    words: Words,
+    entry: Entry,
+    question: str,
+    platform: str | None,
+    region: str | None,
+    confidence: float,
+) -> Answer:
+    """One friendly line: no title, no topics, and (in the front ends) no gap recorded."""
+    return Answer(
+        question=question,
+        outcome="decline",
+        entry_id=None,
+        title="",
+        body=_body(words, entry),
+        platform=platform,
+        region=region,
+        confidence=confidence,
+        kb_version=words.kb.version,
+        labels=words.labels,
+        small_talk=True,
+        catcher=entry.id,
+        lang=words.lang if words.entry(entry) else "en",
+    )
+
+
+def _in_english(words: Words) -> str:
+    """The one line saying this topic is shown in English, in the member's language."""
+    template = words.ui("in_english", "")
+    name = NATIVE_NAMES[words.lang] if template else LANGUAGES[words.lang]
+    return _fill(template or IN_ENGLISH, language=name)
 
 
 def _body(words: Words, entry: Entry) -> str:
