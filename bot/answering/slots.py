@@ -113,15 +113,25 @@ class SlotFinder:
         return budget > 0 and OSA.distance(token, alias_word, score_cutoff=budget) <= budget
 
     def find(self, raw: str, tokens: list[str]) -> Slots:
+        found, out = self._scan(raw, tokens)
+        for pattern, folded, kind, ident in self._exact_case:
+            if pattern.search(raw):
+                found.append((kind, ident, ALIAS))
+                placeholder = PLATFORM_TOKEN if kind == "platform" else REGION_TOKEN
+                out = [placeholder if t == folded else t for t in out]
+        platforms = [ident for kind, ident, _ in found if kind == "platform"]
+        return Slots(_resolve_platform(platforms), _strongest_region(found), tuple(out))
+
+    def _scan(self, raw: str, tokens: list[str]) -> tuple[list[tuple[str, str, int]], list[str]]:
+        """Aliases found (kind, id, strength), and the words with each alias replaced by its
+        placeholder, so matching compares what is asked rather than where."""
         found: list[tuple[str, str, int]] = []
         out: list[str] = []
         lang = detect(raw, tokens)[0] if any(t in FALSE_FRIENDS for t in tokens) else "en"
         i = 0
         while i < len(tokens):
             hit = self._match_at(tokens, i)
-            if hit is not None and self._false_friend(raw, tokens, i, hit, lang):
-                hit = None
-            if hit is None:
+            if hit is None or self._false_friend(raw, tokens, i, hit, lang):
                 out.append(tokens[i])
                 i += 1
                 continue
@@ -130,21 +140,11 @@ class SlotFinder:
             strength = self._strength.get(key, ALIAS)
             if strength == HINT and self._names_a_language(tokens, i, width):
                 out.extend(key)
-                i += width
-                continue
-            found.append((kind, ident, strength))
-            out.append(PLATFORM_TOKEN if kind == "platform" else REGION_TOKEN)
+            else:
+                found.append((kind, ident, strength))
+                out.append(PLATFORM_TOKEN if kind == "platform" else REGION_TOKEN)
             i += width
-        for pattern, folded, kind, ident in self._exact_case:
-            if pattern.search(raw):
-                found.append((kind, ident, ALIAS))
-                placeholder = PLATFORM_TOKEN if kind == "platform" else REGION_TOKEN
-                out = [placeholder if t == folded else t for t in out]
-        platforms = [ident for kind, ident, _ in found if kind == "platform"]
-        regions = [(strength, ident) for kind, ident, strength in found if kind == "region"]
-        strongest = max((s for s, _ in regions), default=0)
-        region = next((ident for s, ident in regions if s == strongest), None)
-        return Slots(_resolve_platform(platforms), region, tuple(out))
+        return found, out
 
     @staticmethod
     def _false_friend(
@@ -219,6 +219,13 @@ class SlotFinder:
         if best is not None and abs(len(best[0]) - len(token)) <= budget:
             return (1, *self._phrases[(best[0],)])
         return None
+
+
+def _strongest_region(found: list[tuple[str, str, int]]) -> str | None:
+    """The first region among the strongest named: a country beats an area beats a hint."""
+    regions = [(strength, ident) for kind, ident, strength in found if kind == "region"]
+    strongest = max((s for s, _ in regions), default=0)
+    return next((ident for s, ident in regions if s == strongest), None)
 
 
 def _resolve_platform(found: list[str]) -> str | None:
