@@ -586,21 +586,33 @@ def _check_examples(
         for text, line in zip(examples, examples.item_lines, strict=True):
             if not isinstance(text, str):
                 continue
-            key = example_key(text)
-            if key in seen:
-                other = seen[key]
-                where = "this entry" if other[0] == ident else f"entry '{other[0]}'"
-                problems.append(
-                    Problem(
-                        item.label,
-                        line,
-                        f"example phrasing {text!r} is already used by "
-                        f"{where} at {other[1]}:{other[2]}",
-                    )
-                )
-            else:
-                seen[key] = (ident, item.label, line)
+            _note_phrasing(text, ident, item.label, line, seen, problems)
     return seen
+
+
+def _note_phrasing(
+    text: str,
+    ident: str,
+    label: str,
+    line: int,
+    seen: dict[str, tuple[str, str, int]],
+    problems: list[Problem],
+) -> bool:
+    """Remember a phrasing, or report the one the matcher would take it for; True if new."""
+    key = example_key(text)
+    if key in seen:
+        other = seen[key]
+        where = "this entry" if other[0] == ident else f"entry '{other[0]}'"
+        problems.append(
+            Problem(
+                label,
+                line,
+                f"example phrasing {text!r} is already used by {where} at {other[1]}:{other[2]}",
+            )
+        )
+        return False
+    seen[key] = (ident, label, line)
+    return True
 
 
 def _add_phrasings(
@@ -624,21 +636,8 @@ def _add_phrasings(
             if not F.check_list(texts, rule, name, line, item.label, problems):
                 continue
             for text, text_line in zip(texts, texts.item_lines, strict=True):
-                key = example_key(text)
-                if key in seen:
-                    other = seen[key]
-                    where = "this entry" if other[0] == ident else f"entry '{other[0]}'"
-                    problems.append(
-                        Problem(
-                            item.label,
-                            text_line,
-                            f"example phrasing {text!r} is already used by "
-                            f"{where} at {other[1]}:{other[2]}",
-                        )
-                    )
-                    continue
-                seen[key] = (ident, item.label, text_line)
-                extra.setdefault(ident, []).append(text.strip())
+                if _note_phrasing(text, ident, item.label, text_line, seen, problems):
+                    extra.setdefault(ident, []).append(text.strip())
     return {
         ident: replace(entry, examples=entry.examples + tuple(extra.get(ident, ())))
         for ident, entry in entries.items()

@@ -187,12 +187,7 @@ def _translation(
         what = f"{name} text of '{ident}'"
         if not F.check_fields(raw, ENTRY_TEXT_FIELDS, what, label, problems):
             continue
-        if str(raw["from"]) != english_hash(entry):
-            warn(
-                F.line_of(raw, "from"),
-                f"{what}: the English changed since it was translated (from: {raw['from']}, "
-                f"English now {english_hash(entry)}); it is shown in English until updated",
-            )
+        if _stale(raw, english_hash(entry), what, warn):
             continue
         text = _entry_text(raw, entry, what, label, problems, warn)
         if text is not None:
@@ -279,15 +274,22 @@ def _regions(
         what = f"{name} text of region '{ident}'"
         if not F.check_fields(text, REGION_TEXT_FIELDS, what, label, problems):
             continue
-        if str(text["from"]) != region_hash(region):
-            warn(
-                F.line_of(text, "from"),
-                f"{what}: the English changed since it was translated (from: {text['from']}, "
-                f"English now {region_hash(region)}); it is shown in English until updated",
-            )
+        if _stale(text, region_hash(region), what, warn):
             continue
         out[ident] = (text["name"].strip(), text["note"].strip())
     return out
+
+
+def _stale(raw: YMap, current: str, what: str, warn) -> bool:
+    """Warn (with both hashes) when the English changed after the translation was made."""
+    if str(raw["from"]) == current:
+        return False
+    warn(
+        F.line_of(raw, "from"),
+        f"{what}: the English changed since it was translated (from: {raw['from']}, "
+        f"English now {current}); it is shown in English until updated",
+    )
+    return True
 
 
 def _strings(raw: Any) -> dict[str, str]:
