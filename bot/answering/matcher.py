@@ -279,8 +279,18 @@ class Index:
         self._small_talk_words = frozenset(w for text in self._small_talk for w in text.split())
         # Words only the off-topic catchers know ("meta", "password", "joke").
         self._catcher_only = frozenset(catcher_terms - answer_terms)
-        everyday = {stem(w) for w in common_words()}
-        self._catcher_names = frozenset(t for t in self._catcher_only if t not in everyday)
+        # ...and of those, the names ("glassdoor", "mastodon"): no form of the word as the
+        # catchers write it is an everyday word ("money", "system" are not names).
+        surfaces: dict[str, set[str]] = defaultdict(set)
+        for entry in kb.entries.values():
+            if entry.kind != "answer":
+                for example in entry.examples:
+                    for word in cleaned[example].split():
+                        surfaces[stem(word)].add(word)
+        everyday = common_words()
+        self._catcher_names = frozenset(
+            t for t in self._catcher_only if not (surfaces.get(t, {t}) & everyday)
+        )
 
     def small_talk(self, question: str) -> str | None:
         """The small-talk entry for "hi", "thanks!", "that worked 👍": short messages made only
