@@ -277,7 +277,7 @@ class InMemoryStore(RecordsEvents):
                 continue
             counts[vote.question] += 1
             best = newest.get(vote.question)
-            if best is None or vote.created_at > best.created_at:
+            if best is None or _newer_vote(vote, best):
                 newest[vote.question] = vote
         found = [
             DislikedQuestion(text, counts[text], vote.created_at, vote.entry_id)
@@ -339,6 +339,16 @@ class InMemoryStore(RecordsEvents):
             answers=answers_before - len(self._answers),
             feedback=feedback_before - len(self._feedback),
         )
+
+
+def _newer_vote(vote: _Vote, best: _Vote) -> bool:
+    """Newest first; at the same time the smaller topic id (none first), like the SQL."""
+    if vote.created_at != best.created_at:
+        return vote.created_at > best.created_at
+    return (vote.entry_id is not None, vote.entry_id or "") < (
+        best.entry_id is not None,
+        best.entry_id or "",
+    )
 
 
 def _matcher(guild_id: int | None, since: datetime | None) -> Callable[[int, datetime], bool]:

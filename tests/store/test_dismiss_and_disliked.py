@@ -84,3 +84,16 @@ async def test_a_kept_question_is_capped_forgotten_and_purged(make_store, now: d
         assert await store.disliked(None) == []
     finally:
         await store.close()
+
+
+async def test_disliked_ties_pick_the_same_topic_on_every_backend(
+    store: Store, now: datetime
+) -> None:
+    await store.record_feedback(GUILD, "m1", key(1), "b", False, at=now, question="same")
+    await store.record_feedback(GUILD, "m2", key(2), "a", False, at=now, question="same")
+    await store.record_feedback(GUILD, "m3", key(3), "z", False, at=now, question="other")
+    await store.record_feedback(GUILD, "m4", key(4), None, False, at=now, question="other")
+    assert [(d.text, d.entry_id) for d in await store.disliked(GUILD)] == [
+        ("other", None),
+        ("same", "a"),
+    ]
