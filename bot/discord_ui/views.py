@@ -418,9 +418,8 @@ class FeedbackButton(
         voter = make_voter_key(await store.salt(), interaction.user.id, answer_key)
         gid = guild_id(interaction) or 0
         question = None if self.helpful else disliked_question(interaction.message)
-        return await store.record_feedback(
-            gid, answer_key, voter, self.entry, self.helpful, question=question
-        )
+        kept = {"question": question} if question else {}  # the plain call when none
+        return await store.record_feedback(gid, answer_key, voter, self.entry, self.helpful, **kept)
 
 
 def disliked_question(message: discord.Message | None) -> str | None:
