@@ -13,7 +13,7 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY knowledge ./knowledge
 # The knowledge moderators edit lives on its own volume, outside the installed package (an
-# upgrade replaces the package; /kb teach refuses to write there). A new named volume starts
+# upgrade replaces the package; /kb-admin teach refuses to write there). A new named volume starts
 # as a copy of what the image holds at /knowledge.
 RUN pip install . \
     && useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin/nologin optout \

@@ -150,17 +150,31 @@ class OptoutBot(commands.Bot):
             )
 
     async def sync_commands(self) -> list[app_commands.AppCommand]:
-        """DEV_GUILD_ID: copy to that server (instant); otherwise global (can take a while)."""
+        """DEV_GUILD_ID: copy to that server (instant); otherwise global (can take a while).
+        Then the maintainers' home server (HOME_GUILD_ID), which alone has /kb-admin."""
         if self.tree.translator is None:  # localized help, read from the knowledge at sync
             await self.tree.set_translator(KnowledgeTranslator(lambda: self.engine.kb.locales))
-        if self.settings.dev_guild_id:
-            guild = discord.Object(self.settings.dev_guild_id)
+        dev, home = self.settings.dev_guild_id, self.settings.home_guild_id
+        if dev:
+            guild = discord.Object(dev)
             self.tree.copy_global_to(guild=guild)
             synced = await self.tree.sync(guild=guild)
             log.info("synced %d commands to guild %s", len(synced), guild.id)
         else:
             synced = await self.tree.sync()
             log.info("synced %d commands globally", len(synced))
+        if home and home != dev:
+            synced += await self._sync_home(home)
+        return synced
+
+    async def _sync_home(self, home: int) -> list[app_commands.AppCommand]:
+        """The home server's own commands; a bot not (yet) in it is logged, not fatal."""
+        try:
+            synced = await self.tree.sync(guild=discord.Object(home))
+        except discord.HTTPException as exc:
+            log.error("the maintainers' commands were not synced to home server %s: %s", home, exc)
+            return []
+        log.info("synced %d maintainers' commands to home server %s", len(synced), home)
         return synced
 
     async def process_commands(self, message: discord.Message) -> None:
@@ -355,6 +369,9 @@ async def _sync(bot: OptoutBot, token: str) -> int:
         if bot.settings.dev_guild_id
         else "all servers (global commands can take up to an hour to appear)"
     )
+    home = bot.settings.home_guild_id
+    if home and home != bot.settings.dev_guild_id:
+        where += f", and the maintainers' commands to home server {home}"
     names = ", ".join(f"/{c.name}" for c in synced)
     print(f"Synced {len(synced)} commands to {where}: {names}")
     return 0

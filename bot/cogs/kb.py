@@ -1,9 +1,10 @@
-"""/kb: keep the shared knowledge current from Discord, and see what to add next.
+"""/kb and /kb-admin: see what to add next, and keep the shared knowledge current.
 
-reload, check and teach change (or inspect) the knowledge every server shares, so only its
-maintainers may use them; gaps and stats are per server, for that server's moderators. Every
-reply is ephemeral. The cog also owns the knowledge service and its file watcher, so loading
-the extension is all the wiring the app needs.
+/kb-admin reload, check and teach change (or inspect) the knowledge every server shares, so
+only its maintainers may use them, and they are registered in the maintainers' home server
+only (other servers' admins never see commands that would refuse them). /kb gaps and stats are
+per server, for that server's moderators. Every reply is ephemeral. The cog also owns the
+knowledge service and its file watcher, so loading the extension is all the wiring the app needs.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bot.maintenance.gaps import (
     PERIODS,
     fit_lines,
     format_check,
+    format_disliked,
     format_gaps,
     format_report,
     format_stats,
@@ -43,10 +45,13 @@ from bot.store.base import GapSummary
 
 log = logging.getLogger(__name__)
 
+ADMIN_GROUP = "kb-admin"  # the maintainers' commands, registered in their home server only
 CHOICE_LIMIT = 25
 CHOICE_TEXT_LIMIT = 100
 GAPS_FETCH = 500  # the store returns the newest; sorted by count here
-GAPS_PER_PAGE = 5  # one action button each, in one row
+GAPS_PER_PAGE = 5  # two buttons each: Teach or Send in one row, Dismiss in the next
+DISLIKED_SHOWN = 25  # most 👎'd questions in /kb stats
+GAP_VERBS = {"t": "Teach", "s": "Send to maintainers", "d": "Dismiss"}
 NOT_MAINTAINER = (
     "Only the knowledge maintainers can do that: the knowledge is shared by every server the "
     "bot is in. Server moderators can use `/kb gaps` and `/kb stats`, and `/setup`."
@@ -95,42 +100,49 @@ def gap_key(text: str) -> str:
 
 class GapButton(
     discord.ui.DynamicItem[discord.ui.Button],
-    template=r"ob:g:(?P<action>[ts]):(?P<key>[0-9a-f]{12}):(?P<listing>[a-z]+-[a-z]+)",
+    template=(
+        r"ob:g:(?P<action>[tsd]):(?P<key>[0-9a-f]{12}):(?P<listing>[a-z]+-[a-z]+)"
+        r"(?::(?P<page>\d{1,4}))?"
+    ),
 ):
-    """Under /kb gaps: Teach it (maintainers) or Send it to the maintainers (moderators)."""
+    """Under /kb gaps: Teach it (maintainers) or Send it to the maintainers (moderators), and
+    Dismiss it (both; `page` is the list page to redraw without it)."""
 
-    def __init__(self, action: str, key: str, listing: str, text: str = ""):
-        self.action, self.key, self.listing = action, key, listing
-        verb = "Teach" if action == "t" else "Send to maintainers"
+    def __init__(self, action: str, key: str, listing: str, text: str = "", page: int = 0):
+        self.action, self.key, self.listing, self.page = action, key, listing, page
+        verb = GAP_VERBS[action]
+        custom_id = f"ob:g:{action}:{key}:{listing}" + (f":{page}" if action == "d" else "")
         super().__init__(
             discord.ui.Button(
                 label=fit(f"{verb}: {text}" if text else verb, 80),
-                style=discord.ButtonStyle.primary,
-                custom_id=f"ob:g:{action}:{key}:{listing}",
-                row=0,
+                style=discord.ButtonStyle.secondary
+                if action == "d"
+                else discord.ButtonStyle.primary,
+                custom_id=custom_id,
+                row=1 if action == "d" else 0,
             )
         )
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match):
-        return cls(match["action"], match["key"], match["listing"])
+        return cls(match["action"], match["key"], match["listing"], page=int(match["page"] or 0))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
             cog = interaction.client.get_cog("Knowledge")
-            await cog.gap_action(interaction, self.action, self.key, self.listing)
+            await cog.gap_action(interaction, self.action, self.key, self.listing, self.page)
         except Exception as error:
             await report_error(interaction, error)
 
 
 class TeachModal(discord.ui.Modal, title="Teach this question"):
-    """/kb teach with the gap's question and its closest topic already filled in."""
+    """/kb-admin teach with the gap's question and its closest topic already filled in."""
 
     def __init__(self, cog: Knowledge, entry_id: str, question: str) -> None:
         super().__init__(timeout=600)
         self.cog = cog
         self.entry = discord.ui.TextInput(
-            label="Topic id (see /topics or /kb teach)", default=entry_id, max_length=100
+            label="Topic id (see /topics or /kb-admin teach)", default=entry_id, max_length=100
         )
         self.question = discord.ui.TextInput(
             label="The question, as people ask it",
@@ -148,6 +160,12 @@ class TeachModal(discord.ui.Modal, title="Teach this question"):
         await report_error(interaction, error)
 
 
+def maintainers_guild_id(settings: Any) -> int | None:
+    """Where the maintainers' commands are registered: the home server, else the dev server
+    (where everything is registered while developing), else None (every server)."""
+    return getattr(settings, "home_guild_id", None) or getattr(settings, "dev_guild_id", None)
+
+
 def knowledge_dir(bot: Any) -> Path:
     """The folder the running snapshot came from (settings win, then the snapshot's root)."""
     configured = getattr(bot.settings, "knowledge_dir", None)
@@ -162,7 +180,13 @@ class Knowledge(commands.Cog):
 
     kb = app_commands.Group(
         name="kb",
-        description="Keep the shared knowledge current and see what to add next",
+        description="See what to add next: unanswered questions and answer stats",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+    kb_admin = app_commands.Group(
+        name=ADMIN_GROUP,
+        description="Maintainers: reload, check and teach the shared knowledge",
         guild_only=True,
         default_permissions=discord.Permissions(manage_guild=True),
     )
@@ -170,6 +194,16 @@ class Knowledge(commands.Cog):
     def __init__(self, bot: Any) -> None:
         self.bot = bot
         self._watcher: asyncio.Task | None = None
+        admin = next(c for c in self.__cog_app_commands__ if c.name == ADMIN_GROUP)
+        home = maintainers_guild_id(bot.settings)
+        if home:  # only the maintainers' server lists these; other servers never see them
+            app_commands.guilds(home)(admin)
+        else:
+            log.warning(
+                "HOME_GUILD_ID is not set: /%s is registered in every server (it refuses "
+                "everyone but the maintainers there)",
+                ADMIN_GROUP,
+            )
         register("gaps", self.gaps_page)
         bot.add_dynamic_items(PageButton, GapButton)
 
@@ -249,22 +283,24 @@ class Knowledge(commands.Cog):
 
     # -- maintainers: the shared knowledge ----------------------------------------------
 
-    @kb.command(name="reload", description="Load the knowledge files again now (maintainers)")
+    @kb_admin.command(name="reload", description="Load the knowledge files again now")
     async def reload(self, interaction: discord.Interaction) -> None:
         await self._start(interaction)
         if not await self._maintainer_or_refuse(interaction):
             return
-        report = await self.service.reload("reload (/kb reload)")
+        report = await self.service.reload("reload (/kb-admin reload)")
         await self._reply(interaction, format_report(report))
 
-    @kb.command(name="check", description="Validate the knowledge files without loading them")
+    @kb_admin.command(name="check", description="Validate the knowledge files without loading them")
     async def check(self, interaction: discord.Interaction) -> None:
         await self._start(interaction)
         if not await self._maintainer_or_refuse(interaction):
             return
         await self._reply(interaction, format_check(await self.service.check()))
 
-    @kb.command(name="teach", description="Add a question as a new example phrasing of a topic")
+    @kb_admin.command(
+        name="teach", description="Add a question as a new example phrasing of a topic"
+    )
     @app_commands.describe(
         entry="The topic that answers this question",
         question="The question as people ask it (no names, mentions or links)",
@@ -278,7 +314,7 @@ class Knowledge(commands.Cog):
         await self.teach_from(interaction, entry, question)
 
     async def teach_from(self, interaction: discord.Interaction, entry: str, question: str) -> None:
-        """/kb teach, and the Teach button's form under /kb gaps."""
+        """/kb-admin teach, and the Teach button's form under /kb gaps."""
         await self._start(interaction)
         if not await self._maintainer_or_refuse(interaction):
             return
@@ -392,9 +428,10 @@ class Knowledge(commands.Cog):
         return sorted(open_, key=lambda g: (-g.count, -g.last_seen.timestamp(), g.text))
 
     async def gap_action(
-        self, interaction: discord.Interaction, action: str, key: str, listing: str
+        self, interaction: discord.Interaction, action: str, key: str, listing: str, page: int = 0
     ) -> None:
-        """Teach opens the prefilled form; Send posts the question to the maintainers."""
+        """Teach opens the prefilled form; Send posts the question to the maintainers;
+        Dismiss deletes it for this server (every server from the all-servers list)."""
         period, _, scope = listing.partition("-")
         refusal, guild_id = await self._scope_for(interaction, scope)
         if not refusal and period not in PERIODS:
@@ -418,16 +455,42 @@ class Knowledge(commands.Cog):
                 TeachModal(self, gap.best_entry_id or "", gap.text)
             )
             return
+        if action == "d":
+            await self.dismiss(interaction, gap, guild_id, listing, page)
+            return
         guild = interaction.guild
         where = discord.utils.escape_markdown(guild.name) if guild else "a server"
         text = discord.utils.escape_markdown(gap.text)
         sent = await post_to_maintainers(
             self.bot,
             f"📨 A moderator of **{where}** asks for an answer to “{text}” "
-            f"(asked {gap.count}×). Add it with `/kb teach` or the Teach button in `/kb gaps`.",
+            f"(asked {gap.count}×). Add it with `/kb-admin teach` or the Teach button in "
+            "`/kb gaps`.",
         )
         reply = SENT_TO_MAINTAINERS if sent else NO_MAINTAINER_CHANNEL
         await interaction.response.send_message(reply, ephemeral=True)
+
+    async def dismiss(
+        self,
+        interaction: discord.Interaction,
+        gap: GapSummary,
+        guild_id: int,
+        listing: str,
+        page: int,
+    ) -> None:
+        """Remove the gap, then redraw the same page of the list without it."""
+        try:
+            await self.bot.store.dismiss_gap(guild_id or None, gap.text)
+        except StoreError:
+            await interaction.response.send_message(NO_STORAGE, ephemeral=True)
+            return
+        log.info("/kb gaps: a gap was dismissed (%s)", "all servers" if not guild_id else "one")
+        shown, pages = await self.gaps_page(interaction, listing, page)
+        page = min(page, pages - 1)
+        note = f"Dismissed “{discord.utils.escape_markdown(fit(gap.text, 120))}”.\n"
+        shown = Page(content=fit(note + (shown.content or ""), MESSAGE_LIMIT), extra=shown.extra)
+        kwargs = paged_kwargs("gaps", listing, page, pages, shown)
+        await interaction.response.edit_message(**kwargs)
 
     async def gaps_page(
         self, interaction: discord.Interaction, listing: str, number: int
@@ -455,6 +518,7 @@ class Knowledge(commands.Cog):
         maintainer = await is_maintainer(self.bot, interaction.user)
         action = "t" if maintainer else "s"
         extra = tuple(GapButton(action, gap_key(g.text), listing, g.text) for g in shown)
+        extra += tuple(GapButton("d", gap_key(g.text), listing, g.text, number) for g in shown)
         return Page(content=fit(text, MESSAGE_LIMIT), extra=extra), pages
 
     @kb.command(name="stats", description="Answers and feedback per topic, and the decline rate")
@@ -471,6 +535,7 @@ class Knowledge(commands.Cog):
         try:
             answers = await self.bot.store.stats(guild_id or None, since)
             votes = await self.bot.store.feedback_stats(guild_id or None, since)
+            disliked = await self.bot.store.disliked(guild_id or None, since, limit=DISLIKED_SHOWN)
         except StoreError:
             await self._reply(interaction, NO_STORAGE)
             return
@@ -480,6 +545,9 @@ class Knowledge(commands.Cog):
             interaction,
             format_stats(answers, votes, period=period, scope=where, titles=titles),
         )
+        if disliked:  # what people 👎'd, by their question: a second message, never cut
+            text = format_disliked(disliked, period=period, scope=where, titles=titles)
+            await self._reply(interaction, text)
 
 
 def _now_answered(answer) -> bool:

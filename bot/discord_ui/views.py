@@ -23,6 +23,7 @@ import discord
 
 from bot.answering.answer import Answer, Suggestion
 from bot.answering.layout import fit
+from bot.answering.normalise import clean
 from bot.answering.phone import has_details
 from bot.discord_ui.errors import report_error
 from bot.discord_ui.i18n import click_language, locale_language, say
@@ -416,7 +417,21 @@ class FeedbackButton(
     async def _vote(self, store, interaction: discord.Interaction, answer_key: str):
         voter = make_voter_key(await store.salt(), interaction.user.id, answer_key)
         gid = guild_id(interaction) or 0
-        return await store.record_feedback(gid, answer_key, voter, self.entry, self.helpful)
+        question = None if self.helpful else disliked_question(interaction.message)
+        kept = {"question": question} if question else {}  # the plain call when none
+        return await store.record_feedback(gid, answer_key, voter, self.entry, self.helpful, **kept)
+
+
+def disliked_question(message: discord.Message | None) -> str | None:
+    """The question a 👎'd answer replied to, normalised like a gap's text (never who asked).
+
+    Only answers to messages carry their question (Discord sends the replied-to message with
+    the click); a slash command's options are not sent back, and its topic is already kept."""
+    reference = message.reference if message is not None else None
+    resolved = reference.resolved if reference is not None else None
+    if not isinstance(resolved, discord.Message):
+        return None
+    return clean(resolved.content) or None
 
 
 CONTROLS: tuple[type[discord.ui.DynamicItem], ...] = (

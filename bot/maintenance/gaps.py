@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from bot.answering.layout import MESSAGE_LIMIT, escape_markdown, fit
 from bot.maintenance.reloader import ReloadReport, short
 from bot.maintenance.teach import TeachResult
-from bot.store.base import AnswerStats, FeedbackStats, GapSummary
+from bot.store.base import AnswerStats, DislikedQuestion, FeedbackStats, GapSummary
 
 PERIODS: dict[str, int | None] = {"day": 1, "week": 7, "month": 30, "all": None}
 PERIOD_LABELS = {
@@ -83,8 +83,26 @@ def format_gaps(
             title = escape_markdown(fit(titles.get(g.best_entry_id, g.best_entry_id), 60))
             line += f" · closest: {title} ({g.confidence:.0%})"
         lines.append(line)
-    footer = "Add one with `/kb teach` (maintainers) or tell them what people ask."
+    footer = "Add one with `/kb-admin teach` (maintainers) or tell them what people ask."
     return fit_lines(header, lines, footer, noun="questions")
+
+
+def format_disliked(
+    disliked: Sequence[DislikedQuestion], *, period: str, scope: str, titles: Mapping[str, str]
+) -> str:
+    """Questions whose answer got a 👎, most votes first: what to rewrite, not what to add."""
+    header = (
+        f"**Disliked answers (👎)** in {scope}, {PERIOD_LABELS.get(period, period)}, "
+        "by the question asked:"
+    )
+    lines = []
+    for d in disliked:
+        line = f"**{d.count}×** `{code_span_safe(fit(d.text, 120))}` · {_when(d.last_seen)}"
+        if d.entry_id:
+            title = escape_markdown(fit(titles.get(d.entry_id, f"{d.entry_id} (removed)"), 60))
+            line += f" · answered with {title}"
+        lines.append(line)
+    return fit_lines(header, lines, noun="questions")
 
 
 def format_stats(
@@ -128,14 +146,14 @@ def format_report(report: ReloadReport, *, limit: int = MESSAGE_LIMIT) -> str:
 
 
 def format_check(report: ReloadReport, *, limit: int = MESSAGE_LIMIT) -> str:
-    """``/kb check``: is the folder on disk valid, and is it what the bot answers from?"""
+    """``/kb-admin check``: is the folder on disk valid, and is it what the bot answers from?"""
     if not report.ok:
         return format_report(report, limit=limit)
     live = report.disk_version == report.version
     status = (
         "the bot is answering from it."
         if live
-        else f"the bot still answers from {short(report.version)}; run `/kb reload`."
+        else f"the bot still answers from {short(report.version)}; run `/kb-admin reload`."
     )
     text = (
         f"✅ The knowledge on disk is valid: version {short(report.disk_version)}, "

@@ -1,4 +1,4 @@
-"""``/kb teach``: add a real question as a new example phrasing of an entry, safely.
+"""``/kb-admin teach``: add a real question as a new example phrasing of an entry, safely.
 
 The edit is validated against a copy of the whole folder before anything is written, the
 previous file is backed up under ``.backups/`` (a dot-folder the loader skips), and the new
@@ -183,7 +183,7 @@ def _add_locked(
     current = load_knowledge(root, stale_days=stale_days, today=now.date())
     if not current.ok:
         raise TeachError(
-            "The knowledge folder has problems right now; fix them (see /kb check) first.",
+            "The knowledge folder has problems right now; fix them (see /kb-admin check) first.",
             tuple(current.errors),
         )
     entry = current.kb.entries.get(entry_id)

@@ -23,6 +23,7 @@ __all__ = [
     "REGIONS",
     "AnswerOutcome",
     "AnswerStats",
+    "DislikedQuestion",
     "EntryFeedback",
     "FeedbackResult",
     "FeedbackStats",
@@ -97,6 +98,19 @@ class GapSummary:
     outcome: GapOutcome
     best_entry_id: str | None
     confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class DislikedQuestion:
+    """A normalised question whose answer got a 👎, grouped over its votes (never who voted).
+
+    ``entry_id`` (the topic that answered) comes from the newest vote.
+    """
+
+    text: str
+    count: int
+    last_seen: datetime
+    entry_id: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,7 +326,19 @@ class Store(Protocol):
         helpful: bool,
         *,
         at: datetime | None = None,
-    ) -> FeedbackResult: ...
+        question: str | None = None,
+    ) -> FeedbackResult:
+        """Count one vote per voter per answer. ``question`` is the normalised question (like
+        a gap's text) and is kept with a 👎 only; a vote changed to 👍 drops it."""
+
+    async def dismiss_gap(self, guild_id: int | None, text: str) -> int:
+        """Delete every occurrence of the gap ``text`` for that server (None: every server);
+        return how many rows went. A later occurrence starts a new gap."""
+
+    async def disliked(
+        self, guild_id: int | None = None, since: datetime | None = None, limit: int = 20
+    ) -> list[DislikedQuestion]:
+        """Questions kept with a 👎, grouped by text: most votes first, then newest, then text."""
 
     async def gaps(
         self, guild_id: int | None = None, since: datetime | None = None, limit: int = 20
@@ -405,6 +431,14 @@ def check_gap_text(text: object) -> str:
     if not isinstance(text, str):
         raise ValueError(f"text must be a str, got {type(text).__name__}")
     return text[:GAP_TEXT_MAX_CHARS]
+
+
+def check_question(helpful: bool, question: object) -> str | None:
+    """The question kept with a vote: a 👎's normalised text (capped like a gap), else None."""
+    if question is None or helpful:
+        return None
+    text = check_gap_text(question)
+    return text or None
 
 
 def check_confidence(value: object) -> float:

@@ -19,6 +19,7 @@ from bot.store.base import (
     DEFAULT_RETENTION_DAYS,
     AnswerRecord,
     AnswerStats,
+    DislikedQuestion,
     EntryFeedback,
     FeedbackResult,
     FeedbackStats,
@@ -31,10 +32,12 @@ from bot.store.base import (
     as_utc,
     check_answer_key,
     check_entry_id,
+    check_gap_text,
     check_guild_filter,
     check_helpful,
     check_id,
     check_limit,
+    check_question,
     check_retention_days,
     check_voter_key,
     normalise_settings_changes,
@@ -69,6 +72,7 @@ class _Vote:
     entry_id: str | None
     helpful: bool
     created_at: datetime
+    question: str | None = None
 
 
 class InMemoryStore(RecordsEvents):
@@ -197,21 +201,36 @@ class InMemoryStore(RecordsEvents):
         helpful: bool,
         *,
         at: datetime | None = None,
+        question: str | None = None,
     ) -> FeedbackResult:
         guild_id = check_id("guild_id", guild_id)
         key = (check_answer_key(answer_key), check_voter_key(voter_key))
         entry_id = check_entry_id(entry_id)
         helpful = check_helpful(helpful)
+        question = check_question(helpful, question)
         created_at = as_utc(at)
         self._check_open("record feedback")
         existing = self._feedback.get(key)
         if existing is None:
-            self._feedback[key] = _Vote(guild_id, entry_id, helpful, created_at)
+            self._feedback[key] = _Vote(guild_id, entry_id, helpful, created_at, question)
             return FeedbackResult.NEW
         if existing.helpful == helpful:
             return FeedbackResult.SAME
         existing.helpful = helpful
+        existing.question = question
         return FeedbackResult.CHANGED
+
+    async def dismiss_gap(self, guild_id: int | None, text: str) -> int:
+        guild_id = check_guild_filter(guild_id)
+        text = check_gap_text(text)
+        self._check_open("dismiss an unanswered question")
+        before = len(self._gaps)
+        self._gaps = [
+            g
+            for g in self._gaps
+            if not (g.text == text and (guild_id is None or g.guild_id == guild_id))
+        ]
+        return before - len(self._gaps)
 
     # -- queries -------------------------------------------------------------------------------
 
@@ -244,6 +263,29 @@ class InMemoryStore(RecordsEvents):
         summaries.sort(key=lambda s: s.text)
         summaries.sort(key=lambda s: (s.last_seen, s.count), reverse=True)
         return summaries[:limit]
+
+    async def disliked(
+        self, guild_id: int | None = None, since: datetime | None = None, limit: int = 20
+    ) -> list[DislikedQuestion]:
+        match = _matcher(guild_id, since)
+        limit = check_limit(limit)
+        self._check_open("read disliked questions")
+        counts: Counter[str] = Counter()
+        newest: dict[str, _Vote] = {}
+        for vote in self._feedback.values():
+            if vote.helpful or vote.question is None or not match(vote.guild_id, vote.created_at):
+                continue
+            counts[vote.question] += 1
+            best = newest.get(vote.question)
+            if best is None or _newer_vote(vote, best):
+                newest[vote.question] = vote
+        found = [
+            DislikedQuestion(text, counts[text], vote.created_at, vote.entry_id)
+            for text, vote in newest.items()
+        ]
+        found.sort(key=lambda d: d.text)
+        found.sort(key=lambda d: (d.count, d.last_seen), reverse=True)
+        return found[:limit]
 
     async def stats(
         self, guild_id: int | None = None, since: datetime | None = None
@@ -297,6 +339,16 @@ class InMemoryStore(RecordsEvents):
             answers=answers_before - len(self._answers),
             feedback=feedback_before - len(self._feedback),
         )
+
+
+def _newer_vote(vote: _Vote, best: _Vote) -> bool:
+    """Newest first; at the same time the smaller topic id (none first), like the SQL."""
+    if vote.created_at != best.created_at:
+        return vote.created_at > best.created_at
+    return (vote.entry_id is not None, vote.entry_id or "") < (
+        best.entry_id is not None,
+        best.entry_id or "",
+    )
 
 
 def _matcher(guild_id: int | None, since: datetime | None) -> Callable[[int, datetime], bool]:

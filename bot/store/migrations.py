@@ -171,6 +171,19 @@ MIGRATIONS: tuple[Migration, ...] = (
             default_language IN ('en', 'fr', 'de', 'nl', 'es', 'it'));
         """,
     ),
+    # Issue 12: a 👎 keeps the normalised question (like a gap: capped, no user id, purged
+    # with the vote), so moderators see what was disliked.
+    Migration(
+        4,
+        sqlite="""
+        ALTER TABLE feedback ADD COLUMN question TEXT CHECK (
+            question IS NULL OR length(question) <= 300);
+        """,
+        postgres="""
+        ALTER TABLE feedback ADD COLUMN question TEXT CHECK (
+            question IS NULL OR char_length(question) <= 300);
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

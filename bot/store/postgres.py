@@ -27,6 +27,7 @@ from bot.store.base import (
     DEFAULT_RETENTION_DAYS,
     AnswerRecord,
     AnswerStats,
+    DislikedQuestion,
     EntryFeedback,
     FeedbackResult,
     FeedbackStats,
@@ -39,10 +40,12 @@ from bot.store.base import (
     as_utc,
     check_answer_key,
     check_entry_id,
+    check_gap_text,
     check_guild_filter,
     check_helpful,
     check_id,
     check_limit,
+    check_question,
     check_retention_days,
     check_voter_key,
     normalise_settings_changes,
@@ -406,12 +409,15 @@ class PostgresStore(RecordsEvents):
         helpful: bool,
         *,
         at: datetime | None = None,
+        question: str | None = None,
     ) -> FeedbackResult:
         guild_id = check_id("guild_id", guild_id)
         answer_key = check_answer_key(answer_key)
         key = check_voter_key(voter_key)
         entry_id = check_entry_id(entry_id)
         vote = check_helpful(helpful)
+        kept = check_question(vote, question)
+        kept = None if kept is None else _no_nul(kept)
         created_at = as_utc(at)
 
         async def body(conn: asyncpg.Connection) -> FeedbackResult:
@@ -419,8 +425,8 @@ class PostgresStore(RecordsEvents):
             # other falls through to the conditional UPDATE (which waits for the winner's row).
             inserted = await conn.fetchval(
                 "INSERT INTO feedback"
-                " (answer_key, voter_key, guild_id, entry_id, helpful, created_at)"
-                " VALUES ($1, $2, $3, $4, $5, $6)"
+                " (answer_key, voter_key, guild_id, entry_id, helpful, created_at, question)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7)"
                 " ON CONFLICT (answer_key, voter_key) DO NOTHING RETURNING TRUE",
                 answer_key,
                 key,
@@ -428,19 +434,36 @@ class PostgresStore(RecordsEvents):
                 entry_id,
                 vote,
                 created_at,
+                kept,
             )
             if inserted:
                 return FeedbackResult.NEW
             changed = await conn.fetchval(
-                "UPDATE feedback SET helpful = $3"
+                "UPDATE feedback SET helpful = $3, question = $4"
                 " WHERE answer_key = $1 AND voter_key = $2 AND helpful <> $3 RETURNING TRUE",
                 answer_key,
                 key,
                 vote,
+                kept,
             )
             return FeedbackResult.CHANGED if changed else FeedbackResult.SAME
 
         return await self._run("record feedback", body, write=True)
+
+    async def dismiss_gap(self, guild_id: int | None, text: str) -> int:
+        guild_id = check_guild_filter(guild_id)
+        text = _no_nul(check_gap_text(text))
+
+        async def body(conn: asyncpg.Connection) -> int:
+            if guild_id is None:
+                status = await conn.execute("DELETE FROM gaps WHERE text = $1", text)
+            else:
+                status = await conn.execute(
+                    "DELETE FROM gaps WHERE text = $1 AND guild_id = $2", text, guild_id
+                )
+            return int(status.rsplit(" ", 1)[-1])  # "DELETE <n>"
+
+        return await self._run("dismiss an unanswered question", body, write=True)
 
     # -- queries -------------------------------------------------------------------------------
 
@@ -477,6 +500,36 @@ class PostgresStore(RecordsEvents):
                 best_entry_id=r["best_entry_id"],
                 confidence=float(r["confidence"]),
             )
+            for r in rows
+        ]
+
+    async def disliked(
+        self, guild_id: int | None = None, since: datetime | None = None, limit: int = 20
+    ) -> list[DislikedQuestion]:
+        where, params = _window(guild_id, since)
+        limit = check_limit(limit)
+        kept = f"{where} {'AND' if where else 'WHERE'} NOT helpful AND question IS NOT NULL"
+        sql = f"""
+            WITH ranked AS (
+                SELECT question, entry_id, created_at,
+                       COUNT(*) OVER (PARTITION BY question) AS n,
+                       ROW_NUMBER() OVER (
+                           PARTITION BY question
+                           ORDER BY created_at DESC, entry_id COLLATE "C" ASC NULLS FIRST) AS rn
+                FROM feedback {kept}
+            )
+            SELECT question, n, created_at, entry_id
+            FROM ranked WHERE rn = 1
+            ORDER BY n DESC, created_at DESC, question COLLATE "C" ASC
+            LIMIT ${len(params) + 1}
+        """
+
+        async def body(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+            return await conn.fetch(sql, *params, limit)
+
+        rows = await self._run("read disliked questions", body, write=False)
+        return [
+            DislikedQuestion(r["question"], int(r["n"]), as_utc(r["created_at"]), r["entry_id"])
             for r in rows
         ]
 

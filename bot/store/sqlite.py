@@ -26,6 +26,7 @@ from bot.store.base import (
     DEFAULT_RETENTION_DAYS,
     AnswerRecord,
     AnswerStats,
+    DislikedQuestion,
     EntryFeedback,
     FeedbackResult,
     FeedbackStats,
@@ -38,10 +39,12 @@ from bot.store.base import (
     as_utc,
     check_answer_key,
     check_entry_id,
+    check_gap_text,
     check_guild_filter,
     check_helpful,
     check_id,
     check_limit,
+    check_question,
     check_retention_days,
     check_voter_key,
     normalise_settings_changes,
@@ -346,12 +349,14 @@ class SqliteStore(RecordsEvents):
         helpful: bool,
         *,
         at: datetime | None = None,
+        question: str | None = None,
     ) -> FeedbackResult:
         guild_id = check_id("guild_id", guild_id)
         answer_key = check_answer_key(answer_key)
         key = check_voter_key(voter_key)
         entry_id = check_entry_id(entry_id)
         vote = int(check_helpful(helpful))
+        question = check_question(helpful, question)
         created_at = time_to_db(as_utc(at))
         async with self._transaction("record feedback", write=True) as conn:
             async with conn.execute(
@@ -362,18 +367,32 @@ class SqliteStore(RecordsEvents):
             if row is None:
                 await conn.execute(
                     "INSERT INTO feedback"
-                    " (answer_key, voter_key, guild_id, entry_id, helpful, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (answer_key, key, guild_id, entry_id, vote, created_at),
+                    " (answer_key, voter_key, guild_id, entry_id, helpful, created_at, question)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (answer_key, key, guild_id, entry_id, vote, created_at, question),
                 )
                 return FeedbackResult.NEW
             if int(row[0]) == vote:
                 return FeedbackResult.SAME
             await conn.execute(
-                "UPDATE feedback SET helpful = ? WHERE answer_key = ? AND voter_key = ?",
-                (vote, answer_key, key),
+                "UPDATE feedback SET helpful = ?, question = ?"
+                " WHERE answer_key = ? AND voter_key = ?",
+                (vote, question, answer_key, key),
             )
             return FeedbackResult.CHANGED
+
+    async def dismiss_gap(self, guild_id: int | None, text: str) -> int:
+        guild_id = check_guild_filter(guild_id)
+        text = check_gap_text(text)
+        sql, params = "DELETE FROM gaps WHERE text = ?", [text]
+        if guild_id is not None:
+            sql, params = sql + " AND guild_id = ?", [text, guild_id]
+        action = "dismiss an unanswered question"
+        async with self._transaction(action, write=True) as conn, conn.execute(sql, params) as cur:
+            deleted = max(cur.rowcount, 0)
+        if deleted:
+            await self._checkpoint("dismiss an unanswered question")
+        return deleted
 
     # -- queries -------------------------------------------------------------------------------
 
@@ -407,6 +426,32 @@ class SqliteStore(RecordsEvents):
                 confidence=float(confidence),
             )
             for text, n, created_at, outcome, best_entry_id, confidence in rows
+        ]
+
+    async def disliked(
+        self, guild_id: int | None = None, since: datetime | None = None, limit: int = 20
+    ) -> list[DislikedQuestion]:
+        where, params = _window(guild_id, since)
+        limit = check_limit(limit)
+        kept = f"{where} {'AND' if where else 'WHERE'} helpful = 0 AND question IS NOT NULL"
+        sql = f"""
+            WITH ranked AS (
+                SELECT question, entry_id, created_at,
+                       COUNT(*) OVER (PARTITION BY question) AS n,
+                       ROW_NUMBER() OVER (
+                           PARTITION BY question ORDER BY created_at DESC, entry_id ASC) AS rn
+                FROM feedback {kept}
+            )
+            SELECT question, n, created_at, entry_id
+            FROM ranked WHERE rn = 1
+            ORDER BY n DESC, created_at DESC, question ASC
+            LIMIT ?
+        """
+        async with self._transaction("read disliked questions", write=False) as conn:
+            rows = await conn.execute_fetchall(sql, (*params, limit))
+        return [
+            DislikedQuestion(text, int(n), time_from_db(created_at), entry_id)
+            for text, n, created_at, entry_id in rows
         ]
 
     async def stats(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import discord
 import pytest
 
 from bot.cogs.kb import NOT_MAINTAINER, NOT_MODERATOR, Knowledge
@@ -46,13 +47,23 @@ MAINTAINER_COMMANDS = [
 
 
 def test_commands_are_hidden_from_members_and_server_only() -> None:
-    group = Knowledge.kb
-    assert group.default_permissions.manage_guild and group.guild_only
-    assert {c.name for c in group.commands} == {"reload", "check", "teach", "gaps", "stats"}
-    for command in group.commands:
-        assert 1 <= len(command.description) <= 100 and command.description[0].isupper()
-        for param in command.parameters:
-            assert param.description and len(param.description) <= 100
+    """Moderators get /kb gaps and stats; the maintainers' commands are a group of their own
+    (issue 12: registered in the home server only, see test_admin_group_lives_in_home)."""
+    assert {c.name for c in Knowledge.kb.commands} == {"gaps", "stats"}
+    assert {c.name for c in Knowledge.kb_admin.commands} == {"reload", "check", "teach"}
+    for group in (Knowledge.kb, Knowledge.kb_admin):
+        assert group.default_permissions.manage_guild and group.guild_only
+        for command in group.commands:
+            assert 1 <= len(command.description) <= 100 and command.description[0].isupper()
+            for param in command.parameters:
+                assert param.description and len(param.description) <= 100
+
+
+async def test_admin_group_lives_in_home_and_kb_everywhere(bot, cog) -> None:
+    home = bot.settings.home_guild_id
+    assert [c.name for c in bot.tree.get_commands(guild=discord.Object(home))] == ["kb-admin"]
+    names = {c.name for c in bot.tree.get_commands()}
+    assert "kb" in names and "kb-admin" not in names
 
 
 @pytest.mark.parametrize(("name", "args", "kwargs"), MAINTAINER_COMMANDS)
@@ -161,7 +172,7 @@ async def test_reload_by_maintainer_swaps_and_bad_edit_is_posted(
 async def test_check_reports_without_loading(cog, kb_dir, role_maintainer) -> None:
     replace_in(kb_dir / TOPICS, OLD, NEW)
     text = reply_text(await _run(cog, "check", role_maintainer))
-    assert "valid" in text and "/kb reload" in text
+    assert "valid" in text and "/kb-admin reload" in text
     assert cog.bot.engine.answer("how do i opt out").body == OLD
 
 

@@ -61,7 +61,7 @@ def test_check_says_whether_disk_is_live() -> None:
     live = format_check(_report(disk_version="abcdef123456", files=2))
     assert "the bot is answering from it" in live
     pending = format_check(_report(disk_version="999999999999", files=2))
-    assert "run `/kb reload`" in pending
+    assert "run `/kb-admin reload`" in pending
 
 
 def test_gaps_fit_and_name_the_closest_entry() -> None:

@@ -107,6 +107,25 @@ async def test_a_v2_database_gains_the_default_language(db_path: Path) -> None:
         assert (after.default_region, after.default_language) == ("ca", "nl")
 
 
+async def test_a_v3_databases_votes_survive_and_gain_the_question(db_path: Path) -> None:
+    """Migration 4 adds feedback.question: old votes stay counted, with no question."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(db_path)
+    conn.executescript("".join(m.sqlite for m in MIGRATIONS[:3]))
+    conn.execute("PRAGMA user_version = 3")
+    conn.execute(
+        "INSERT INTO feedback VALUES ('m0', ?, ?, 'entry-a', 0, ?)", (KEY, GUILD, _recent())
+    )
+    conn.commit()
+    conn.close()
+    async with SqliteStore(db_path) as store:
+        assert await store.schema_version() == LATEST_VERSION
+        assert (await store.feedback_stats(GUILD)).not_helpful == 1
+        assert await store.disliked(GUILD) == []
+        await store.record_feedback(GUILD, "m1", KEY, "entry-a", False, question="too long")
+        assert [d.text for d in await store.disliked(GUILD)] == ["too long"]
+
+
 async def test_upgrades_v1_database_in_place(db_path: Path) -> None:
     _make_v1_database(db_path)
     async with SqliteStore(db_path) as store:
