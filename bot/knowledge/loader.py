@@ -105,7 +105,7 @@ def load_knowledge(
     """Load and validate the knowledge folder; never raises for bad content.
 
     ``replacing`` maps a file's label to the text to use instead of what is on disk, so an
-    edit (``/kb teach``) is validated with the whole folder before it is saved.
+    edit (``/kb-admin teach``) is validated with the whole folder before it is saved.
     """
     replacing = replacing or {}
     base = Path(root) if root is not None else default_knowledge_dir()

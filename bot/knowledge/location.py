@@ -2,7 +2,7 @@
 
 A normal (non-editable) install puts the bundled knowledge inside the installed package
 (site-packages/bot/_knowledge): teaching there would be lost at the next upgrade, so
-`/kb teach` refuses and `optout-bot run` warns; `optout-bot knowledge export DIR` copies
+`/kb-admin teach` refuses and `optout-bot run` warns; `optout-bot knowledge export DIR` copies
 the bundled files to start a folder of one's own (KNOWLEDGE_DIR).
 """
 
