@@ -223,12 +223,20 @@ def budget_problems(kb: KnowledgeBase) -> Iterator[tuple[Entry, str]]:
     """Every entry, composed for every platform and region, must fit an embed uncut."""
     from bot.answering.compose import compose_entry
 
+    languages = ("en", *kb.translations)
     for entry in kb.entries.values():
         reported: set[str] = set()
-        for platform in (None, *PLATFORM_IDS):
-            for region in (None, *REGION_IDS):
-                answer = compose_entry(kb, entry, question="", platform=platform, region=region)
-                for problem in layout(answer).truncated:
-                    if problem not in reported:
-                        reported.add(problem)
-                        yield entry, f"answer too long for a Discord embed: {problem}"
+        # Only what changes the answer is varied: steps by platform, notes by region.
+        platforms = (None, *PLATFORM_IDS) if entry.steps else (None,)
+        regional = entry.regions or entry.is_howto or entry.shared_region_notes
+        regions = (None, *REGION_IDS) if regional else (None,)
+        for lang in languages:
+            for platform in platforms:
+                for region in regions:
+                    answer = compose_entry(
+                        kb, entry, question="", platform=platform, region=region, lang=lang
+                    )
+                    for problem in layout(answer).truncated:
+                        if problem not in reported:
+                            reported.add(problem)
+                            yield entry, f"answer too long for a Discord embed: {problem}"

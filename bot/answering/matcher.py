@@ -220,6 +220,9 @@ class Index:
         self.slots = SlotFinder(kb, frozenset(raw_vocab))
         self._surface = sorted(w for w in raw_vocab if w.isalpha() and w not in STOPWORDS)
         self._surface_set = frozenset(self._surface)
+        self._surface_by_length: dict[int, list[str]] = defaultdict(list)
+        for word in self._surface:
+            self._surface_by_length[len(word)].append(word)
         entry_tokens = self._index_examples(kb, cleaned)
         self._weigh(entry_tokens)
         self._titles = {e.id: clean(e.title) for e in kb.entries.values() if e.kind == "answer"}
@@ -267,6 +270,11 @@ class Index:
             for token in tokens:
                 self._postings[token].append(i)
         self._example_weight = [sum(self._idf[t] for t in toks) for toks in self._example_tokens]
+        self._lightest = {
+            t: heapq.nsmallest(2 * MAX_CANDIDATES, ids, key=self._example_weight.__getitem__)
+            for t, ids in self._postings.items()
+            if len(ids) > COMMON_POSTINGS
+        }
 
     def _index_off_topic(self, kb: KnowledgeBase, cleaned: dict[str, str]) -> None:
         """Small-talk phrasings, and the words only the off-topic entries know."""
@@ -358,7 +366,13 @@ class Index:
         budget = typo_budget(token)
         if budget == 0:
             return token
-        best = process.extractOne(token, self._surface, scorer=OSA.distance, score_cutoff=budget)
+        # Only words whose length is within the budget can be within the budget.
+        near = [
+            w
+            for n in range(len(token) - budget, len(token) + budget + 1)
+            for w in self._surface_by_length.get(n, ())
+        ]
+        best = process.extractOne(token, near, scorer=OSA.distance, score_cutoff=budget)
         return best[0] if best is not None else token
 
     def _terms(self, tokens: tuple[str, ...] | list[str]) -> tuple[str, ...]:
@@ -416,8 +430,12 @@ class Index:
         candidates: set[int] = set()
         for token in known:
             postings = self._postings[token]
-            if len(postings) > COMMON_POSTINGS and len(candidates) >= MAX_CANDIDATES:
-                break
+            if len(postings) > COMMON_POSTINGS:
+                if len(candidates) >= MAX_CANDIDATES:
+                    break
+                # Sharing only common words, the shortest phrasings score best: the lightest
+                # few are enough to fill the candidates.
+                postings = self._lightest[token]
             candidates.update(postings)
         weight = self._idf.__getitem__
         wanted = frozenset(known)

@@ -97,6 +97,7 @@ class SlotFinder:
         self._first_words = sorted(
             {key[0] for by_width in self._multi_word.values() for key, _, _ in by_width.values()}
         )
+        self._alias_firsts = frozenset(key[0] for key in self._phrases)
         self._could_start: dict[str, bool] = {}
         self._single: dict[str, tuple[int, str, str] | None] = {}
         alias_words = {w for key in self._phrases for w in key}
@@ -165,6 +166,8 @@ class SlotFinder:
         return before in _LANGUAGE_BEFORE or after in _LANGUAGE_AFTER
 
     def _match_at(self, tokens: list[str], i: int) -> tuple[int, str, str] | None:
+        if tokens[i] not in self._alias_firsts:
+            return self._fuzzy_at(tokens, i)
         for width in range(min(MAX_ALIAS_WORDS, len(tokens) - i), 0, -1):
             key = tuple(tokens[i : i + width])
             if key in self._phrases:
