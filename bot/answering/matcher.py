@@ -174,9 +174,13 @@ def clamp_limit(limit: int, most: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """Score cut-offs (0-100), calibrated on the tuning half of tests/data/questions.yaml."""
+    """Score cut-offs (0-100), calibrated on the tune splits of both question sets.
 
-    answer: float = 37.0
+    `answer` was 37; on the wild set's tune split 40 gives up 0.6 point of right English
+    answers for 1.7 points fewer wrong ones and 4 more off-topic declines (a confident wrong
+    answer is the worst outcome)."""
+
+    answer: float = 40.0
     margin: float = 3.0
     decline_entry: float = 45.0
     strict_answer: float = 55.0
