@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import Any
 from bot.answering.normalise import clean
 from bot.knowledge import copy_hosts
 from bot.knowledge import fields as F
+from bot.knowledge.entry_rules import EntryDraft, entry_problems
 from bot.knowledge.locales import build_locales
 from bot.knowledge.problems import Problem
 from bot.knowledge.safe_yaml import YList, YMap, parse_yaml, read_text
@@ -48,8 +49,8 @@ SECTIONS = (
 OPTOUT_ENTRY = "turn-off"
 MAX_FILES = 500
 DEFAULT_STALE_DAYS = 180
-MIN_EXAMPLES = 3
-RECOMMENDED_EXAMPLES = 8
+# A check a higher layer adds to a load (see ``load_knowledge(checks=...)``).
+KnowledgeCheck = Callable[[KnowledgeBase], Iterable[Problem]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,41 +102,65 @@ def load_knowledge(
     today: date | None = None,
     stale_days: int = DEFAULT_STALE_DAYS,
     replacing: Mapping[str, str] | None = None,
+    checks: Sequence[KnowledgeCheck] = (),
 ) -> LoadResult:
     """Load and validate the knowledge folder; never raises for bad content.
 
     ``replacing`` maps a file's label to the text to use instead of what is on disk, so an
     edit (``/kb-admin teach``) is validated with the whole folder before it is saved.
+    ``checks`` run on a snapshot that passed every rule here; their problems count like the
+    loader's own. They let a higher layer add what needs more than the knowledge (the
+    maintenance service adds the render-budget check) without the loader importing it.
     """
-    replacing = replacing or {}
     base = Path(root) if root is not None else default_knowledge_dir()
-    problems: list[Problem] = []
     if not base.is_dir():
         return LoadResult(
             None, (Problem(str(base), 0, "knowledge folder not found or not a folder"),)
         )
+    problems: list[Problem] = []
+    collected = _read_folder(base, replacing or {}, problems)
+    kb = _build(collected, base, problems, today or date.today(), stale_days)
+    if kb is not None:
+        for check in checks:
+            problems += check(kb)
+    errors = [p for p in problems if p.severity == "error"]
+    return LoadResult(None if errors else kb, tuple(problems), collected.files)
+
+
+def _read_folder(base: Path, replacing: Mapping[str, str], problems: list[Problem]) -> _Collected:
+    """Read and parse every knowledge file, sorting its sections into one collection."""
     collected = _Collected()
     for path in _yaml_files(base, problems):
         label = _label(base, path)
-        if label in replacing:
-            text, read_problems = replacing[label], []
-        else:
-            text, read_problems = read_text(path, label, root=base)
-        problems += read_problems
-        if text is None:
-            continue
-        collected.digest.update(label.encode() + b"\0" + text.encode())
-        data, parse_problems = parse_yaml(text, label)
-        problems += parse_problems
-        if data is None:
-            continue
-        collected.files += 1
-        _collect_file(data, label, collected, problems)
+        data = _read_file(base, path, label, replacing, collected, problems)
+        if data is not None:
+            collected.files += 1
+            _collect_file(data, label, collected, problems)
     if collected.files == 0 and not problems:
         problems.append(Problem(str(base), 0, "no .yaml files found"))
-    kb = _build(collected, base, problems, today or date.today(), stale_days)
-    errors = [p for p in problems if p.severity == "error"]
-    return LoadResult(None if errors else kb, tuple(problems), collected.files)
+    return collected
+
+
+def _read_file(
+    base: Path,
+    path: Path,
+    label: str,
+    replacing: Mapping[str, str],
+    collected: _Collected,
+    problems: list[Problem],
+) -> Any:
+    """One file's parsed YAML (or None), its text counted in the snapshot's version."""
+    if label in replacing:
+        text = replacing[label]
+    else:
+        text, read_problems = read_text(path, label, root=base)
+        problems += read_problems
+    if text is None:
+        return None
+    collected.digest.update(label.encode() + b"\0" + text.encode())
+    data, parse_problems = parse_yaml(text, label)
+    problems += parse_problems
+    return data
 
 
 def _yaml_files(base: Path, problems: list[Problem]) -> Iterator[Path]:
@@ -271,56 +296,104 @@ def _unique(items: list[_Item], what: str, problems: list[Problem]) -> dict[str,
     return seen
 
 
+SECTION_FIELDS = {
+    "sources": F.SOURCE_FIELDS,
+    "regions": F.REGION_FIELDS,
+    "platforms": F.PLATFORM_FIELDS,
+    "entries": F.ENTRY_FIELDS,
+}
+SINGULAR = {"sources": "source", "regions": "region", "platforms": "platform", "entries": "entry"}
+
+
 def _build(
     c: _Collected, base: Path, problems: list[Problem], today: date, stale_days: int
 ) -> KnowledgeBase | None:
-    valid: dict[str, list[_Item]] = {}
-    rules = {
-        "sources": F.SOURCE_FIELDS,
-        "regions": F.REGION_FIELDS,
-        "platforms": F.PLATFORM_FIELDS,
-        "entries": F.ENTRY_FIELDS,
-    }
-    for section, field_rules in rules.items():
-        what = section[:-1] if section != "entries" else "entry"
-        valid[section] = [
-            i
-            for i in c.items[section]
-            if F.check_fields(i.value, field_rules, _describe(what, i.value), i.label, problems)
-        ]
+    """The steps from collected items to a snapshot; None when any step found an error."""
+    valid = _valid_items(c, problems)
     sources = {
         k: _source(v.value) for k, v in _unique(valid["sources"], "source", problems).items()
     }
-    regions = {
-        k: _region(v.value)
-        for k, v in _unique(valid["regions"], "region", problems).items()
-        if _known(v, REGION_IDS, "region", problems)
-    }
-    platforms = {
-        k: _platform(v.value)
-        for k, v in _unique(valid["platforms"], "platform", problems).items()
-        if _known(v, PLATFORM_IDS, "platform", problems)
-    }
+    regions = _known_unique(valid["regions"], "region", REGION_IDS, _region, problems)
+    platforms = _known_unique(valid["platforms"], "platform", PLATFORM_IDS, _platform, problems)
     entries_items = _unique(valid["entries"], "entry", problems)
     _check_required_sets(base, regions, platforms, c, problems)
     _check_aliases(valid["regions"] + valid["platforms"], problems)
-    entries: dict[str, Entry] = {}
-    for ident, item in entries_items.items():
-        entry = _entry(item, sources, regions, platforms, entries_items, problems)
-        if entry is not None:
-            entries[ident] = entry
-            _check_stale(entry, today, stale_days, problems)
+    entries = _entries(entries_items, sources, problems, today, stale_days)
     seen = _check_examples(entries_items, problems)
     entries = _add_phrasings(c.items["phrasings"], entries, entries_items, seen, problems)
     entries = _add_premises(c.items["premises"], entries, entries_items, problems)
+    messages = {k: v[0] for k, v in c.messages.items()}
     translations = build_translations(
-        [(i.value, i.label) for i in c.items["translation"]],
-        entries,
-        regions,
-        {k: v[0] for k, v in c.messages.items()},
-        problems,
+        [(i.value, i.label) for i in c.items["translation"]], entries, regions, messages, problems
     )
     locales = build_locales([(i.value, i.label) for i in c.items["locale"]], problems)
+    _check_entries_present(base, entries, entries_items, problems)
+    _check_source_links(sources, valid["sources"], c.copy_hosts, problems)
+    if any(p.severity == "error" for p in problems):
+        return None
+    return KnowledgeBase(
+        sources=MappingProxyType(sources),
+        regions=MappingProxyType({r: regions[r] for r in REGION_IDS}),
+        platforms=MappingProxyType({p: platforms[p] for p in PLATFORM_IDS}),
+        entries=MappingProxyType(entries),
+        messages=MappingProxyType(messages),
+        translations=MappingProxyType(translations),
+        locales=MappingProxyType(locales),
+        root=str(base),
+        version=c.digest.hexdigest()[:12],
+    )
+
+
+def _valid_items(c: _Collected, problems: list[Problem]) -> dict[str, list[_Item]]:
+    """Each section's items whose keys pass their field rules (fields.py)."""
+    return {
+        section: [
+            i
+            for i in c.items[section]
+            if F.check_fields(
+                i.value, rules, _describe(SINGULAR[section], i.value), i.label, problems
+            )
+        ]
+        for section, rules in SECTION_FIELDS.items()
+    }
+
+
+def _known_unique(
+    items: list[_Item],
+    what: str,
+    allowed: tuple[str, ...],
+    make: Callable[[YMap], Any],
+    problems: list[Problem],
+) -> dict[str, Any]:
+    """Regions and platforms: one definition per id, and only the ids the engine knows."""
+    return {
+        k: make(v.value)
+        for k, v in _unique(items, what, problems).items()
+        if _known(v, allowed, what, problems)
+    }
+
+
+def _entries(
+    items: dict[str, _Item],
+    sources: dict[str, Source],
+    problems: list[Problem],
+    today: date,
+    stale_days: int,
+) -> dict[str, Entry]:
+    """Every entry that follows the entry rules, with a warning for each stale one."""
+    entries: dict[str, Entry] = {}
+    for ident, item in items.items():
+        entry = _entry(item, sources, items, problems)
+        if entry is not None:
+            entries[ident] = entry
+            _check_stale(entry, today, stale_days, problems)
+    return entries
+
+
+def _check_entries_present(
+    base: Path, entries: dict[str, Entry], entries_items: dict[str, _Item], problems: list[Problem]
+) -> None:
+    """A folder needs entries, and the one /optout answers from."""
     if not any(e.kind == "answer" for e in entries.values()) and not entries_items:
         problems.append(Problem(str(base), 0, "no entries defined"))
     elif OPTOUT_ENTRY not in entries_items:
@@ -332,14 +405,20 @@ def _build(
                 "(the /optout command answers from it)",
             )
         )
+
+
+def _check_source_links(
+    sources: dict[str, Source], items: list[_Item], hosts: list[str], problems: list[Problem]
+) -> None:
+    """Warn about a source without a link, or one that links to a copy site."""
     for source_id, source in sources.items():
-        item = next(i for i in valid["sources"] if i.value.get("id") == source_id)
+        item = next(i for i in items if i.value.get("id") == source_id)
         if source.url is None:
             problems.append(
                 Problem(item.label, item.value.line, f"source '{source_id}' has no url", "warning")
             )
             continue
-        host = copy_hosts.matching(source.url, c.copy_hosts)
+        host = copy_hosts.matching(source.url, hosts)
         if host:
             problems.append(
                 Problem(
@@ -350,21 +429,6 @@ def _build(
                     "warning",
                 )
             )
-    if any(p.severity == "error" for p in problems):
-        return None
-    kb = KnowledgeBase(
-        sources=MappingProxyType(sources),
-        regions=MappingProxyType({r: regions[r] for r in REGION_IDS}),
-        platforms=MappingProxyType({p: platforms[p] for p in PLATFORM_IDS}),
-        entries=MappingProxyType(entries),
-        messages=MappingProxyType({k: v[0] for k, v in c.messages.items()}),
-        translations=MappingProxyType(translations),
-        locales=MappingProxyType(locales),
-        root=str(base),
-        version=c.digest.hexdigest()[:12],
-    )
-    _check_render_budget(kb, problems)
-    return kb
 
 
 def _describe(what: str, value: Any) -> str:
@@ -450,103 +514,27 @@ def _fold(text: str) -> str:
 def _entry(
     item: _Item,
     sources: dict,
-    regions: dict,
-    platforms: dict,
     all_entries: dict[str, _Item],
     problems: list[Problem],
 ) -> Entry | None:
-    v, label = item.value, item.label
-    ident = v["id"]
-    before = len(problems)
-
-    def err(key: str, message: str, line: int | None = None) -> None:
-        problems.append(Problem(label, line or F.line_of(v, key), f"entry '{ident}': {message}"))
-
-    kind = v.get("kind", "answer")
-    title = v.get("title")
-    if (
-        isinstance(title, str)
-        and len(title.strip()) > F.MAX_SHORT_TITLE
-        and not v.get("short_title")
-    ):
-        err(
-            "title",
-            f"title is longer than {F.MAX_SHORT_TITLE} characters: add a 'short_title' "
-            f"(at most {F.MAX_SHORT_TITLE}) for buttons and menus on phones",
-        )
-    if kind not in ("answer", "decline", "smalltalk"):
-        err("kind", f"kind must be 'answer', 'decline' or 'smalltalk' (got {kind!r})")
-    refs = v.get("sources", YList())
-    if kind == "answer" and not refs:
-        err("sources", "needs at least one source id under 'sources'", v.line)
-    for ref, line in zip(refs, getattr(refs, "item_lines", []), strict=False):
-        if ref not in sources:
-            err("sources", f"unknown source '{ref}'{F.did_you_mean(ref, list(sources))}", line)
-    related = v.get("related", YList())
-    for ref, line in zip(related, getattr(related, "item_lines", []), strict=False):
-        if ref not in all_entries or ref == ident:
-            err(
-                "related",
-                f"unknown related entry '{ref}'{F.did_you_mean(ref, list(all_entries))}",
-                line,
-            )
-    includes = v.get("includes", YList())
-    for ref, line in zip(includes, getattr(includes, "item_lines", []), strict=False):
-        if ref not in all_entries or ref == ident:
-            err(
-                "includes",
-                f"unknown included entry '{ref}'{F.did_you_mean(ref, list(all_entries))}",
-                line,
-            )
-    notes = v.get("regions", YMap())
-    for key in notes:
-        if key not in REGION_IDS:
-            err(
-                "regions",
-                f"unknown region '{key}'{F.did_you_mean(key, list(REGION_IDS))}",
-                F.line_of(notes, key),
-            )
-    steps = v.get("steps", YMap())
-    for key in steps:
-        if key not in PLATFORM_IDS:
-            err(
-                "steps",
-                f"unknown platform '{key}'{F.did_you_mean(key, list(PLATFORM_IDS))}",
-                F.line_of(steps, key),
-            )
-    if steps and not ("desktop" in steps and "mobile" in steps):
-        err("steps", "steps need both 'desktop' and 'mobile' (ios/android are optional)")
-    if steps and (not v.get("covers") or not v.get("does_not_cover")):
-        err(
-            "steps",
-            "an entry with steps must say what it covers ('covers') and what it does "
-            "not ('does_not_cover')",
-        )
-    for key in ("covers", "does_not_cover"):
-        if len(v.get(key, ())) > F.MAX_SCOPE_ITEMS:
-            err(key, f"'{key}' has more than {F.MAX_SCOPE_ITEMS} items")
-    examples = v.get("examples", YList())
-    if len(examples) < MIN_EXAMPLES:
-        err("examples", f"needs at least {MIN_EXAMPLES} example phrasings (has {len(examples)})")
-    elif len(examples) < RECOMMENDED_EXAMPLES and kind == "answer":
-        problems.append(
-            Problem(
-                label,
-                F.line_of(v, "examples"),
-                f"entry '{ident}': only "
-                f"{len(examples)} example phrasings; {RECOMMENDED_EXAMPLES}+ match better",
-                "warning",
-            )
-        )
-    if any(p.severity == "error" for p in problems[before:]):
+    """The entry, if it breaks none of the entry rules (entry_rules.py); else None."""
+    found = entry_problems(EntryDraft(item.value, sources, all_entries), item.label)
+    problems += found
+    if any(p.severity == "error" for p in found):
         return None
+    return _make_entry(item)
+
+
+def _make_entry(item: _Item) -> Entry:
+    v = item.value
+    steps, notes = v.get("steps", YMap()), v.get("regions", YMap())
     return Entry(
-        id=ident,
+        id=v["id"],
         title=v["title"].strip(),
-        kind=kind,
-        examples=tuple(e.strip() for e in examples),
+        kind=v.get("kind", "answer"),
+        examples=tuple(e.strip() for e in v.get("examples", YList())),
         answer=v["answer"].strip(),
-        sources=tuple(refs),
+        sources=tuple(v.get("sources", YList())),
         checked=_as_date(v.get("checked")),
         link=v.get("link"),
         steps=MappingProxyType(
@@ -555,12 +543,12 @@ def _entry(
         regions=MappingProxyType({k: notes[k].strip() for k in REGION_IDS if k in notes}),
         covers=tuple(s.strip() for s in v.get("covers", ())),
         does_not_cover=tuple(s.strip() for s in v.get("does_not_cover", ())),
-        related=tuple(related),
+        related=tuple(v.get("related", YList())),
         uncertain=(v.get("uncertain") or "").strip() or None,
-        includes=tuple(includes),
+        includes=tuple(v.get("includes", YList())),
         shared_region_notes=bool(v.get("shared_region_notes", False)),
         short_title=(v.get("short_title") or "").strip() or None,
-        file=label,
+        file=item.label,
         line=v.line,
     )
 
@@ -681,13 +669,6 @@ def _check_stale(entry: Entry, today: date, stale_days: int, problems: list[Prob
                 "warning",
             )
         )
-
-
-def _check_render_budget(kb: KnowledgeBase, problems: list[Problem]) -> None:
-    from bot.answering.layout import budget_problems  # lazy: answering builds on knowledge
-
-    for entry, message in budget_problems(kb):
-        problems.append(Problem(entry.file, entry.line, f"entry '{entry.id}': {message}"))
 
 
 def _as_date(value: Any) -> date | None:
