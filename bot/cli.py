@@ -19,8 +19,9 @@ from bot.answering.engine import Engine
 from bot.answering.languages import ANSWER_LANGUAGES
 from bot.answering.normalise import MAX_INPUT_CHARS
 from bot.config import Settings, SettingsError
-from bot.knowledge.loader import LoadResult, load_knowledge
+from bot.knowledge.loader import LoadResult
 from bot.knowledge.location import export_knowledge
+from bot.maintenance.validate import load_validated
 from bot.render_text import to_json_line, to_text
 
 NO_TOKEN_HINT = (
@@ -188,7 +189,7 @@ def export(destination: Path) -> int:
 
 
 def _engine(knowledge: Path | None, stale_days: int) -> Engine | None:
-    result = load_knowledge(knowledge, stale_days=stale_days)
+    result = load_validated(knowledge, stale_days=stale_days)
     if result.kb is None:
         _print_problems(result, sys.stderr)
         return None
@@ -202,7 +203,7 @@ def _print_problems(result: LoadResult, out: TextIO) -> None:
 
 
 def check(directory: Path | None, stale_days: int) -> int:
-    result = load_knowledge(directory, stale_days=stale_days)
+    result = load_validated(directory, stale_days=stale_days)
     if result.kb is None:
         _print_problems(result, sys.stdout)
         return 1

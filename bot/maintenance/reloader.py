@@ -30,6 +30,7 @@ from bot.knowledge.loader import (
 )
 from bot.knowledge.problems import Problem
 from bot.maintenance.teach import TeachResult, add_example
+from bot.maintenance.validate import FOLDER_CHECKS
 
 log = logging.getLogger(__name__)
 
@@ -312,7 +313,7 @@ def _load_settled(root: Path, stale_days: int, today: date) -> LoadResult:
     result = None
     for _ in range(SETTLE_TRIES):
         before = _signature(root)
-        result = load_knowledge(root, stale_days=stale_days, today=today)
+        result = load_knowledge(root, stale_days=stale_days, today=today, checks=FOLDER_CHECKS)
         if _signature(root) == before:
             return result
         time.sleep(SETTLE_SECONDS)

@@ -22,13 +22,13 @@ from pathlib import Path
 
 from bot.answering import Engine
 from bot.answering.normalise import has_markup_or_link
-from bot.knowledge import load_knowledge
 from bot.knowledge.fields import MAX_EXAMPLE, did_you_mean
 from bot.knowledge.loader import DEFAULT_STALE_DAYS, LoadResult, example_key
 from bot.knowledge.location import TEACH_REFUSED, inside_installed_package
 from bot.knowledge.problems import Problem
 from bot.knowledge.safe_yaml import MAX_FILE_BYTES, YList, YMap, parse_yaml, read_regular
 from bot.knowledge.schema import KnowledgeBase
+from bot.maintenance.validate import load_validated
 from bot.maintenance.yaml_edit import EditError, append_example, changed_lines
 
 BACKUP_DIR = ".backups"
@@ -180,7 +180,7 @@ def teach_lock(root: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
 def _add_locked(
     root: Path, entry_id: str, phrasing: str, who: str, now: datetime, stale_days: int
 ) -> TeachResult:
-    current = load_knowledge(root, stale_days=stale_days, today=now.date())
+    current = load_validated(root, stale_days=stale_days, today=now.date())
     if not current.ok:
         raise TeachError(
             "The knowledge folder has problems right now; fix them (see /kb-admin check) first.",
@@ -257,7 +257,7 @@ def _validate_edit(root: Path, label: str, text: str, stale_days: int, today: da
     The edited file's new text stands in for the one on disk; every other file is read
     like any load (no copy of the folder, so no link or special file is ever followed).
     """
-    return load_knowledge(root, stale_days=stale_days, today=today, replacing={label: text})
+    return load_validated(root, stale_days=stale_days, today=today, replacing={label: text})
 
 
 def _example_line(text: str, entry_id: str) -> int:

@@ -1,0 +1,89 @@
+"""An answer too long for one Discord embed is refused wherever the bot validates a folder.
+
+The check needs the answering package, so the loader does not run it by itself: the service
+layer adds it (``bot.maintenance.validate``) for ``optout-bot check``, live reload and teach.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from bot.answering import Engine
+from bot.cli import check
+from bot.knowledge import load_knowledge
+from bot.maintenance import KnowledgeService
+from bot.maintenance.validate import load_validated
+
+TOPICS = Path("entries") / "topics.yaml"
+KNOWLEDGE_PACKAGE = Path(__file__).resolve().parents[2] / "bot" / "knowledge"
+SHORT_STEPS = (
+    "      desktop: [Click Me, Choose Settings & Privacy, Open Data privacy, Turn the toggle off]\n"
+    "      mobile: [Tap your photo, Tap Settings, Tap Data privacy, Turn the toggle off]\n"
+)
+
+
+def _make_turn_off_too_long(root: Path) -> None:
+    """Every field within its own limit, but answer and ten long steps overflow the embed."""
+    path = root / TOPICS
+    text = path.read_text(encoding="utf-8")
+    steps = "\n".join(f"        - {'x' * 280} {i}" for i in range(10))
+    assert SHORT_STEPS in text
+    text = text.replace(SHORT_STEPS, f"      desktop:\n{steps}\n      mobile:\n{steps}\n")
+    text = text.replace(
+        "    answer: Switch off **Data for Generative AI Improvement**.",
+        "    answer: " + "word " * 290,
+    )
+    path.write_text(text, encoding="utf-8")
+
+
+def _budget_errors(result) -> list[str]:
+    return [str(p) for p in result.errors if "too long for a Discord embed" in p.message]
+
+
+def test_validation_refuses_an_answer_over_the_embed_budget(kb_copy: Path) -> None:
+    _make_turn_off_too_long(kb_copy)
+    result = load_validated(kb_copy, stale_days=100_000)
+    assert not result.ok
+    errors = _budget_errors(result)
+    assert errors and all("topics.yaml:2: entry 'turn-off'" in e for e in errors)
+
+
+def test_the_loader_alone_leaves_the_budget_to_its_callers(kb_copy: Path) -> None:
+    """The core loader accepts it: the budget is the service layer's check, added as a hook."""
+    _make_turn_off_too_long(kb_copy)
+    assert load_knowledge(kb_copy, stale_days=100_000).ok
+
+
+def test_a_check_hook_fails_the_load_with_its_problems(kb_copy: Path) -> None:
+    from bot.knowledge import Problem
+
+    def every_entry_is_bad(kb):
+        return [Problem(e.file, e.line, f"entry '{e.id}': bad") for e in kb.entries.values()]
+
+    result = load_knowledge(kb_copy, checks=(every_entry_is_bad,))
+    assert not result.ok and len(result.errors) == 4
+
+
+def test_cli_check_refuses_an_answer_over_the_embed_budget(kb_copy: Path, capsys) -> None:
+    _make_turn_off_too_long(kb_copy)
+    assert check(kb_copy, 100_000) == 1
+    assert "too long for a Discord embed" in capsys.readouterr().out
+
+
+async def test_live_reload_keeps_the_old_snapshot_over_the_embed_budget(kb_copy: Path) -> None:
+    engine = Engine(load_knowledge(kb_copy, stale_days=100_000).kb)
+    before = engine.kb
+    service = KnowledgeService(engine, kb_copy, stale_days=100_000)
+    _make_turn_off_too_long(kb_copy)
+    report = await service.reload("edit")
+    assert not report.ok and engine.kb is before
+    assert any("too long for a Discord embed" in p.message for p in report.errors)
+
+
+def test_no_knowledge_module_imports_the_answer_layout() -> None:
+    """The loader used to import answering.layout for this check (the one package cycle)."""
+    for path in sorted(KNOWLEDGE_PACKAGE.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                assert node.module != "bot.answering.layout", path.name
