@@ -147,57 +147,73 @@ def check_fields(
 def _check_value(
     value: Any, rule: Field, key: str, item: YMap, what: str, label: str, problems: list[Problem]
 ) -> bool:
-    line = line_of(item, key)
+    """One key's value against its rule, by the rule's kind (see ``VALUE_CHECKS``)."""
     name = f"'{key}' in {what}"
-    kind = rule.kind
-    if kind in ("text", "str", "id", "url"):
-        if not isinstance(value, str):
-            problems.append(Problem(label, line, f"{name} must be text (got {_kind(value)})"))
-            return False
-        if kind == "text" and not value.strip():
-            problems.append(Problem(label, line, f"{name} is empty"))
-            return False
-        if rule.max_len and len(value) > rule.max_len:
-            problems.append(
-                Problem(
-                    label, line, f"{name} is {len(value)} characters; the limit is {rule.max_len}"
-                )
-            )
-            return False
-        if kind == "id" and not ID_PATTERN.match(value):
-            problems.append(
-                Problem(
-                    label,
-                    line,
-                    f"{name} must be lower-case letters, digits and dashes (got {value!r})",
-                )
-            )
-            return False
-        if kind == "url" and not value.startswith("https://"):
-            problems.append(Problem(label, line, f"{name} must start with https://"))
-            return False
-        return True
-    if kind == "bool":
-        if isinstance(value, bool):
-            return True
-        problems.append(Problem(label, line, f"{name} must be true or false (got {value!r})"))
-        return False
-    if kind == "any":
-        return True  # checked by the section's own rules
-    if kind == "date":
-        if isinstance(value, date) or (isinstance(value, str) and _real_date(value)):
-            return True
-        problems.append(
-            Problem(label, line, f'{name} must be a date like "2026-11-23" (got {value!r})')
-        )
-        return False
-    if kind in ("strlist", "idlist"):
-        return _check_list(value, rule, name, line, label, problems, ids=kind == "idlist")
-    if kind == "steps":
-        return _check_map_of(value, name, line, label, problems, lists=True)
-    if kind == "notes":
-        return _check_map_of(value, name, line, label, problems, lists=False)
-    raise AssertionError(kind)
+    message = VALUE_CHECKS[rule.kind](value, rule, name)
+    if message is None:
+        return _check_nested(value, rule, name, line_of(item, key), label, problems)
+    problems.append(Problem(label, line_of(item, key), message))
+    return False
+
+
+# Each value check returns None when the value is fine, or the problem's message. Lists and
+# mappings report per item, so their checks return None and ``_check_nested`` does the rest.
+def _text_problem(value: Any, rule: Field, name: str) -> str | None:
+    """Text-like kinds (text, str, id, url): a string, within length, in the kind's shape."""
+    if not isinstance(value, str):
+        return f"{name} must be text (got {_kind(value)})"
+    if rule.kind == "text" and not value.strip():
+        return f"{name} is empty"
+    if rule.max_len and len(value) > rule.max_len:
+        return f"{name} is {len(value)} characters; the limit is {rule.max_len}"
+    if rule.kind == "id" and not ID_PATTERN.match(value):
+        return f"{name} must be lower-case letters, digits and dashes (got {value!r})"
+    if rule.kind == "url" and not value.startswith("https://"):
+        return f"{name} must start with https://"
+    return None
+
+
+def _bool_problem(value: Any, rule: Field, name: str) -> str | None:
+    """YAML reads yes/no/on/off as booleans; a quoted "true" is text and would mislead."""
+    return None if isinstance(value, bool) else f"{name} must be true or false (got {value!r})"
+
+
+def _date_problem(value: Any, rule: Field, name: str) -> str | None:
+    """A real calendar date (YAML's own date, or quoted YYYY, YYYY-MM or YYYY-MM-DD)."""
+    if isinstance(value, date) or (isinstance(value, str) and _real_date(value)):
+        return None
+    return f'{name} must be a date like "2026-11-23" (got {value!r})'
+
+
+def _no_problem(value: Any, rule: Field, name: str) -> str | None:
+    """Checked elsewhere: by the section's own rules, or item by item in ``_check_nested``."""
+    return None
+
+
+VALUE_CHECKS = {
+    "text": _text_problem,
+    "str": _text_problem,
+    "id": _text_problem,
+    "url": _text_problem,
+    "bool": _bool_problem,
+    "date": _date_problem,
+    "any": _no_problem,
+    "strlist": _no_problem,
+    "idlist": _no_problem,
+    "steps": _no_problem,
+    "notes": _no_problem,
+}
+
+
+def _check_nested(
+    value: Any, rule: Field, name: str, line: int, label: str, problems: list[Problem]
+) -> bool:
+    """Lists and mappings, checked item by item so each bad item gets its own line."""
+    if rule.kind in ("strlist", "idlist"):
+        return _check_list(value, rule, name, line, label, problems, ids=rule.kind == "idlist")
+    if rule.kind in ("steps", "notes"):
+        return _check_map_of(value, name, line, label, problems, lists=rule.kind == "steps")
+    return True
 
 
 def _check_list(
