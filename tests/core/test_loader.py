@@ -305,3 +305,38 @@ def test_near_copy_of_another_entrys_phrasing_is_a_duplicate(kb_copy: Path, copy
     edit(kb_copy, TOPICS, "      - how do i change my email", f'      - "{copy}"')
     errors = [str(p) for p in load_knowledge(kb_copy).errors]
     assert len(errors) == 1 and "already used by entry 'turn-off'" in errors[0], errors
+
+
+def test_every_entry_rule_says_why() -> None:
+    """The entry rules are the list a moderator's problems come from: each one is a named
+    function whose docstring says why the rule exists (issue 11: named rules, not one
+    36-branch function)."""
+    from bot.knowledge.entry_rules import ENTRY_RULES
+
+    assert len(ENTRY_RULES) == len({rule.__name__ for rule in ENTRY_RULES}) >= 10
+    assert all((rule.__doc__ or "").strip() for rule in ENTRY_RULES)
+
+
+def test_an_entry_breaking_several_rules_reports_each_in_rule_order(kb_copy: Path) -> None:
+    """One run names every broken rule of an entry, top to bottom, each at its own line."""
+    edit(
+        kb_copy,
+        TOPICS,
+        "    answer: LinkedIn says private",
+        "    kind: answr\n    answer: LinkedIn says private",
+    )
+    edit(kb_copy, TOPICS, "    sources: [help-page, news]", "    sources: [help-page, newz]")
+    edit(
+        kb_copy,
+        TOPICS,
+        "    answer: LinkedIn says private",
+        "    related: [private-messages]\n    answer: LinkedIn says private",
+    )
+    errors = [p for p in load_knowledge(kb_copy).errors if "'private-messages'" in p.message]
+    assert [p.message.split(": ", 1)[1].split(" ")[0:2] for p in errors] == [
+        ["kind", "must"],
+        ["unknown", "source"],
+        ["unknown", "related"],
+    ], [str(p) for p in errors]
+    assert errors[0].line == line_of(kb_copy, TOPICS, "kind: answr")
+    assert errors[1].line == line_of(kb_copy, TOPICS, "sources: [help-page, newz]")
