@@ -167,21 +167,45 @@ def _translation(
     messages: dict[str, str],
     problems: list[Problem],
 ) -> Translation:
+    """One language's file: its entry and region texts, and only names the bot knows."""
     name = LANGUAGES[lang]
 
     def warn(line: int, message: str) -> None:
         problems.append(Problem(label, line, message, "warning"))
 
+    texts = _entry_texts(value, label, name, entries, problems, warn)
+    region_texts = _regions(value.get("regions"), label, name, regions, problems, warn)
+    _check_known_names(value, label, messages, problems)
+    return Translation(
+        language=lang,
+        entries=MappingProxyType(texts),
+        regions=MappingProxyType(region_texts),
+        platforms=MappingProxyType(_strings(value.get("platforms"))),
+        messages=MappingProxyType(_strings(value.get("messages"))),
+        ui=MappingProxyType(_strings(value.get("ui"))),
+    )
+
+
+def _entry_texts(
+    value: YMap,
+    label: str,
+    name: str,
+    entries: dict[str, Entry],
+    problems: list[Problem],
+    warn,
+) -> dict[str, EntryText]:
+    """The translated entries still up to date with their English; a warning for each
+    answer left untranslated (it is shown in English)."""
     texts: dict[str, EntryText] = {}
     raw_entries = value.get("entries") or YMap()
     if not isinstance(raw_entries, YMap):
         problems.append(Problem(label, F.line_of(value, "entries"), "'entries' must be a mapping"))
         raw_entries = YMap()
     for ident, raw in raw_entries.items():
-        line = F.line_of(raw_entries, ident)
         entry = entries.get(ident)
         if entry is None:
             hint = F.did_you_mean(ident, list(entries))
+            line = F.line_of(raw_entries, ident)
             problems.append(Problem(label, line, f"unknown entry '{ident}'{hint}"))
             continue
         what = f"{name} text of '{ident}'"
@@ -195,7 +219,13 @@ def _translation(
     for entry in entries.values():
         if entry.kind == "answer" and entry.id not in raw_entries:
             warn(value.line, f"entry '{entry.id}' has no {name} translation")
-    region_texts = _regions(value.get("regions"), label, name, regions, problems, warn)
+    return texts
+
+
+def _check_known_names(
+    value: YMap, label: str, messages: dict[str, str], problems: list[Problem]
+) -> None:
+    """Messages, UI texts and platforms a translation names must exist in English."""
     for key in value.get("messages") or {}:
         if key not in messages and key not in F.MESSAGE_KEYS:
             line = F.line_of(value["messages"], key)
@@ -210,35 +240,15 @@ def _translation(
         if key not in PLATFORM_IDS:
             line = F.line_of(value["platforms"], key)
             problems.append(Problem(label, line, f"unknown platform '{key}'"))
-    return Translation(
-        language=lang,
-        entries=MappingProxyType(texts),
-        regions=MappingProxyType(region_texts),
-        platforms=MappingProxyType(_strings(value.get("platforms"))),
-        messages=MappingProxyType(_strings(value.get("messages"))),
-        ui=MappingProxyType(_strings(value.get("ui"))),
-    )
 
 
 def _entry_text(
     raw: YMap, entry: Entry, what: str, label: str, problems: list[Problem], warn
 ) -> EntryText | None:
-    steps = raw.get("steps") or YMap()
-    kept_steps: dict[str, tuple[str, ...]] = {}
-    for platform, items in steps.items():
-        english = entry.steps.get(platform)
-        if english is None:
-            line = F.line_of(steps, platform)
-            problems.append(Problem(label, line, f"{what}: the English has no {platform} steps"))
-            return None
-        if len(items) != len(english):
-            warn(
-                F.line_of(steps, platform),
-                f"{what}: {len(items)} {platform} steps, the English has {len(english)}; "
-                "the English steps are shown until they match",
-            )
-            continue
-        kept_steps[platform] = tuple(s.strip() for s in items)
+    """One entry's translated text, or None when it names steps or regions that do not exist."""
+    kept_steps = _translated_steps(raw, entry, what, label, problems, warn)
+    if kept_steps is None:
+        return None
     notes = raw.get("regions") or YMap()
     for key in notes:
         if key not in REGION_IDS:
@@ -254,6 +264,30 @@ def _entry_text(
         does_not_cover=tuple(s.strip() for s in raw.get("does_not_cover") or ()),
         uncertain=(raw.get("uncertain") or "").strip() or None,
     )
+
+
+def _translated_steps(
+    raw: YMap, entry: Entry, what: str, label: str, problems: list[Problem], warn
+) -> dict[str, tuple[str, ...]] | None:
+    """Steps per platform, kept only where they match the English step for step (a
+    mismatch shows the English until fixed); None when the English has no such steps."""
+    steps = raw.get("steps") or YMap()
+    kept: dict[str, tuple[str, ...]] = {}
+    for platform, items in steps.items():
+        english = entry.steps.get(platform)
+        if english is None:
+            line = F.line_of(steps, platform)
+            problems.append(Problem(label, line, f"{what}: the English has no {platform} steps"))
+            return None
+        if len(items) != len(english):
+            warn(
+                F.line_of(steps, platform),
+                f"{what}: {len(items)} {platform} steps, the English has {len(english)}; "
+                "the English steps are shown until they match",
+            )
+            continue
+        kept[platform] = tuple(s.strip() for s in items)
+    return kept
 
 
 def _regions(
