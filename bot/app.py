@@ -1,8 +1,11 @@
-"""App wiring: build the Discord bot from Settings, and the run | sync | invite commands.
+"""The composition root: build the Discord bot from Settings, and run | sync | invite.
 
-`create_bot()` only builds (no network), so tests can inject a fixture engine and an
-in-memory store and point the real client at a fake Discord. Everything Discord-wide
-lives here: intents, `AllowedMentions.none()`, the extension list, command sync.
+`create_bot()` builds every service once (`Services.build`: engine, store, answer log and
+settings cache, knowledge service, retention job) and the bot that starts and stops them;
+cogs only use what they are given. It only builds (no network), so tests can inject a
+fixture engine and an in-memory store and point the real client at a fake Discord.
+Everything Discord-wide lives here: intents, `AllowedMentions.none()`, the extension list,
+command sync, the server lifecycle events that fill the settings cache.
 """
 
 from __future__ import annotations
@@ -22,15 +25,19 @@ from discord.ext import commands
 
 from bot.answering.engine import Engine
 from bot.config import Settings, SettingsError, shard_problems
+from bot.discord_ui.maintainers import post_to_maintainers
 from bot.discord_ui.records import Recorder
 from bot.discord_ui.traffic import pooled_connector, skip_own_message_echoes
 from bot.discord_ui.translator import KnowledgeTranslator
 from bot.discord_ui.views import CONTROLS
-from bot.knowledge.loader import LoadResult, default_knowledge_dir, load_knowledge
+from bot.knowledge.loader import default_knowledge_dir
 from bot.knowledge.location import IN_PACKAGE, inside_installed_package
 from bot.logging_setup import setup_logging
+from bot.maintenance import KnowledgeService, ReloadReport
+from bot.maintenance.gaps import format_report
 from bot.metrics import Metrics, instrument
-from bot.store import Store, StoreError, open_store
+from bot.services import KnowledgeError, Services
+from bot.store import Store, StoreError
 
 log = logging.getLogger("bot.app")
 
@@ -39,8 +46,8 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.cogs.errors",
     "bot.cogs.optout",
     "bot.cogs.questions",
-    "bot.cogs.kb",  # /kb; owns the knowledge service and the file watcher
-    "bot.cogs.setup",  # /setup; runs the retention purge
+    "bot.cogs.kb",  # /kb and /kb-admin, on the knowledge service
+    "bot.cogs.setup",  # /setup, each server's settings
 )
 
 #: The least the bot needs, and why (shown by `optout-bot invite` and in the README).
@@ -82,23 +89,12 @@ NO_INTENT = (
 )
 
 
-class KnowledgeError(RuntimeError):
-    """The knowledge folder has errors; the message lists every problem with file:line."""
-
-    def __init__(self, result: LoadResult) -> None:
-        lines = [str(p) for p in result.errors]
-        super().__init__("the knowledge base has errors:\n" + "\n".join(lines))
-        self.result = result
-
-
 class OptoutBot(commands.Bot):
-    """The Discord bot: holds the settings, the answering engine and the store."""
+    """The Discord bot: holds the services it was built with, and starts and stops them."""
 
     def __init__(
         self,
-        settings: Settings,
-        engine: Engine,
-        store: Store,
+        services: Services,
         *,
         extensions: Iterable[str] = EXTENSIONS,
         sync_commands: bool = True,
@@ -106,7 +102,7 @@ class OptoutBot(commands.Bot):
         **client_options: object,
     ) -> None:
         intents = discord.Intents.default()
-        intents.message_content = settings.message_content
+        intents.message_content = services.settings.message_content
         super().__init__(
             command_prefix=commands.when_mentioned,  # unused: see process_commands
             help_command=None,
@@ -115,15 +111,45 @@ class OptoutBot(commands.Bot):
             guild_ready_timeout=guild_ready_timeout,
             **client_options,
         )
-        self.settings = settings
-        self.engine = engine
-        self.store = store
-        self.knowledge_service = None  # set by the kb cog: reload, check, teach, watch
-        self.recorder = Recorder(store)
+        self.services = services
         skip_own_message_echoes(self)
         self.extension_names = tuple(extensions)
         self.sync_on_start = sync_commands
         self.metrics: Metrics | None = None  # set by create_bot when HEALTH_PORT is set
+
+    # The services, by name (settings and engine may be replaced, e.g. by tests).
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @settings.setter
+    def settings(self, value: Settings) -> None:
+        self.services.settings = value
+
+    @property
+    def engine(self) -> Engine:
+        return self.services.engine
+
+    @engine.setter
+    def engine(self, value: Engine) -> None:
+        self.services.engine = value
+
+    @property
+    def store(self) -> Store:
+        return self.services.store
+
+    @property
+    def recorder(self) -> Recorder:
+        """The answer log and each server's settings cache."""
+        return self.services.recorder
+
+    @property
+    def knowledge_service(self) -> KnowledgeService:
+        return self.services.knowledge
+
+    async def report_to_maintainers(self, report: ReloadReport) -> None:
+        """A reload that changed something or found problems, in the maintainers' channel."""
+        await post_to_maintainers(self, format_report(report))
 
     async def login(self, token: str) -> None:
         if self.http.connector is discord.utils.MISSING:  # not given by the caller
@@ -131,10 +157,7 @@ class OptoutBot(commands.Bot):
         await super().login(token)
 
     async def setup_hook(self) -> None:
-        try:
-            await self.store.open()
-        except StoreError as exc:
-            log.warning("storage could not be opened, answering without it: %s", exc)
+        await self.services.start()
         for name in self.extension_names:
             await self.load_extension(name)
         self.add_dynamic_items(*CONTROLS)
@@ -177,6 +200,22 @@ class OptoutBot(commands.Bot):
         log.info("synced %d maintainers' commands to home server %s", len(synced), home)
         return synced
 
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """Read the server's settings now (at start-up or when it joins), not on its first
+        message: in a burst that first read would queue behind everything else."""
+        await self.recorder.prefetch_settings(guild.id)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.recorder.prefetch_settings(guild.id)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Removed from a server: forget its settings and everything recorded there."""
+        self.recorder.forget_settings(guild.id)
+        try:
+            await self.store.forget_guild(guild.id)
+        except StoreError as exc:
+            log.warning("could not forget server %s: %s", guild.id, exc)
+
     async def process_commands(self, message: discord.Message) -> None:
         """No prefix commands: free text is handled by the questions cog."""
 
@@ -205,11 +244,7 @@ class OptoutBot(commands.Bot):
         try:
             await super().close()
         finally:
-            await self.recorder.drain()
-            try:
-                await self.store.close()
-            except StoreError as exc:
-                log.warning("storage did not close cleanly: %s", exc)
+            await self.services.stop()
 
 
 def create_bot(
@@ -220,31 +255,21 @@ def create_bot(
     sync_commands: bool = True,
     guild_ready_timeout: float = 2.0,
 ) -> OptoutBot:
-    """Build the bot from Settings (read from the environment when None); no connecting."""
+    """Build every service once and the bot that owns them, from Settings (read from the
+    environment when None); no connecting."""
     settings = settings or Settings.from_env()
-    if engine is None:
-        result = load_knowledge(settings.knowledge_dir, stale_days=settings.stale_days)
-        if result.kb is None:
-            raise KnowledgeError(result)
-        engine = Engine(result.kb)
-    if store is None:
-        store = open_store(
-            settings.database_path,
-            settings.retention_days,
-            database_url=settings.database_url,
-        )
+    services = Services.build(settings, engine=engine, store=store)
     shards = shard_options(settings)
     cls = ShardedOptoutBot if shards else OptoutBot
     if shards.get("shard_ids") and 0 not in shards["shard_ids"]:
         sync_commands = False  # commands are global: only the process with shard 0 syncs
     bot = cls(
-        settings,
-        engine,
-        store,
+        services,
         sync_commands=sync_commands,
         guild_ready_timeout=guild_ready_timeout,
         **shards,
     )
+    services.knowledge.on_problems = services.knowledge.on_reloaded = bot.report_to_maintainers
     if settings.health_port:
         bot.metrics = Metrics()
         instrument(bot, bot.metrics)

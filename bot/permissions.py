@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 import discord
 
 from bot.store import GuildSettings
+
+if TYPE_CHECKING:
+    from bot.app import OptoutBot
 
 log = logging.getLogger(__name__)
 
 OWNER_CACHE_SECONDS = 600.0
 
 
-async def owner_ids(bot: Any) -> frozenset[int]:
+async def owner_ids(bot: OptoutBot) -> frozenset[int]:
     """The application's owner, or its team's members, cached for a few minutes."""
     cached = getattr(bot, "_optout_owner_cache", None)
     if cached and time.monotonic() - cached[0] < OWNER_CACHE_SECONDS:
@@ -44,7 +47,7 @@ async def owner_ids(bot: Any) -> frozenset[int]:
     return result
 
 
-async def is_maintainer(bot: Any, user: discord.abc.User) -> bool:
+async def is_maintainer(bot: OptoutBot, user: discord.abc.User) -> bool:
     """Application owner / team member, or holder of the maintainer role in the home server."""
     if user.id in await owner_ids(bot):
         return True

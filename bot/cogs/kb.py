@@ -3,30 +3,29 @@
 /kb-admin reload, check and teach change (or inspect) the knowledge every server shares, so
 only its maintainers may use them, and they are registered in the maintainers' home server
 only (other servers' admins never see commands that would refuse them). /kb gaps and stats are
-per server, for that server's moderators. Every reply is ephemeral. The cog also owns the
-knowledge service and its file watcher, so loading the extension is all the wiring the app needs.
+per server, for that server's moderators. Every reply is ephemeral. The knowledge service
+(and its file watcher) is built and started by the composition root (`bot.app`); this cog
+only uses it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import logging
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.answering.layout import MESSAGE_LIMIT, escape_markdown, fit
+from bot.config import Settings
 from bot.discord_ui.errors import report_error
+from bot.discord_ui.maintainers import post_to_maintainers
 from bot.discord_ui.pager import Page, PageButton, page_slice, paged_kwargs, register
 from bot.discord_ui.records import LOW_CONFIDENCE
-from bot.knowledge import default_knowledge_dir
-from bot.maintenance import KnowledgeService, ReloadReport, TeachError
+from bot.maintenance import KnowledgeService, TeachError
 from bot.maintenance.gaps import (
     PERIODS,
     fit_lines,
@@ -42,6 +41,9 @@ from bot.maintenance.teach import MAX_PHRASING
 from bot.permissions import is_maintainer, is_server_moderator
 from bot.store import StoreError
 from bot.store.base import GapSummary
+
+if TYPE_CHECKING:
+    from bot.app import OptoutBot
 
 log = logging.getLogger(__name__)
 
@@ -73,24 +75,6 @@ SCOPE_CHOICES = [
     app_commands.Choice(name="This server", value="server"),
     app_commands.Choice(name="All servers (maintainers only)", value="all"),
 ]
-
-
-async def post_to_maintainers(bot: Any, text: str) -> bool:
-    """Send one short message to the maintainers' log channel (if set); never raise."""
-    channel_id = getattr(bot.settings, "log_channel_id", None)
-    if not channel_id:
-        return False
-    channel = bot.get_channel(channel_id)
-    try:
-        if channel is None:
-            channel = await bot.fetch_channel(channel_id)
-        await channel.send(
-            fit(text, MESSAGE_LIMIT), allowed_mentions=discord.AllowedMentions.none()
-        )
-    except discord.HTTPException as exc:
-        log.warning("could not post to the maintainers' log channel %s: %s", channel_id, exc)
-        return False
-    return True
 
 
 def gap_key(text: str) -> str:
@@ -160,23 +144,14 @@ class TeachModal(discord.ui.Modal, title="Teach this question"):
         await report_error(interaction, error)
 
 
-def maintainers_guild_id(settings: Any) -> int | None:
+def maintainers_guild_id(settings: Settings) -> int | None:
     """Where the maintainers' commands are registered: the home server, else the dev server
     (where everything is registered while developing), else None (every server)."""
-    return getattr(settings, "home_guild_id", None) or getattr(settings, "dev_guild_id", None)
-
-
-def knowledge_dir(bot: Any) -> Path:
-    """The folder the running snapshot came from (settings win, then the snapshot's root)."""
-    configured = getattr(bot.settings, "knowledge_dir", None)
-    if configured:
-        return Path(configured)
-    root = getattr(bot.engine.kb, "root", "")
-    return Path(root) if root else default_knowledge_dir()
+    return settings.home_guild_id or settings.dev_guild_id
 
 
 class Knowledge(commands.Cog):
-    """The /kb commands and the knowledge service's lifetime."""
+    """The /kb and /kb-admin commands."""
 
     kb = app_commands.Group(
         name="kb",
@@ -191,9 +166,8 @@ class Knowledge(commands.Cog):
         default_permissions=discord.Permissions(manage_guild=True),
     )
 
-    def __init__(self, bot: Any) -> None:
+    def __init__(self, bot: OptoutBot) -> None:
         self.bot = bot
-        self._watcher: asyncio.Task | None = None
         admin = next(c for c in self.__cog_app_commands__ if c.name == ADMIN_GROUP)
         home = maintainers_guild_id(bot.settings)
         if home:  # only the maintainers' server lists these; other servers never see them
@@ -209,33 +183,8 @@ class Knowledge(commands.Cog):
 
     @property
     def service(self) -> KnowledgeService:
-        return self.bot.knowledge_service
-
-    async def cog_load(self) -> None:
-        if getattr(self.bot, "knowledge_service", None) is None:
-            self.bot.knowledge_service = KnowledgeService(
-                self.bot.engine,
-                knowledge_dir(self.bot),
-                stale_days=self.bot.settings.stale_days,
-                on_problems=self.on_problems,
-                on_reloaded=self.on_reloaded,
-            )
-        if self.bot.settings.watch_knowledge:
-            self._watcher = asyncio.create_task(self.service.watch(), name="knowledge-watcher")
-            log.info("watching %s for knowledge edits", self.service.root)
-
-    async def cog_unload(self) -> None:
-        if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watcher
-            self._watcher = None
-
-    async def on_problems(self, report: ReloadReport) -> None:
-        await post_to_maintainers(self.bot, format_report(report))
-
-    async def on_reloaded(self, report: ReloadReport) -> None:
-        await post_to_maintainers(self.bot, format_report(report))
+        """Reload, check and teach: built and started by the composition root."""
+        return self.bot.services.knowledge
 
     # -- permission helpers -------------------------------------------------------------
 
@@ -554,5 +503,5 @@ def _now_answered(answer) -> bool:
     return answer.outcome == "answer" and answer.confidence >= LOW_CONFIDENCE
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: OptoutBot) -> None:
     await bot.add_cog(Knowledge(bot))

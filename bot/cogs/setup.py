@@ -7,11 +7,9 @@ itself. Replies are ephemeral and say what the bot cannot do yet (missing permis
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -19,9 +17,11 @@ from discord.ext import commands
 
 from bot.answering.layout import MESSAGE_LIMIT, fit
 from bot.discord_ui.choices import REGION_CHOICES
-from bot.maintenance.retention import purge_forever
 from bot.permissions import can_manage_server, is_server_moderator
 from bot.store import GuildSettings, StoreError
+
+if TYPE_CHECKING:
+    from bot.app import OptoutBot
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,9 @@ def describe_settings(gs: GuildSettings, *, message_content: bool) -> str:
     return "\n".join(lines)
 
 
-def missing_permissions(channel: Any, me: Any, *names: str) -> list[str]:
+def missing_permissions(
+    channel: discord.abc.GuildChannel, me: discord.Member | None, *names: str
+) -> list[str]:
     """Permissions the bot lacks in a channel, in words."""
     if me is None:
         return []
@@ -90,37 +92,8 @@ class Setup(commands.Cog):
         name="channel", description="Channels where the bot answers questions", parent=setup
     )
 
-    def __init__(self, bot: Any) -> None:
+    def __init__(self, bot: OptoutBot) -> None:
         self.bot = bot
-        self._purger: asyncio.Task | None = None
-
-    async def cog_load(self) -> None:
-        self._purger = asyncio.create_task(purge_forever(self.bot.store), name="retention-purge")
-
-    async def cog_unload(self) -> None:
-        if self._purger is not None:
-            self._purger.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._purger
-
-    @commands.Cog.listener()
-    async def on_guild_available(self, guild: discord.Guild) -> None:
-        """Read the server's settings now (at start-up or when it joins), not on its first
-        message: in a burst that first read would queue behind everything else."""
-        await self.bot.recorder.prefetch_settings(guild.id)
-
-    @commands.Cog.listener()
-    async def on_guild_join(self, guild: discord.Guild) -> None:
-        await self.bot.recorder.prefetch_settings(guild.id)
-
-    @commands.Cog.listener()
-    async def on_guild_remove(self, guild: discord.Guild) -> None:
-        """Removed from a server: forget its settings and everything recorded there."""
-        self.bot.recorder.forget_settings(guild.id)
-        try:
-            await self.bot.store.forget_guild(guild.id)
-        except StoreError as exc:
-            log.warning("could not forget server %s: %s", guild.id, exc)
 
     async def _reply(self, interaction: discord.Interaction, text: str) -> None:
         await interaction.response.send_message(
@@ -263,5 +236,5 @@ class Setup(commands.Cog):
         await self._change(interaction, auto_answer=enabled)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: OptoutBot) -> None:
     await bot.add_cog(Setup(bot))

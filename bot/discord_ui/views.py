@@ -17,7 +17,7 @@ interaction metadata, or the question the answer replies to): nothing new is sto
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 import discord
 
@@ -31,6 +31,10 @@ from bot.discord_ui.render import Rendered, details_embed
 from bot.knowledge.locales import LANGUAGES, UI_TEXTS, ui_text
 from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS, KnowledgeBase
 from bot.store import FeedbackResult, make_voter_key
+
+if TYPE_CHECKING:
+    from bot.app import OptoutBot
+    from bot.services import Services
 
 log = logging.getLogger("bot.views")
 FOR_PREFIX = "For "
@@ -62,9 +66,9 @@ def _lang_suffix(lang: str | None) -> str:
     return f":{lang}" if lang in LANGUAGES else ""
 
 
-def services(interaction: discord.Interaction) -> Any:
-    """The OptoutBot behind an interaction (engine, recorder, store), duck-typed."""
-    return interaction.client
+def services(interaction: discord.Interaction[OptoutBot]) -> Services:
+    """The services of the OptoutBot behind an interaction (engine, recorder, store)."""
+    return interaction.client.services
 
 
 def guild_id(interaction: discord.Interaction) -> int | None:

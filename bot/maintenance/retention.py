@@ -16,19 +16,24 @@ log = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 6 * 3600
 
 
+async def purge_once(store: Store) -> None:
+    """Purge expired rows once; a failing store is logged and tried again next time."""
+    try:
+        result = await store.purge()
+    except StoreError as exc:
+        log.warning("retention purge failed (will retry): %s", exc)
+        return
+    if result.total:
+        log.info(
+            "retention purge: %d questions, %d answer events, %d votes deleted",
+            result.gaps,
+            result.answers,
+            result.feedback,
+        )
+
+
 async def purge_forever(store: Store, every_seconds: float = PURGE_EVERY_SECONDS) -> None:
     """Purge expired rows now and then every ``every_seconds``; runs until cancelled."""
     while True:
-        try:
-            result = await store.purge()
-        except StoreError as exc:
-            log.warning("retention purge failed (will retry): %s", exc)
-        else:
-            if result.total:
-                log.info(
-                    "retention purge: %d questions, %d answer events, %d votes deleted",
-                    result.gaps,
-                    result.answers,
-                    result.feedback,
-                )
+        await purge_once(store)
         await asyncio.sleep(every_seconds)

@@ -237,20 +237,19 @@ async def test_log_channel_fetched_when_not_cached(bot, owner, log_channel) -> N
     assert len(log_channel.send.await_args.args[0]) == 2000
 
 
-async def test_watcher_runs_while_loaded(bot, kb_dir) -> None:
+async def test_watcher_runs_while_started(bot, kb_dir) -> None:
+    """The composition root starts the knowledge watcher with the services (no cog does)."""
     bot.settings = bot.settings.__class__(**{**bot.settings.__dict__, "watch_knowledge": True})
-    bot.knowledge_service = None
-    await bot.load_extension("bot.cogs.kb")
-    cog = bot.get_cog("Knowledge")
-    cog.bot.knowledge_service.debounce_ms = 50
-    task = cog._watcher
+    bot.knowledge_service.debounce_ms = 50
+    await bot.services.start()
+    task = bot.services.watcher
     assert task is not None and not task.done()
     await asyncio.sleep(0.3)
     replace_in(kb_dir / TOPICS, OLD, NEW)
     async with asyncio.timeout(5):
         while bot.engine.answer("how do i opt out").body != NEW:  # noqa: ASYNC110
             await asyncio.sleep(0.02)
-    await bot.unload_extension("bot.cogs.kb")
+    await bot.services.stop()
     assert task.cancelled()
 
 

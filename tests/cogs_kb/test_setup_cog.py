@@ -155,22 +155,25 @@ async def test_removing_unknown_channel_says_so(cog, moderator) -> None:
     assert "is not an answer channel" in text
 
 
-async def test_removed_from_server_forgets_it(cog, store) -> None:
+async def test_removed_from_server_forgets_it(bot, store) -> None:
     await store.update_settings(GUILD_ID, default_region="eu")
     await store.record_gap(GUILD_ID, "a question", "declined")
     await store.update_settings(OTHER_GUILD_ID, default_region="uk")
     guild = create_autospec(discord.Guild, instance=True)
     guild.id = GUILD_ID
-    await cog.on_guild_remove(guild)
+    await bot.on_guild_remove(guild)
     assert await store.get_settings(GUILD_ID) == GuildSettings(GUILD_ID)
     assert await store.gaps(GUILD_ID) == []
     assert (await store.get_settings(OTHER_GUILD_ID)).default_region == "uk"
 
 
-async def test_purge_task_runs_while_loaded_and_stops_on_unload(bot, cog) -> None:
-    task = cog._purger
+async def test_purge_task_runs_while_started_and_stops_on_stop(bot) -> None:
+    """The composition root owns the retention job: started with the services, stopped
+    with them (no cog starts it)."""
+    await bot.services.start()
+    task = bot.services.retention.loop.get_task()
     assert task is not None and not task.done()
-    await bot.unload_extension("bot.cogs.setup")
+    await bot.services.stop()
     assert task.cancelled()
 
 
@@ -185,10 +188,10 @@ async def test_changes_apply_to_answers_at_once(bot, cog, store, moderator) -> N
     assert (await bot.recorder.settings(GUILD_ID)).answer_channel_ids == frozenset()
 
 
-async def test_settings_are_read_when_a_server_becomes_available(bot, cog, store) -> None:
+async def test_settings_are_read_when_a_server_becomes_available(bot, store) -> None:
     await store.update_settings(GUILD_ID, default_region="eu")
     guild = create_autospec(discord.Guild, instance=True)
     guild.id = GUILD_ID
-    await cog.on_guild_available(guild)
+    await bot.on_guild_available(guild)
     await store.update_settings(GUILD_ID, default_region="uk")  # not through /setup
     assert await bot.recorder.default_region(GUILD_ID) == "eu"  # read at availability

@@ -1,0 +1,146 @@
+"""The composition root's parts: every service the bot runs on, built once, started and
+stopped together.
+
+`Services.build(settings)` makes the engine (from the knowledge folder), the store, the
+answer log with its settings cache (`Recorder`), the knowledge service (reload, check, teach,
+watch) and the retention job; `start()` and `stop()` own their lifetimes, so cogs only use
+them and never build or start anything themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from discord.ext import tasks
+
+from bot.answering.engine import Engine
+from bot.config import Settings
+from bot.discord_ui.records import Recorder
+from bot.knowledge.loader import LoadResult, default_knowledge_dir, load_knowledge
+from bot.maintenance import KnowledgeService, ReloadReport
+from bot.maintenance.retention import PURGE_EVERY_SECONDS, purge_once
+from bot.store import Store, StoreError, open_store
+
+log = logging.getLogger("bot.services")
+
+#: Called with every reload report worth telling the maintainers about.
+ReportSink = Callable[[ReloadReport], Awaitable[None]]
+
+
+class KnowledgeError(RuntimeError):
+    """The knowledge folder has errors; the message lists every problem with file:line."""
+
+    def __init__(self, result: LoadResult) -> None:
+        lines = [str(p) for p in result.errors]
+        super().__init__("the knowledge base has errors:\n" + "\n".join(lines))
+        self.result = result
+
+
+class RetentionJob:
+    """Purges expired rows on a schedule while the bot runs: the store purges when it opens,
+    but a bot can run for months, and "30 days" must stay true meanwhile."""
+
+    def __init__(self, store: Store, every_seconds: float = PURGE_EVERY_SECONDS) -> None:
+        self.store = store
+        self.loop = tasks.loop(seconds=every_seconds)(self._purge)
+
+    async def _purge(self) -> None:
+        await purge_once(self.store)
+
+    def start(self) -> None:
+        if not self.loop.is_running():
+            self.loop.start()
+
+    async def stop(self) -> None:
+        task = self.loop.get_task()
+        self.loop.cancel()
+        if task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+def knowledge_folder(settings: Settings, engine: Engine) -> Path:
+    """The folder the running snapshot came from (settings win, then the snapshot's root)."""
+    if settings.knowledge_dir:
+        return Path(settings.knowledge_dir)
+    root = getattr(engine.kb, "root", "")
+    return Path(root) if root else default_knowledge_dir()
+
+
+@dataclass
+class Services:
+    """Everything the front end uses, built once by `build()`; `start()`/`stop()` own the
+    background work (the store's connection, the knowledge watcher, the retention job)."""
+
+    settings: Settings
+    engine: Engine
+    store: Store
+    recorder: Recorder  # the answer log, and each server's settings cache
+    knowledge: KnowledgeService
+    retention: RetentionJob
+    _watcher: asyncio.Task | None = field(default=None, repr=False)
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        engine: Engine | None = None,
+        store: Store | None = None,
+        report: ReportSink | None = None,
+    ) -> Services:
+        """Build (no I/O beyond reading the knowledge): tests pass their engine and store."""
+        if engine is None:
+            result = load_knowledge(settings.knowledge_dir, stale_days=settings.stale_days)
+            if result.kb is None:
+                raise KnowledgeError(result)
+            engine = Engine(result.kb)
+        if store is None:
+            store = open_store(
+                settings.database_path,
+                settings.retention_days,
+                database_url=settings.database_url,
+            )
+        knowledge = KnowledgeService(
+            engine,
+            knowledge_folder(settings, engine),
+            stale_days=settings.stale_days,
+            on_problems=report,
+            on_reloaded=report,
+        )
+        return cls(settings, engine, store, Recorder(store), knowledge, RetentionJob(store))
+
+    @property
+    def watcher(self) -> asyncio.Task | None:
+        """The knowledge folder watcher's task while it runs (WATCH_KNOWLEDGE)."""
+        return self._watcher
+
+    async def start(self) -> None:
+        """Open the store (answering goes on without it), then the background jobs."""
+        try:
+            await self.store.open()
+        except StoreError as exc:
+            log.warning("storage could not be opened, answering without it: %s", exc)
+        self.retention.start()
+        if self.settings.watch_knowledge and self._watcher is None:
+            self._watcher = asyncio.create_task(self.knowledge.watch(), name="knowledge-watcher")
+            log.info("watching %s for knowledge edits", self.knowledge.root)
+
+    async def stop(self) -> None:
+        """Stop the background jobs, let pending records land, then close the store."""
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+            self._watcher = None
+        await self.retention.stop()
+        await self.recorder.drain()
+        try:
+            await self.store.close()
+        except StoreError as exc:
+            log.warning("storage did not close cleanly: %s", exc)
