@@ -25,6 +25,23 @@ class StepGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class Controls:
+    """What the controls under an answer show, resolved from the same knowledge snapshot
+    that answered, so a reload between answering and rendering cannot mix two versions.
+
+    `lang` is the controls' language (None: the English defaults); `words` the UI words
+    they need, `region_names` the region menu's options and `topic_labels` the short
+    labels of the suggested and offered topics, all as (key, text) pairs (hashable)."""
+
+    lang: str | None = None
+    platform_buttons: bool = False  # the entry has steps per platform
+    region_menu: bool = False  # steps, or notes that differ per region
+    region_names: tuple[tuple[str, str], ...] = ()
+    topic_labels: tuple[tuple[str, str], ...] = ()
+    words: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """What the bot says, decided by the core; front ends only choose how it looks."""
 
@@ -61,6 +78,8 @@ class Answer:
     # The layout's own words in that language as (key, text) pairs; bot.answering.labels
     # reads them. Pairs, not a dict, so an Answer stays hashable (the phone layout caches).
     labels: tuple[tuple[str, str], ...] = ()
+    # What the front end's controls show (buttons, menus), from the same snapshot.
+    controls: Controls = Controls()
 
     @property
     def answered(self) -> bool:

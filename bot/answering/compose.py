@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from bot.answering.answer import Answer, StepGroup, Suggestion
-from bot.knowledge.schema import Entry, KnowledgeBase
+from bot.answering.answer import Answer, Controls, StepGroup, Suggestion
+from bot.knowledge.locales import LANGUAGES as UI_LANGUAGES
+from bot.knowledge.locales import ui_text
+from bot.knowledge.schema import PLATFORM_IDS, Entry, KnowledgeBase
 from bot.knowledge.translations import LANGUAGES, EntryText, Translation
 
 DEFAULT_DECLINE = "I'm not sure I can answer that one."
@@ -275,3 +277,52 @@ def clarify(
         labels=words.labels,
         lang=words.lang if words.translation else "en",
     )
+
+
+#: The UI words the controls under an answer use (see bot.discord_ui.views).
+CONTROL_WORDS = (
+    *(f"platform_{p}" for p in PLATFORM_IDS),
+    "region_placeholder",
+    "details",
+    "helpful",
+    "not_helpful",
+)
+
+
+def with_controls(kb: KnowledgeBase, answer: Answer, lang: str | None = None) -> Answer:
+    """The answer with what its controls show resolved from `kb` (the snapshot that
+    answered), in `lang` (default: the answer's own language)."""
+    ui_langs = UI_LANGUAGES  # the languages with UI words; English is the default
+    lang = lang if lang in ui_langs else (answer.lang if answer.lang in ui_langs else None)
+    entry = kb.entries.get(answer.entry_id) if answer.outcome == "answer" else None
+    howto = bool(entry and entry.steps)
+    region_menu = howto or bool(entry and entry.regions)
+    topics = {s.id: s for s in (*answer.suggestions, *answer.choices)}
+    controls = Controls(
+        lang=lang,
+        platform_buttons=howto,
+        region_menu=region_menu,
+        region_names=tuple(_region_names(kb, lang or "en").items()) if region_menu else (),
+        topic_labels=tuple((i, _topic_label(kb, s, lang or "en")) for i, s in topics.items()),
+        words=tuple((key, ui_text(kb.locales, lang, key)) for key in CONTROL_WORDS),
+    )
+    return replace(answer, controls=controls)
+
+
+def _region_names(kb: KnowledgeBase, lang: str) -> dict[str, str]:
+    """Region names in `lang` where translated (English otherwise)."""
+    names = {r.id: r.name for r in kb.regions.values()}
+    translation = kb.translations.get(lang)
+    if translation is not None:
+        names |= {r: name for r, (name, _note) in translation.regions.items()}
+    return names
+
+
+def _topic_label(kb: KnowledgeBase, topic: Suggestion, lang: str) -> str:
+    """A topic's short button label in `lang` (its English label, else its title)."""
+    translation = kb.translations.get(lang)
+    text = translation.entries.get(topic.id) if translation is not None else None
+    if text is not None:
+        return text.short_title or text.title
+    entry = kb.entries.get(topic.id)
+    return entry.label if entry is not None else topic.title

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, replace
 
 from bot.answering.answer import Answer, Suggestion
-from bot.answering.compose import Words, clarify, compose_entry, decline
+from bot.answering.compose import Words, clarify, compose_entry, decline, with_controls
 from bot.answering.decide import Decision, decide
 from bot.answering.languages import choose_language
 from bot.answering.matcher import Index, PremiseRule, Ranked, Thresholds, clamp_limit
@@ -57,15 +57,33 @@ class Engine:
         default_region: str | None = None,
         lang: str | None = None,
         default_lang: str | None = None,
+        ui_lang: str | None = None,
     ) -> Answer:
         """Answer free text. `strict` is for unprompted channel answers: answer only when sure.
 
         `region` overrides what the question says; `default_region` (a server's setting) is
         used only when the question names no region. `lang` forces the answer's language
         (a Discord locale, `--lang`); otherwise it is read from the question, and
-        `default_lang` (a server's setting) breaks ties.
+        `default_lang` (a server's setting) breaks ties. `ui_lang` is the language of the
+        answer's controls (default: the answer's own); they are read from the same snapshot.
         """
         snap = self._snapshot
+        answer = self._answer(
+            snap, question, platform, region, strict, default_region, lang, default_lang
+        )
+        return with_controls(snap.kb, answer, ui_lang)
+
+    def _answer(
+        self,
+        snap: _Snapshot,
+        question: str,
+        platform: str | None,
+        region: str | None,
+        strict: bool,
+        default_region: str | None,
+        lang: str | None,
+        default_lang: str | None,
+    ) -> Answer:
         kb, index, t = snap.kb, snap.index, self.thresholds
         platform = platform if platform in PLATFORM_IDS else None
         region = _valid_region(region)
@@ -177,9 +195,25 @@ class Engine:
         region: str | None = None,
         question: str = "",
         lang: str = "en",
+        ui_lang: str | None = None,
     ) -> Answer:
-        """Answer a known topic directly (slash commands, buttons, "which did you mean")."""
-        kb = self._snapshot.kb
+        """Answer a known topic directly (slash commands, buttons, "which did you mean");
+        `ui_lang` as in `answer`."""
+        snap = self._snapshot
+        return with_controls(
+            snap.kb, self._answer_entry(snap, entry_id, platform, region, question, lang), ui_lang
+        )
+
+    def _answer_entry(
+        self,
+        snap: _Snapshot,
+        entry_id: str,
+        platform: str | None,
+        region: str | None,
+        question: str,
+        lang: str,
+    ) -> Answer:
+        kb = snap.kb
         entry = kb.entries.get(entry_id)
         platform = platform if platform in PLATFORM_IDS else None
         region = region if region in REGION_IDS else None
@@ -187,7 +221,7 @@ class Engine:
             return decline(
                 kb,
                 question or entry_id,
-                self._fallback(self._snapshot, "", lang),
+                self._fallback(snap, "", lang),
                 message="That topic no longer exists; here are some that do.",
                 lang=lang,
             )

@@ -64,9 +64,7 @@ class Optout(commands.Cog):
         private: bool,
         member: discord.abc.User | None = None,
     ) -> None:
-        kb = self.bot.engine.kb
-        lang = answer.lang if answer.lang != "en" else locale_language(interaction)
-        rendered = render(answer, kb, removable=not private, note=for_note(member), lang=lang)
+        rendered = render(answer, removable=not private, note=for_note(member))
         await interaction.response.send_message(ephemeral=private, **rendered.send_kwargs())
 
     @app_commands.command(
@@ -92,7 +90,7 @@ class Optout(commands.Cog):
         region = region or await self.bot.recorder.default_region(interaction.guild_id)
         lang = locale_language(interaction)
         answer = self.bot.engine.answer_entry(
-            OPTOUT_ENTRY, platform=platform, region=region, lang=lang
+            OPTOUT_ENTRY, platform=platform, region=region, lang=lang, ui_lang=lang
         )
         await self._send(interaction, answer, private=private, member=member)
         await self.bot.recorder.answered(interaction.guild_id, answer, free_text=False)
@@ -127,12 +125,12 @@ class Optout(commands.Cog):
         lang = locale_language(interaction)
         topic = self._topic_id(question)
         if topic is not None:
-            answer = engine.answer_entry(topic, region=default, lang=lang)
+            answer = engine.answer_entry(topic, region=default, lang=lang, ui_lang=lang)
         else:
             server = await self.bot.recorder.default_language(interaction.guild_id)
             forced = lang if lang != "en" else None
             answer = engine.answer(
-                question, default_region=default, lang=forced, default_lang=server
+                question, default_region=default, lang=forced, default_lang=server, ui_lang=lang
             )
         await self._send(interaction, answer, private=private, member=member)
         await self.bot.recorder.answered(

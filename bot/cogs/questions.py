@@ -192,7 +192,7 @@ class Questions(commands.Cog):
                 message, ui_text(words, answer.lang, "repeat", link=link)
             )
             return
-        sent = await self.delivery.reply(message, render(answer, self.bot.engine.kb))
+        sent = await self.delivery.reply(message, render(answer))
         if sent is not None and answer.outcome == "answer":
             self.recent.remember(message.channel.id, key, sent.jump_url)
         if recorded and sent is not None:
@@ -318,11 +318,11 @@ class Questions(commands.Cog):
         if guild is None or guild.me is None:
             # Installed to the user's account only: the bot is not in this channel, so the
             # answer is the interaction's own reply.
-            rendered = render(answer, self.bot.engine.kb)
+            rendered = render(answer)
             await interaction.response.send_message(**rendered.send_kwargs())
         else:
             await interaction.response.defer(ephemeral=True, thinking=True)
-            sent = await self.delivery.reply(message, render(answer, self.bot.engine.kb))
+            sent = await self.delivery.reply(message, render(answer))
             await interaction.followup.send(
                 say(interaction, "menu_done" if sent else "menu_cant_post"), ephemeral=True
             )

@@ -28,8 +28,8 @@ from bot.answering.phone import has_details
 from bot.discord_ui.errors import report_error
 from bot.discord_ui.i18n import click_language, locale_language, say
 from bot.discord_ui.render import Rendered, details_embed
-from bot.knowledge.locales import LANGUAGES, UI_TEXTS, ui_text
-from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS, KnowledgeBase
+from bot.knowledge.locales import LANGUAGES, UI_TEXTS
+from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS
 from bot.store import FeedbackResult, make_voter_key
 
 if TYPE_CHECKING:
@@ -121,15 +121,14 @@ def kept_content(message: discord.Message | None) -> str | None:
     return content if content.startswith(FOR_PREFIX) else None
 
 
-async def _edit_to(interaction: discord.Interaction, answer: Answer, lang: str = "en") -> None:
+async def _edit_to(interaction: discord.Interaction, answer: Answer) -> None:
     """Redraw the asker's message as `answer`; anyone else sees it privately instead."""
-    kb = services(interaction).engine.kb
     if is_asker(interaction):
-        rendered = render(answer, kb, lang=lang)
+        rendered = render(answer)
         kwargs = rendered.edit_kwargs() | {"content": kept_content(interaction.message)}
         await interaction.response.edit_message(**kwargs)
     else:
-        rendered = render(answer, kb, removable=False, lang=lang)
+        rendered = render(answer, removable=False)
         await interaction.response.send_message(ephemeral=True, **rendered.send_kwargs())
 
 
@@ -181,9 +180,9 @@ class PlatformButton(
         engine = services(interaction).engine
         lang = click_language(interaction, self.lang)
         answer = engine.answer_entry(
-            self.entry, platform=self.platform, region=self.region, lang=lang
+            self.entry, platform=self.platform, region=self.region, lang=lang, ui_lang=lang
         )
-        await _edit_to(interaction, answer, lang)
+        await _edit_to(interaction, answer)
 
 
 class RegionSelect(
@@ -228,8 +227,10 @@ class RegionSelect(
         region = values[0] if values and values[0] in REGION_IDS else None
         engine = services(interaction).engine
         lang = click_language(interaction, self.lang)
-        answer = engine.answer_entry(self.entry, platform=self.platform, region=region, lang=lang)
-        await _edit_to(interaction, answer, lang)
+        answer = engine.answer_entry(
+            self.entry, platform=self.platform, region=region, lang=lang, ui_lang=lang
+        )
+        await _edit_to(interaction, answer)
 
 
 class TopicButton(
@@ -268,9 +269,9 @@ class TopicButton(
         bot = services(interaction)
         lang = click_language(interaction, self.lang)
         answer = bot.engine.answer_entry(
-            self.entry, platform=self.platform, region=self.region, lang=lang
+            self.entry, platform=self.platform, region=self.region, lang=lang, ui_lang=lang
         )
-        await _edit_to(interaction, answer, lang)
+        await _edit_to(interaction, answer)
         await _record_click(interaction, answer)
 
 
@@ -300,8 +301,8 @@ class TopicSelect(
         bot = services(interaction)
         values = self.item.values
         lang = locale_language(interaction)
-        answer = bot.engine.answer_entry(values[0] if values else "", lang=lang)
-        rendered = render(answer, bot.engine.kb, removable=False, lang=lang)
+        answer = bot.engine.answer_entry(values[0] if values else "", lang=lang, ui_lang=lang)
+        rendered = render(answer, removable=False)
         await interaction.response.send_message(ephemeral=True, **rendered.send_kwargs())
         await _record_click(interaction, answer)
 
@@ -449,49 +450,28 @@ CONTROLS: tuple[type[discord.ui.DynamicItem], ...] = (
 )
 
 
-def _label(kb: KnowledgeBase, topic: Suggestion) -> str:
-    entry = kb.entries.get(topic.id)
-    return entry.label if entry is not None else topic.title
-
-
-def _region_names(kb: KnowledgeBase, lang: str) -> dict[str, str]:
-    """Region names in the answer's language where translated (English otherwise)."""
-    names = {r.id: r.name for r in kb.regions.values()}
-    translation = kb.translations.get(lang)
-    if translation is not None:
-        names |= {r: name for r, (name, _note) in translation.regions.items()}
-    return names
-
-
-def _topic_label(kb: KnowledgeBase, topic: Suggestion, lang: str) -> str:
-    """A related topic's short button label in the answer's language."""
-    translation = kb.translations.get(lang)
-    text = translation.entries.get(topic.id) if translation is not None else None
-    if text is not None:
-        return text.short_title or text.title
-    return _label(kb, topic)
-
-
-def build_view(
-    answer: Answer, kb: KnowledgeBase, *, removable: bool = True, lang: str | None = None
-) -> discord.ui.View | None:
+def build_view(answer: Answer, *, removable: bool = True) -> discord.ui.View | None:
     """The controls that make sense under this answer (None when there are none).
 
-    Labels are in `lang` (default: the answer's language); a language other than English
-    is carried in each control's custom_id so a click keeps it."""
-    lang = lang if lang in LANGUAGES else (answer.lang if answer.lang in LANGUAGES else None)
+    Everything they show travels in `answer.controls`, resolved when it was answered; a
+    language other than English is carried in each control's custom_id so a click keeps it."""
+    controls = answer.controls
+    lang = controls.lang
+    words = dict(controls.words)
+    labels = dict(controls.topic_labels)
 
     def word(key: str) -> str:
-        return ui_text(kb.locales, lang, key)
+        return words.get(key) or UI_TEXTS[key]
+
+    def label(topic: Suggestion) -> str:
+        return labels.get(topic.id, topic.title)
 
     view = discord.ui.View(timeout=None)
     items: list[discord.ui.Item] = []
     platform, region = answer.platform, answer.region
     if answer.outcome == "answer" and answer.entry_id:
         entry_id = answer.entry_id
-        entry = kb.entries.get(entry_id)
-        howto = bool(entry and entry.steps)
-        if howto:
+        if controls.platform_buttons:
             items += [
                 PlatformButton(
                     entry_id,
@@ -503,14 +483,12 @@ def build_view(
                 )
                 for p in PLATFORM_IDS
             ]
-        if howto or (entry and entry.regions):
-            names = _region_names(kb, lang or "en")
+        if controls.region_menu:
+            names = dict(controls.region_names)
             placeholder = word("region_placeholder")
             items.append(RegionSelect(entry_id, platform, region, names, lang, placeholder))
         items += [
-            TopicButton(
-                s.id, platform, region, label=_topic_label(kb, s, lang or "en"), row=2, lang=lang
-            )
+            TopicButton(s.id, platform, region, label=label(s), row=2, lang=lang)
             for s in answer.suggestions[:MAX_RELATED_BUTTONS]
         ]
         if has_details(answer):
@@ -528,7 +506,7 @@ def build_view(
                 s.id,
                 platform,
                 region,
-                label=_topic_label(kb, s, lang or "en"),
+                label=label(s),
                 primary=True,
                 lang=lang,
             )
@@ -544,16 +522,10 @@ def build_view(
     return view if view.children else None
 
 
-def render(
-    answer: Answer,
-    kb: KnowledgeBase,
-    *,
-    removable: bool = True,
-    note: str | None = None,
-    lang: str | None = None,
-) -> Rendered:
-    """An answer with its controls, ready to send (`removable` False for private ones)."""
-    return Rendered(answer, build_view(answer, kb, removable=removable, lang=lang), note)
+def render(answer: Answer, *, removable: bool = True, note: str | None = None) -> Rendered:
+    """An answer with its controls, ready to send (`removable` False for private ones).
+    Needs no knowledge base: the answer carries what its controls show."""
+    return Rendered(answer, build_view(answer, removable=removable), note)
 
 
 def topics_view(topics: list[Suggestion], words: dict[str, str] | None = None) -> discord.ui.View:

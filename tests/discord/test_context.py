@@ -18,13 +18,13 @@ def as_message(view) -> SimpleNamespace:
 
 def test_context_from_an_answers_controls(fixture_engine, fixture_kb):
     answer = fixture_engine.answer_entry("turn-off", platform="android", region="uk")
-    context = answer_context(as_message(build_view(answer, fixture_kb)))
+    context = answer_context(as_message(build_view(answer)))
     assert context == AnswerContext("turn-off", "android", "uk")
 
 
 def test_context_of_a_plain_answer_and_of_other_messages(fixture_engine, fixture_kb):
     answer = fixture_engine.answer_entry("private-messages")
-    assert answer_context(as_message(build_view(answer, fixture_kb))) == AnswerContext(
+    assert answer_context(as_message(build_view(answer))) == AnswerContext(
         "private-messages", None, None
     )
     assert answer_context(SimpleNamespace(components=[])) is None

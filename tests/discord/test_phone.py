@@ -72,7 +72,7 @@ def test_every_answer_of_the_shipped_knowledge_fits_a_phone():
                     tail = text.rsplit("\n\n", 2)
                     assert tail[-2] == f"**Direct link:** {answer.link}"
                 assert_within_discord_limits(details_embed(answer))
-                view = build_view(answer, kb)
+                view = build_view(answer)
                 for item in view.children if view else ():
                     label = getattr(item.item, "label", None)
                     if item.item.custom_id.startswith("ob:c:"):
@@ -230,10 +230,10 @@ async def test_remove_by_asker_or_moderator_only(bot):
 def test_a_catchers_title_is_never_a_heading(fixture_engine, fixture_kb):
     answer = fixture_engine.answer("reset my password")
     assert answer.outcome == "decline" and answer.catcher and answer.title == ""
-    embed = answer_embed(render(answer, fixture_kb).answer)
+    embed = answer_embed(render(answer).answer)
     assert embed.title is None and embed.description == "For account problems, see LinkedIn Help."
     generic = fixture_engine.answer("recipe for banana bread")
-    assert answer_embed(render(generic, fixture_kb).answer).title == "I don't know that one"
+    assert answer_embed(render(generic).answer).title == "I don't know that one"
 
 
 def test_long_single_topic_answer_moves_the_rest_behind_details():

@@ -89,7 +89,7 @@ def test_long_answers_fit_every_discord_limit(outcome):
 
 def test_controls_fit_component_limits(fixture_kb):
     answer = _huge()
-    view = build_view(answer, fixture_kb)
+    view = build_view(answer)
     rows: dict[int, int] = {}
     for item in view.children:
         rows[item.row] = rows.get(item.row, 0) + item.width
@@ -102,7 +102,7 @@ def test_controls_fit_component_limits(fixture_kb):
 def test_custom_ids_hold_no_user_data(fixture_engine, fixture_kb):
     for entry in ("turn-off", "private-messages", "regions"):
         answer = fixture_engine.answer_entry(entry, platform="ios", region="uk")
-        for item in render(answer, fixture_kb).view.children:
+        for item in render(answer).view.children:
             custom_id = item.item.custom_id
             assert re.fullmatch(r"ob:[a-z]:[a-z0-9:-]+", custom_id), custom_id
             assert str(USER_ID) not in custom_id
@@ -122,6 +122,6 @@ def test_every_bundled_answer_renders_with_valid_controls():
                 answer = engine.answer_entry(entry, platform=platform, region=region)
                 assert len(answer_embed(answer)) <= 6000
                 assert len(answer_text(answer)) <= 2000
-                view = build_view(answer, kb)
+                view = build_view(answer)
                 for item in view.children if view else ():
                     assert len(item.item.custom_id) <= 100

@@ -50,7 +50,7 @@ def test_any_question_renders_within_discord_limits(engine: Engine, text: str) -
     assert len(embed.fields) <= 25
     assert all(len(f.name) <= 256 and len(f.value) <= 1024 for f in embed.fields)
     assert len(answer_text(answer)) <= 2000
-    view = build_view(answer, engine.kb)
+    view = build_view(answer)
     for item in view.children if view else ():
         custom_id = getattr(item, "custom_id", None)
         assert custom_id is None or len(custom_id) <= 100

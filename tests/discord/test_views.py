@@ -29,7 +29,7 @@ def _ids(view: discord.ui.View) -> list[str]:
 
 def test_howto_answer_gets_platforms_region_and_feedback(fixture_engine, fixture_kb):
     answer = fixture_engine.answer_entry("turn-off", platform="ios")
-    view = build_view(answer, fixture_kb)
+    view = build_view(answer)
     assert _ids(view) == [
         "ob:p:turn-off:desktop:-",
         "ob:p:turn-off:mobile:-",
@@ -49,15 +49,31 @@ def test_howto_answer_gets_platforms_region_and_feedback(fixture_engine, fixture
     assert select.options[1].label == "EU and EEA" and not any(o.default for o in select.options)
 
 
+def test_controls_keep_the_snapshot_that_answered(fixture_kb):
+    """Issue 11: rendering reads nothing from the knowledge; a reload between answering and
+    rendering (a renamed region and topic here) cannot mix two versions in one message."""
+    from dataclasses import replace
+
+    from bot.answering.engine import Engine
+
+    engine = Engine(fixture_kb)
+    answer = engine.answer_entry("turn-off", platform="ios")
+    regions = {**fixture_kb.regions, "eu": replace(fixture_kb.regions["eu"], name="Renamed")}
+    engine.swap(replace(fixture_kb, regions=regions))
+    select = build_view(answer).children[4].item
+    assert select.options[1].label == "EU and EEA"
+    assert engine.answer_entry("turn-off").controls.region_names[1] == ("eu", "Renamed")
+
+
 def test_region_menu_marks_the_current_region(fixture_engine, fixture_kb):
     answer = fixture_engine.answer_entry("turn-off", region="uk")
-    select = build_view(answer, fixture_kb).children[4].item
+    select = build_view(answer).children[4].item
     assert [o.value for o in select.options if o.default] == ["uk"]
 
 
 def test_plain_answer_has_only_feedback(fixture_engine, fixture_kb):
     answer = fixture_engine.answer_entry("private-messages")
-    assert _ids(build_view(answer, fixture_kb)) == [
+    assert _ids(build_view(answer)) == [
         "ob:f:private-messages:y",
         "ob:f:private-messages:n",
         "ob:x:answer",
@@ -67,7 +83,7 @@ def test_plain_answer_has_only_feedback(fixture_engine, fixture_kb):
 def test_clarify_and_decline_offer_topic_buttons(fixture_engine, fixture_kb):
     decline = fixture_engine.answer("what is the weather like on mars")
     assert decline.outcome == "decline"
-    view = build_view(decline, fixture_kb)
+    view = build_view(decline)
     assert _ids(view) == [*(f"ob:c:{s.id}:-:-" for s in decline.suggestions), "ob:x:answer"]
     labels = [c.item.label for c in view.children[:-1]]
     assert labels == [s.title for s in decline.suggestions]
