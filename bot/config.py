@@ -70,7 +70,7 @@ class Settings:
     stale_days: int = 180
     home_guild_id: int | None = None
     maintainer_role_id: int | None = None
-    log_channel_id: int | None = None
+    maintainer_log_channel_id: int | None = None  # the maintainers' own channel (not a server's)
     user_cooldown_seconds: float = 10.0
     channel_cooldown_seconds: float = 3.0
     repeat_window_seconds: float = 300.0
@@ -114,7 +114,7 @@ class Settings:
             stale_days=read.get("KNOWLEDGE_STALE_DAYS", _days, d.stale_days),
             home_guild_id=read.get("HOME_GUILD_ID", _snowflake),
             maintainer_role_id=read.get("MAINTAINER_ROLE_ID", _snowflake),
-            log_channel_id=read.get("MAINTAINER_LOG_CHANNEL_ID", _snowflake),
+            maintainer_log_channel_id=read.get("MAINTAINER_LOG_CHANNEL_ID", _snowflake),
             user_cooldown_seconds=read.get(
                 "USER_COOLDOWN_SECONDS", _seconds, d.user_cooldown_seconds
             ),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -75,6 +76,21 @@ SCOPE_CHOICES = [
     app_commands.Choice(name="This server", value="server"),
     app_commands.Choice(name="All servers (maintainers only)", value="all"),
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportScope:
+    """Which servers a /kb report covers: one server, or every server (maintainers only).
+    `guild_id` None is every server, as the store's report queries read it."""
+
+    guild_id: int | None = None
+
+    @property
+    def where(self) -> str:
+        return "all servers" if self.guild_id is None else "this server"
+
+
+ALL_SERVERS = ReportScope()
 
 
 def gap_key(text: str) -> str:
@@ -205,30 +221,34 @@ class Knowledge(commands.Cog):
         await self._reply(interaction, NOT_MAINTAINER)
         return False
 
-    async def _scope_or_refuse(self, interaction: discord.Interaction, scope: str) -> int | None:
-        """Guild id to report on (0 = all servers), or None after refusing."""
-        refusal, guild_id = await self._scope_for(interaction, scope)
+    async def _scope_or_refuse(
+        self, interaction: discord.Interaction, scope: str
+    ) -> ReportScope | None:
+        """The servers to report on, or None after refusing."""
+        refusal, allowed = await self._scope_for(interaction, scope)
         if refusal:
             await self._reply(interaction, refusal)
             return None
-        return guild_id
+        return allowed
 
-    async def _scope_for(self, interaction: discord.Interaction, scope: str) -> tuple[str, int]:
-        """("", guild id to report on; 0 = all servers), or (why not, 0)."""
+    async def _scope_for(
+        self, interaction: discord.Interaction, scope: str
+    ) -> tuple[str, ReportScope]:
+        """("", the servers to report on), or (why not, ALL_SERVERS: not to be used)."""
         maintainer = await is_maintainer(self.bot, interaction.user)
         if scope == "all":
-            return ("", 0) if maintainer else (NOT_MAINTAINER, 0)
+            return ("", ALL_SERVERS) if maintainer else (NOT_MAINTAINER, ALL_SERVERS)
         guild_id = interaction.guild_id
         if guild_id is None:
-            return "That only works in a server.", 0
+            return "That only works in a server.", ALL_SERVERS
         try:
             guild_settings = await self.bot.store.get_settings(guild_id)
         except StoreError:
-            return NO_STORAGE, 0
+            return NO_STORAGE, ALL_SERVERS
         if maintainer or is_server_moderator(interaction.user, guild_settings):
-            return "", guild_id
+            return "", ReportScope(guild_id)
         log.info("/kb refused: not a moderator of this server")
-        return NOT_MODERATOR, 0
+        return NOT_MODERATOR, ALL_SERVERS
 
     # -- maintainers: the shared knowledge ----------------------------------------------
 
@@ -353,8 +373,7 @@ class Knowledge(commands.Cog):
         self, interaction: discord.Interaction, period: str = "week", scope: str = "server"
     ) -> None:
         await self._start(interaction)
-        guild_id = await self._scope_or_refuse(interaction, scope)
-        if guild_id is None:
+        if await self._scope_or_refuse(interaction, scope) is None:
             return
         listing = f"{period}-{scope}"
         page, pages = await self.gaps_page(interaction, listing, 0)
@@ -368,10 +387,10 @@ class Knowledge(commands.Cog):
             },
         )
 
-    async def _sorted_gaps(self, guild_id: int, period: str) -> list[GapSummary]:
+    async def _sorted_gaps(self, scope: ReportScope, period: str) -> list[GapSummary]:
         """Most asked first (then newest): what to add next is what most people missed.
         Questions the knowledge now answers with confidence (a teach, an edit) are left out."""
-        found = await self.bot.store.gaps(guild_id or None, since_for(period), limit=GAPS_FETCH)
+        found = await self.bot.store.gaps(scope.guild_id, since_for(period), limit=GAPS_FETCH)
         engine = self.bot.engine
         open_ = [g for g in found if not _now_answered(engine.answer(g.text))]
         return sorted(open_, key=lambda g: (-g.count, -g.last_seen.timestamp(), g.text))
@@ -382,13 +401,13 @@ class Knowledge(commands.Cog):
         """Teach opens the prefilled form; Send posts the question to the maintainers;
         Dismiss deletes it for this server (every server from the all-servers list)."""
         period, _, scope = listing.partition("-")
-        refusal, guild_id = await self._scope_for(interaction, scope)
+        refusal, allowed = await self._scope_for(interaction, scope)
         if not refusal and period not in PERIODS:
             refusal = "That list is gone; run `/kb gaps` again."
         gap = None
         if not refusal:
             try:
-                gaps = await self._sorted_gaps(guild_id, period)
+                gaps = await self._sorted_gaps(allowed, period)
             except StoreError:
                 gaps, refusal = [], NO_STORAGE
             gap = next((g for g in gaps if gap_key(g.text) == key), None)
@@ -405,7 +424,7 @@ class Knowledge(commands.Cog):
             )
             return
         if action == "d":
-            await self.dismiss(interaction, gap, guild_id, listing, page)
+            await self.dismiss(interaction, gap, allowed, listing, page)
             return
         guild = interaction.guild
         where = discord.utils.escape_markdown(guild.name) if guild else "a server"
@@ -423,17 +442,17 @@ class Knowledge(commands.Cog):
         self,
         interaction: discord.Interaction,
         gap: GapSummary,
-        guild_id: int,
+        scope: ReportScope,
         listing: str,
         page: int,
     ) -> None:
         """Remove the gap, then redraw the same page of the list without it."""
         try:
-            await self.bot.store.dismiss_gap(guild_id or None, gap.text)
+            await self.bot.store.dismiss_gap(scope.guild_id, gap.text)
         except StoreError:
             await interaction.response.send_message(NO_STORAGE, ephemeral=True)
             return
-        log.info("/kb gaps: a gap was dismissed (%s)", "all servers" if not guild_id else "one")
+        log.info("/kb gaps: a gap was dismissed (%s)", "one" if scope.guild_id else "all servers")
         shown, pages = await self.gaps_page(interaction, listing, page)
         page = min(page, pages - 1)
         note = f"Dismissed “{discord.utils.escape_markdown(fit(gap.text, 120))}”.\n"
@@ -449,17 +468,16 @@ class Knowledge(commands.Cog):
         period, _, scope = listing.partition("-")
         if period not in PERIODS or scope not in ("server", "all"):
             return Page(content="That list is gone; run `/kb gaps` again."), 1
-        refusal, guild_id = await self._scope_for(interaction, scope)
+        refusal, allowed = await self._scope_for(interaction, scope)
         if refusal:
             return Page(content=refusal), 1
         try:
-            found = await self._sorted_gaps(guild_id, period)
+            found = await self._sorted_gaps(allowed, period)
         except StoreError:
             return Page(content=NO_STORAGE), 1
         shown, number, pages = page_slice(found, number, GAPS_PER_PAGE)
         titles = {e.id: e.title for e in self.bot.engine.kb.entries.values()}
-        where = "all servers" if guild_id == 0 else "this server"
-        text = format_gaps(shown, period=period, scope=where, titles=titles)
+        text = format_gaps(shown, period=period, scope=allowed.where, titles=titles)
         if pages > 1:
             text = (
                 f"{text}\nPage {number + 1} of {pages} · {len(found)} questions, most asked first"
@@ -477,19 +495,19 @@ class Knowledge(commands.Cog):
         self, interaction: discord.Interaction, period: str = "week", scope: str = "server"
     ) -> None:
         await self._start(interaction)
-        guild_id = await self._scope_or_refuse(interaction, scope)
-        if guild_id is None:
+        allowed = await self._scope_or_refuse(interaction, scope)
+        if allowed is None:
             return
-        since = since_for(period)
+        since, only = since_for(period), allowed.guild_id
         try:
-            answers = await self.bot.store.stats(guild_id or None, since)
-            votes = await self.bot.store.feedback_stats(guild_id or None, since)
-            disliked = await self.bot.store.disliked(guild_id or None, since, limit=DISLIKED_SHOWN)
+            answers = await self.bot.store.stats(only, since)
+            votes = await self.bot.store.feedback_stats(only, since)
+            disliked = await self.bot.store.disliked(only, since, limit=DISLIKED_SHOWN)
         except StoreError:
             await self._reply(interaction, NO_STORAGE)
             return
         titles = {e.id: e.title for e in self.bot.engine.kb.entries.values()}
-        where = "all servers" if guild_id == 0 else "this server"
+        where = allowed.where
         await self._reply(
             interaction,
             format_stats(answers, votes, period=period, scope=where, titles=titles),

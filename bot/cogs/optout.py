@@ -16,9 +16,9 @@ from bot.answering.answer import Answer, Suggestion
 from bot.answering.layout import DESCRIPTION_LIMIT, fit, source_line
 from bot.discord_ui.choices import PLATFORM_CHOICES, REGION_CHOICES
 from bot.discord_ui.cooldowns import Cooldowns
+from bot.discord_ui.embeds import COLOURS
 from bot.discord_ui.i18n import locale_language, say
 from bot.discord_ui.pager import Page, PageButton, page_slice, paged_kwargs, register
-from bot.discord_ui.render import COLOURS
 from bot.discord_ui.views import FOR_PREFIX, render, topics_view
 from bot.knowledge.locales import UI_TEXTS
 from bot.knowledge.schema import KnowledgeBase

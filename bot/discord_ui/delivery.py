@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 import discord
 
-from bot.discord_ui.render import Rendered
+from bot.discord_ui.embeds import Rendered
 
 log = logging.getLogger("bot.delivery")
 

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 async def post_to_maintainers(bot: OptoutBot, text: str) -> bool:
     """Send one short message to the maintainers' log channel (if set); never raise."""
-    channel_id = bot.settings.log_channel_id
+    channel_id = bot.settings.maintainer_log_channel_id
     if not channel_id:
         return False
     channel = bot.get_channel(channel_id)

@@ -21,11 +21,19 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TypeVar
 
-from bot.answering.answer import Answer
+from bot.answering.answer import Answer, Outcome
 from bot.answering.normalise import clean
 from bot.discord_ui.record_limits import RecordLimits
 from bot.discord_ui.record_writer import RecordWriter
-from bot.store import AnswerRecord, GapRecord, GuildSettings, Store, StoreError
+from bot.store import (
+    AnswerOutcome,
+    AnswerRecord,
+    GapOutcome,
+    GapRecord,
+    GuildSettings,
+    Store,
+    StoreError,
+)
 
 log = logging.getLogger("bot.records")
 
@@ -37,7 +45,19 @@ DRAIN_SECONDS = 2.0
 SETTINGS_TTL = 5.0  # seconds a server's settings are reused before reading them again
 PREFETCH_AT_ONCE = 8  # settings reads at start-up, for thousands of servers
 SETTINGS_CACHED = 10_000  # servers kept in memory at most (least recently used go first)
-OUTCOMES = {"answer": "answered", "decline": "declined", "clarify": "clarify"}
+#: How the core's outcome is stored (the words the database has always held).
+RECORDED_AS: dict[Outcome, AnswerOutcome] = {
+    "answer": "answered",
+    "decline": "declined",
+    "clarify": "clarify",
+}
+#: The server id stored for what happens in DMs (rows need one; no server has id 0).
+DIRECT_MESSAGES = 0
+
+
+def stored_guild_id(guild_id: int | None) -> int:
+    """The server a record is kept under: DMs are kept under DIRECT_MESSAGES."""
+    return guild_id or DIRECT_MESSAGES
 
 
 class Recorder:
@@ -205,7 +225,7 @@ class Recorder:
         if repeat:
             return
         answers, gaps = records_for(guild_id, answer, free_text=free_text)
-        if gaps and not self.limits.allow_gap(guild_id or 0, user_id):
+        if gaps and not self.limits.allow_gap(stored_guild_id(guild_id), user_id):
             gaps = []
         with self._working():
             saved = self.writer.submit(answers, gaps)
@@ -227,9 +247,9 @@ def records_for(
     guild_id: int | None, answer: Answer, *, free_text: bool
 ) -> tuple[list[AnswerRecord], list[GapRecord]]:
     """What one answer adds to the statistics: an answer event, and for free text that the
-    bot was unsure about, the (normalised) question as a gap. DMs count as server 0."""
-    gid = guild_id or 0
-    answers = [AnswerRecord(gid, answer.entry_id, OUTCOMES[answer.outcome])]
+    bot was unsure about, the (normalised) question as a gap. DMs count as DIRECT_MESSAGES."""
+    gid = stored_guild_id(guild_id)
+    answers = [AnswerRecord(gid, answer.entry_id, RECORDED_AS[answer.outcome])]
     gap = _gap(answer) if free_text else None
     text = clean(answer.question) if gap else ""
     if gap is None or not text:
@@ -238,7 +258,7 @@ def records_for(
     return answers, [GapRecord(gid, text, kind, best, answer.confidence)]
 
 
-def _gap(answer: Answer) -> tuple[str, str | None] | None:
+def _gap(answer: Answer) -> tuple[GapOutcome, str | None] | None:
     """(gap outcome, best entry) for answers worth a moderator's look, else None."""
     if answer.small_talk:
         return None  # "thanks" is not a hole in the knowledge

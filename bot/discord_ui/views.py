@@ -25,9 +25,10 @@ from bot.answering.answer import Answer, Suggestion
 from bot.answering.layout import fit
 from bot.answering.normalise import clean
 from bot.answering.phone import has_details
+from bot.discord_ui.embeds import Rendered, details_embed
 from bot.discord_ui.errors import report_error
 from bot.discord_ui.i18n import click_language, locale_language, say
-from bot.discord_ui.render import Rendered, details_embed
+from bot.discord_ui.records import stored_guild_id
 from bot.knowledge.locales import LANGUAGES, UI_TEXTS
 from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS
 from bot.store import FeedbackResult, make_voter_key
@@ -421,7 +422,7 @@ class FeedbackButton(
 
     async def _vote(self, store, interaction: discord.Interaction, answer_key: str):
         voter = make_voter_key(await store.salt(), interaction.user.id, answer_key)
-        gid = guild_id(interaction) or 0
+        gid = stored_guild_id(guild_id(interaction))
         question = None if self.helpful else disliked_question(interaction.message)
         kept = {"question": question} if question else {}  # the plain call when none
         return await store.record_feedback(gid, answer_key, voter, self.entry, self.helpful, **kept)

@@ -119,7 +119,7 @@ def bot(kb_dir: Path, store: InMemoryStore, log_channel, home_guild) -> OptoutBo
         stale_days=100_000,
         home_guild_id=HOME_GUILD_ID,
         maintainer_role_id=MAINTAINER_ROLE_ID,
-        log_channel_id=LOG_CHANNEL_ID,
+        maintainer_log_channel_id=LOG_CHANNEL_ID,
     )
     bot = create_bot(settings, engine=engine_for(kb_dir), store=store, sync_commands=False)
     bot.application_info = AsyncMock(

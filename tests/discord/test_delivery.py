@@ -8,9 +8,9 @@ from unittest.mock import AsyncMock, MagicMock, create_autospec
 import discord
 import pytest
 
-from bot.discord_ui import render
+from bot.discord_ui import embeds
 from bot.discord_ui.delivery import Delivery
-from bot.discord_ui.render import Rendered
+from bot.discord_ui.embeds import Rendered
 
 from .conftest import make_message, make_permissions
 
@@ -44,8 +44,8 @@ def _forbidden() -> discord.Forbidden:
 
 
 async def test_all_permissions_reply_with_embed(delivery, rendered, monkeypatch):
-    plain_built = MagicMock(side_effect=render.answer_text)
-    monkeypatch.setattr(render, "answer_text", plain_built)
+    plain_built = MagicMock(side_effect=embeds.answer_text)
+    monkeypatch.setattr(embeds, "answer_text", plain_built)
     message = make_message("q")
     await delivery.reply(message, rendered)
     kwargs = message.channel.send.await_args.kwargs

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from bot.answering import Engine
 from bot.answering.answer import Answer, StepGroup
 from bot.answering.phone import PHONE_LIMIT, first_layout, has_details, plain_text
-from bot.discord_ui.render import answer_embed, answer_text, details_embed
+from bot.discord_ui.embeds import answer_embed, answer_text, details_embed
 from bot.discord_ui.views import (
     NOT_YOURS_TO_REMOVE,
     DetailsButton,

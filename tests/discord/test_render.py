@@ -9,7 +9,7 @@ import pytest
 
 from bot.answering.answer import Answer, StepGroup, Suggestion
 from bot.answering.phone import first_layout
-from bot.discord_ui.render import COLOURS, answer_embed, answer_text
+from bot.discord_ui.embeds import COLOURS, answer_embed, answer_text
 from bot.discord_ui.views import build_view, render
 from bot.knowledge.schema import Source
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.answering import Engine
-from bot.discord_ui.render import answer_embed, answer_text
+from bot.discord_ui.embeds import answer_embed, answer_text
 from bot.discord_ui.views import build_view
 from bot.knowledge import load_knowledge
 

@@ -71,7 +71,7 @@ async def test_gaps_most_asked_first_paged_with_actions(
         await store.record_gap(
             int(guild_id), f"question number {n} about zebras", "declined", at=when
         )
-    async with run_bot(make_bot(log_channel_id=int(world.other_channel["id"]))):
+    async with run_bot(make_bot(maintainer_log_channel_id=int(world.other_channel["id"]))):
         inter = await fake_discord.send_slash_command(
             "kb gaps", {}, user=moderator, channel_id=world.channel["id"]
         )
