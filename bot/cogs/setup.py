@@ -79,17 +79,20 @@ def missing_permissions(
     return [n.replace("_", " ").title() for n in names if not getattr(perms, n, False)]
 
 
-class Setup(commands.Cog):
-    """The /setup commands."""
+class ServerSettings(commands.Cog):
+    """The /setup commands: one server's settings, changed by its moderators.
 
-    setup = app_commands.Group(
+    (Three things were called "setup" here: the cog, its command group and discord.py's
+    extension entry point; only the entry point and the command keep the name.)"""
+
+    setup_group = app_commands.Group(
         name="setup",
         description="Choose where and how the bot answers in this server",
         guild_only=True,
         default_permissions=discord.Permissions(manage_guild=True),
     )
     channel = app_commands.Group(
-        name="channel", description="Channels where the bot answers questions", parent=setup
+        name="channel", description="Channels where the bot answers questions", parent=setup_group
     )
 
     def __init__(self, bot: OptoutBot) -> None:
@@ -134,7 +137,7 @@ class Setup(commands.Cog):
         write = self.bot.store.update_settings(interaction.guild_id, **changes)
         await self._save(interaction, write, note)
 
-    @setup.command(name="show", description="Show this server's settings")
+    @setup_group.command(name="show", description="Show this server's settings")
     async def show(self, interaction: discord.Interaction) -> None:
         gs = await self._settings_or_refuse(interaction)
         if gs is not None:
@@ -169,7 +172,7 @@ class Setup(commands.Cog):
         write = self.bot.store.remove_answer_channel(interaction.guild_id, channel.id)
         await self._save(interaction, write, f"Removed {channel.mention}.")
 
-    @setup.command(name="moderator-role", description="Who else may use /setup and /kb gaps")
+    @setup_group.command(name="moderator-role", description="Who else may use /setup and /kb gaps")
     @app_commands.describe(role="Members with this role count as moderators; leave empty to clear")
     async def moderator_role(
         self, interaction: discord.Interaction, role: discord.Role | None = None
@@ -192,7 +195,9 @@ class Setup(commands.Cog):
         )
         await self._change(interaction, note, moderator_role_id=role.id if role else None)
 
-    @setup.command(name="log-channel", description="Where the bot tells moderators about problems")
+    @setup_group.command(
+        name="log-channel", description="Where the bot tells moderators about problems"
+    )
     @app_commands.describe(channel="A channel moderators read; leave empty to clear")
     async def log_channel(
         self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
@@ -207,7 +212,7 @@ class Setup(commands.Cog):
                 note = f"⚠️ I can't post in {channel.mention}: missing {', '.join(missing)}."
         await self._change(interaction, note, log_channel_id=channel.id if channel else None)
 
-    @setup.command(name="region", description="The region assumed when a question names none")
+    @setup_group.command(name="region", description="The region assumed when a question names none")
     @app_commands.describe(region="Where most members of this server live")
     @app_commands.choices(region=DEFAULT_REGION_CHOICES)
     async def region(self, interaction: discord.Interaction, region: str) -> None:
@@ -215,7 +220,7 @@ class Setup(commands.Cog):
             return
         await self._change(interaction, default_region=None if region == "none" else region)
 
-    @setup.command(
+    @setup_group.command(
         name="language",
         description="Answer language for free-text questions whose language is unclear",
     )
@@ -228,7 +233,9 @@ class Setup(commands.Cog):
             return
         await self._change(interaction, default_language=None if language == "en" else language)
 
-    @setup.command(name="auto-answer", description="Answer questions in answer channels unasked")
+    @setup_group.command(
+        name="auto-answer", description="Answer questions in answer channels unasked"
+    )
     @app_commands.describe(enabled="On: answer questions there; off: only when mentioned")
     async def auto_answer(self, interaction: discord.Interaction, enabled: bool) -> None:
         if await self._settings_or_refuse(interaction) is None:
@@ -237,4 +244,5 @@ class Setup(commands.Cog):
 
 
 async def setup(bot: OptoutBot) -> None:
-    await bot.add_cog(Setup(bot))
+    """discord.py's extension entry point (the name it looks for)."""
+    await bot.add_cog(ServerSettings(bot))

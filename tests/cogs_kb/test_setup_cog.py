@@ -7,7 +7,7 @@ from unittest.mock import create_autospec
 import discord
 import pytest
 
-from bot.cogs.setup import NEEDS_MANAGE_SERVER, NOT_MODERATOR, Setup
+from bot.cogs.setup import NEEDS_MANAGE_SERVER, NOT_MODERATOR, ServerSettings
 from bot.store import GuildSettings
 from tests.cogs_kb.conftest import (
     GUILD_ID,
@@ -22,9 +22,9 @@ CHANNEL_ID = 5_001
 
 
 @pytest.fixture
-async def cog(bot) -> Setup:
+async def cog(bot) -> ServerSettings:
     await bot.load_extension("bot.cogs.setup")
-    return bot.get_cog("Setup")
+    return bot.get_cog("ServerSettings")
 
 
 def make_channel(cls=discord.TextChannel, channel_id: int = CHANNEL_ID, **allowed: bool):
@@ -50,7 +50,7 @@ def make_role(role_id: int = MOD_ROLE_ID, *, default: bool = False, managed: boo
 
 async def _run(cog, name: str, user, *args, **kwargs):
     interaction = make_interaction(cog.bot, user)
-    await getattr(Setup, name).callback(cog, interaction, *args, **kwargs)
+    await getattr(ServerSettings, name).callback(cog, interaction, *args, **kwargs)
     return interaction
 
 
@@ -66,8 +66,11 @@ CHANGES = [
 
 
 def test_setup_is_hidden_from_members_and_server_only() -> None:
-    assert Setup.setup.default_permissions.manage_guild and Setup.setup.guild_only
-    names = {c.qualified_name for c in Setup.setup.walk_commands()}
+    assert (
+        ServerSettings.setup_group.default_permissions.manage_guild
+        and ServerSettings.setup_group.guild_only
+    )
+    names = {c.qualified_name for c in ServerSettings.setup_group.walk_commands()}
     assert names >= {
         "setup show",
         "setup channel add",
@@ -77,7 +80,7 @@ def test_setup_is_hidden_from_members_and_server_only() -> None:
         "setup region",
         "setup auto-answer",
     }
-    for command in Setup.setup.walk_commands():
+    for command in ServerSettings.setup_group.walk_commands():
         assert 1 <= len(command.description) <= 100 and command.description[0].isupper()
 
 
