@@ -44,7 +44,8 @@ log = logging.getLogger("bot.app")
 #: Loaded in this order by setup_hook; add new cogs here.
 EXTENSIONS: tuple[str, ...] = (
     "bot.cogs.errors",
-    "bot.cogs.optout",
+    "bot.cogs.optout",  # /optout and /ask
+    "bot.cogs.catalogue",  # /topics and /sources
     "bot.cogs.questions",
     "bot.cogs.kb",  # /kb and /kb-admin, on the knowledge service
     "bot.cogs.setup",  # /setup, each server's settings

@@ -1,4 +1,6 @@
-"""Slash commands: /optout, /ask (with topic autocomplete), /topics and /sources.
+"""Slash commands that answer: /optout and /ask (with topic autocomplete).
+
+/topics and /sources (what the bot knows) are in catalogue.py.
 
 A slash command is a question whose slots are already filled, so every command goes
 through the same engine as free text and only chooses how the answer is shown.
@@ -13,13 +15,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.answering.answer import Answer, Suggestion
-from bot.answering.layout import DESCRIPTION_LIMIT, fit, source_line
+from bot.answering.layout import fit
 from bot.discord_ui.choices import PLATFORM_CHOICES, REGION_CHOICES
 from bot.discord_ui.cooldowns import Cooldowns
-from bot.discord_ui.embeds import COLOURS
 from bot.discord_ui.i18n import locale_language, say
-from bot.discord_ui.pager import Page, PageButton, page_slice, paged_kwargs, register
-from bot.discord_ui.views import FOR_PREFIX, render, topics_view
+from bot.discord_ui.views import FOR_PREFIX, render
 from bot.knowledge.locales import UI_TEXTS
 from bot.knowledge.schema import KnowledgeBase
 
@@ -48,13 +48,11 @@ def for_note(member: discord.abc.User | None) -> str | None:
 
 
 class Optout(commands.Cog):
-    """The slash commands members use."""
+    """The slash commands that answer a member: /optout and /ask."""
 
     def __init__(self, bot: OptoutBot) -> None:
         self.bot = bot
         self.ask_cooldown = Cooldowns(1, bot.settings.user_cooldown_seconds)
-        register("sources", self.sources_page)
-        bot.add_dynamic_items(PageButton)  # pages turn after a restart too
 
     async def _send(
         self,
@@ -165,77 +163,12 @@ class Optout(commands.Cog):
                 choices.append(app_commands.Choice(name=fit(shown, 100), value=value))
         return choices
 
-    @app_commands.command(name="topics", description="List everything this bot can answer")
-    @app_commands.describe(private=PRIVATE_HELP)
-    @everywhere
-    async def topics(self, interaction: discord.Interaction, private: bool = False) -> None:
-        kb, lang = self.bot.engine.kb, locale_language(interaction)
-        topics = [Suggestion(t.id, localized_title(kb, t, lang)) for t in self.bot.engine.topics()]
-        lines = [f"{n}. {t.title}" for n, t in enumerate(topics, 1)]
-        embed = discord.Embed(
-            title=say(interaction, "topics_title"),
-            description=_fit_lines(
-                lines, say(interaction, "topics_intro"), say(interaction, "and_more", count="{n}")
-            ),
-            colour=COLOURS["answer"],
-        )
-        words = {k: say(interaction, k) for k in ("topic_placeholder", "no_topics")}
-        await interaction.response.send_message(
-            embed=embed, view=topics_view(topics, words), ephemeral=private
-        )
-
-    @app_commands.command(name="sources", description="List the sources behind the answers")
-    @app_commands.describe(private=PRIVATE_HELP)
-    @everywhere
-    async def sources(self, interaction: discord.Interaction, private: bool = False) -> None:
-        page, pages = await self.sources_page(interaction, "", 0)
-        await interaction.response.send_message(
-            ephemeral=private,
-            **paged_kwargs("sources", "", 0, pages, page, _pager_words(interaction), new=True),
-        )
-
-    async def sources_page(
-        self, interaction: discord.Interaction, arg: str, number: int
-    ) -> tuple[Page, int]:
-        """One page of every source, PER_PAGE at a time, each line whole."""
-        sources = list(self.bot.engine.kb.sources.values())
-        shown, number, pages = page_slice(sources, number)
-        lines = [f"• {fit(source_line(s), 380)}" for s in shown]
-        embed = discord.Embed(
-            title=say(interaction, "sources_title"),
-            description=_fit_lines(
-                lines, say(interaction, "sources_intro"), say(interaction, "and_more", count="{n}")
-            ),
-            colour=COLOURS["answer"],
-        )
-        if pages > 1:
-            footer = say(
-                interaction, "sources_footer", page=number + 1, pages=pages, count=len(sources)
-            )
-            embed.set_footer(text=footer)
-        return Page(embed=embed), pages
-
 
 def localized_title(kb: KnowledgeBase, topic: Suggestion, lang: str) -> str:
     """A topic's title in `lang` when translated (and fresh), else the English title."""
     translation = kb.translations.get(lang)
     text = translation.entries.get(topic.id) if translation is not None else None
     return text.title if text is not None else topic.title
-
-
-def _pager_words(interaction: discord.Interaction) -> tuple[str, str]:
-    return say(interaction, "previous"), say(interaction, "next")
-
-
-def _fit_lines(lines: list[str], intro: str, more_text: str = "… and {n} more") -> str:
-    """Intro plus as many whole lines as fit an embed description, then '… and N more'."""
-    text = intro
-    for n, line in enumerate(lines):
-        more = "\n" + more_text.replace("{n}", str(len(lines) - n))
-        if len(text) + 1 + len(line) + len(more) > DESCRIPTION_LIMIT and n < len(lines) - 1:
-            return text + more
-        text += ("\n\n" if n == 0 else "\n") + line
-    return fit(text, DESCRIPTION_LIMIT)
 
 
 async def setup(bot: OptoutBot) -> None:

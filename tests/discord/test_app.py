@@ -102,6 +102,7 @@ async def test_sync_goes_to_the_dev_guild_when_set(fixture_engine, monkeypatch):
 
     monkeypatch.setattr(bot.tree, "sync", fake_sync)
     await bot.load_extension("bot.cogs.optout")
+    await bot.load_extension("bot.cogs.catalogue")
     await bot.sync_commands()
     assert calls == [GUILD_ID]
     assert {c.name for c in bot.tree.get_commands(guild=discord.Object(GUILD_ID))} == {

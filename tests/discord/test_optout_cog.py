@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 import pytest
 
+from bot.cogs.catalogue import Catalogue
 from bot.cogs.optout import Optout
 
 from .conftest import GUILD_ID, make_interaction
@@ -13,6 +14,11 @@ from .conftest import GUILD_ID, make_interaction
 @pytest.fixture
 def cog(bot) -> Optout:
     return Optout(bot)
+
+
+@pytest.fixture
+def catalogue(bot) -> Catalogue:
+    return Catalogue(bot)
 
 
 async def test_optout_mobile_is_public_with_steps_and_controls(cog, interaction, store):
@@ -83,8 +89,8 @@ async def test_ask_autocomplete_never_exceeds_25(cog, interaction, monkeypatch):
     assert len(choices) == 25 and choices[0].name == "Ask: topic"
 
 
-async def test_topics_lists_answerable_entries_with_a_menu(cog, interaction):
-    await cog.topics.callback(cog, interaction)
+async def test_topics_lists_answerable_entries_with_a_menu(catalogue, interaction):
+    await catalogue.topics.callback(catalogue, interaction)
     kwargs = interaction.response.send_message.await_args.kwargs
     assert kwargs["embed"].description.splitlines()[2:] == [
         "1. Turn off AI training on your data",
@@ -96,8 +102,8 @@ async def test_topics_lists_answerable_entries_with_a_menu(cog, interaction):
     assert [o.value for o in menu.item.options] == ["turn-off", "private-messages", "regions"]
 
 
-async def test_sources_lists_every_source_with_links(cog, interaction):
-    await cog.sources.callback(cog, interaction, private=True)
+async def test_sources_lists_every_source_with_links(catalogue, interaction):
+    await catalogue.sources.callback(catalogue, interaction, private=True)
     kwargs = interaction.response.send_message.await_args.kwargs
     assert kwargs["ephemeral"] is True
     lines = kwargs["embed"].description.splitlines()
