@@ -16,6 +16,7 @@ import pytest
 from bot.app import OptoutBot, create_bot
 from bot.config import Settings
 from bot.store import InMemoryStore
+from tests import helpers
 from tests.kb_copy import copy_kb, engine_for
 
 GUILD_ID = 1_000
@@ -38,30 +39,14 @@ def make_member(
     role_ids: tuple[int, ...] = (),
     name: str = "Someone",
 ) -> discord.Member:
-    member = create_autospec(discord.Member, instance=True)
-    member.id = user_id
-    member.display_name = name
-    member.guild = SimpleNamespace(id=guild_id)
-    member.guild_permissions = discord.Permissions(manage_guild=manage_guild)
-    member.roles = [SimpleNamespace(id=r) for r in role_ids]
-    return member
+    return helpers.make_member(
+        user_id, guild_id=guild_id, manage_guild=manage_guild, role_ids=role_ids, name=name
+    )
 
 
 def make_interaction(bot: OptoutBot, user: discord.abc.User, *, guild_id: int | None = GUILD_ID):
-    interaction = create_autospec(discord.Interaction, instance=True)
-    interaction.client = bot
-    interaction.guild_id = guild_id
-    interaction.user = user
-    interaction.guild = None
-    if guild_id is not None:
-        # only .id and .me are used; a spec'd Guild costs ~50 ms per test
-        me = make_member(42, guild_id=guild_id, name="optout-bot")
-        interaction.guild = SimpleNamespace(id=guild_id, me=me)
-    interaction.response = create_autospec(discord.InteractionResponse, instance=True)
-    interaction.response.is_done.return_value = False
-    interaction.followup = create_autospec(discord.Webhook, instance=True)
-    interaction.command = None
-    return interaction
+    """A mocked interaction (tests/helpers.py) from `user`, with the server's `.me`."""
+    return helpers.make_interaction(bot, user, guild_id=guild_id, with_guild=True)
 
 
 def reply_text(interaction) -> str:

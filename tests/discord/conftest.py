@@ -15,6 +15,7 @@ import pytest
 
 from bot.app import OptoutBot, create_bot
 from bot.config import Settings
+from tests import helpers
 
 GUILD_ID = 111
 CHANNEL_ID = 222
@@ -44,32 +45,19 @@ def make_interaction(
     done: bool = False,
     asker_id: int | None = -1,
 ) -> discord.Interaction:
-    """A mocked interaction; on a message, `asker_id` (default: the clicker) asked its
-    question, as Discord's interaction metadata says (None: nobody known)."""
-    interaction = create_autospec(discord.Interaction, instance=True)
-    interaction.client = bot
-    interaction.guild_id = guild_id
-    interaction.id = 999
-    interaction.user = create_autospec(discord.Member, instance=True)
-    interaction.user.id = user_id
-    interaction.response = create_autospec(discord.InteractionResponse, instance=True)
-    interaction.response.is_done.return_value = done
-    interaction.followup = create_autospec(discord.Webhook, instance=True)
-    interaction.command = None
-    interaction.data = {"custom_id": "ob:test"}
-    if message_id is None:
-        interaction.message = None
-    else:
-        interaction.message = create_autospec(discord.Message, instance=True)
-        interaction.message.id = message_id
-        interaction.message.content = ""
-        interaction.message.flags = discord.MessageFlags()
-        interaction.message.reference = None
-        asker = user_id if asker_id == -1 else asker_id
-        interaction.message.interaction_metadata = (
-            None if asker is None else SimpleNamespace(user=SimpleNamespace(id=asker))
-        )
-    return interaction
+    """A mocked interaction (tests/helpers.py) from member `user_id`; on a message,
+    `asker_id` (default: the clicker) asked its question (None: nobody known)."""
+    user = create_autospec(discord.Member, instance=True)
+    user.id = user_id
+    return helpers.make_interaction(
+        bot,
+        user,
+        guild_id=guild_id,
+        done=done,
+        message_id=message_id,
+        asker_id=asker_id,
+        with_message=True,
+    )
 
 
 def make_permissions(*denied: str) -> discord.Permissions:
