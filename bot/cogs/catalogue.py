@@ -34,7 +34,9 @@ class Catalogue(commands.Cog):
     @app_commands.command(name="topics", description="List everything this bot can answer")
     @app_commands.describe(private=PRIVATE_HELP)
     @everywhere
-    async def topics(self, interaction: discord.Interaction, private: bool = False) -> None:
+    async def topics(
+        self, interaction: discord.Interaction[OptoutBot], private: bool = False
+    ) -> None:
         kb, lang = self.bot.engine.kb, locale_language(interaction)
         topics = [Suggestion(t.id, localized_title(kb, t, lang)) for t in self.bot.engine.topics()]
         lines = [f"{n}. {t.title}" for n, t in enumerate(topics, 1)]
@@ -53,7 +55,9 @@ class Catalogue(commands.Cog):
     @app_commands.command(name="sources", description="List the sources behind the answers")
     @app_commands.describe(private=PRIVATE_HELP)
     @everywhere
-    async def sources(self, interaction: discord.Interaction, private: bool = False) -> None:
+    async def sources(
+        self, interaction: discord.Interaction[OptoutBot], private: bool = False
+    ) -> None:
         page, pages = await self.sources_page(interaction, "", 0)
         await interaction.response.send_message(
             ephemeral=private,
@@ -61,7 +65,7 @@ class Catalogue(commands.Cog):
         )
 
     async def sources_page(
-        self, interaction: discord.Interaction, arg: str, number: int
+        self, interaction: discord.Interaction[OptoutBot], arg: str, number: int
     ) -> tuple[Page, int]:
         """One page of every source, PER_PAGE at a time, each line whole."""
         sources = list(self.bot.engine.kb.sources.values())
@@ -82,7 +86,7 @@ class Catalogue(commands.Cog):
         return Page(embed=embed), pages
 
 
-def _pager_words(interaction: discord.Interaction) -> tuple[str, str]:
+def _pager_words(interaction: discord.Interaction[OptoutBot]) -> tuple[str, str]:
     return say(interaction, "previous"), say(interaction, "next")
 
 

@@ -127,7 +127,7 @@ class GapButton(
     async def from_custom_id(cls, interaction, item, match):
         return cls(match["action"], match["key"], match["listing"], page=int(match["page"] or 0))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def callback(self, interaction: discord.Interaction[OptoutBot]) -> None:
         try:
             cog = interaction.client.get_cog("Knowledge")
             await cog.gap_action(interaction, self.action, self.key, self.listing, self.page)
@@ -153,10 +153,10 @@ class TeachModal(discord.ui.Modal, title="Teach this question"):
         self.add_item(self.entry)
         self.add_item(self.question)
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
+    async def on_submit(self, interaction: discord.Interaction[OptoutBot]) -> None:
         await self.cog.teach_from(interaction, self.entry.value, self.question.value)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+    async def on_error(self, interaction: discord.Interaction[OptoutBot], error: Exception) -> None:
         await report_error(interaction, error)
 
 
@@ -204,17 +204,17 @@ class Knowledge(commands.Cog):
 
     # -- permission helpers -------------------------------------------------------------
 
-    async def _start(self, interaction: discord.Interaction) -> None:
+    async def _start(self, interaction: discord.Interaction[OptoutBot]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
 
-    async def _reply(self, interaction: discord.Interaction, text: str) -> None:
+    async def _reply(self, interaction: discord.Interaction[OptoutBot], text: str) -> None:
         await interaction.followup.send(
             fit(text, MESSAGE_LIMIT),
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
-    async def _maintainer_or_refuse(self, interaction: discord.Interaction) -> bool:
+    async def _maintainer_or_refuse(self, interaction: discord.Interaction[OptoutBot]) -> bool:
         if await is_maintainer(self.bot, interaction.user):
             return True
         log.info("/kb refused: not a maintainer")
@@ -222,7 +222,7 @@ class Knowledge(commands.Cog):
         return False
 
     async def _scope_or_refuse(
-        self, interaction: discord.Interaction, scope: str
+        self, interaction: discord.Interaction[OptoutBot], scope: str
     ) -> ReportScope | None:
         """The servers to report on, or None after refusing."""
         refusal, allowed = await self._scope_for(interaction, scope)
@@ -232,7 +232,7 @@ class Knowledge(commands.Cog):
         return allowed
 
     async def _scope_for(
-        self, interaction: discord.Interaction, scope: str
+        self, interaction: discord.Interaction[OptoutBot], scope: str
     ) -> tuple[str, ReportScope]:
         """("", the servers to report on), or (why not, ALL_SERVERS: not to be used)."""
         maintainer = await is_maintainer(self.bot, interaction.user)
@@ -253,7 +253,7 @@ class Knowledge(commands.Cog):
     # -- maintainers: the shared knowledge ----------------------------------------------
 
     @kb_admin.command(name="reload", description="Load the knowledge files again now")
-    async def reload(self, interaction: discord.Interaction) -> None:
+    async def reload(self, interaction: discord.Interaction[OptoutBot]) -> None:
         await self._start(interaction)
         if not await self._maintainer_or_refuse(interaction):
             return
@@ -261,7 +261,7 @@ class Knowledge(commands.Cog):
         await self._reply(interaction, format_report(report))
 
     @kb_admin.command(name="check", description="Validate the knowledge files without loading them")
-    async def check(self, interaction: discord.Interaction) -> None:
+    async def check(self, interaction: discord.Interaction[OptoutBot]) -> None:
         await self._start(interaction)
         if not await self._maintainer_or_refuse(interaction):
             return
@@ -276,13 +276,15 @@ class Knowledge(commands.Cog):
     )
     async def teach(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[OptoutBot],
         entry: str,
         question: app_commands.Range[str, 1, MAX_PHRASING],
     ) -> None:
         await self.teach_from(interaction, entry, question)
 
-    async def teach_from(self, interaction: discord.Interaction, entry: str, question: str) -> None:
+    async def teach_from(
+        self, interaction: discord.Interaction[OptoutBot], entry: str, question: str
+    ) -> None:
         """/kb-admin teach, and the Teach button's form under /kb gaps."""
         await self._start(interaction)
         if not await self._maintainer_or_refuse(interaction):
@@ -320,7 +322,7 @@ class Knowledge(commands.Cog):
 
     @teach.autocomplete("entry")
     async def entry_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: discord.Interaction[OptoutBot], current: str
     ) -> list[app_commands.Choice[str]]:
         """Best-matching topics first (off-topic catchers included), 25 at most."""
         engine = self.bot.engine
@@ -346,7 +348,7 @@ class Knowledge(commands.Cog):
 
     @teach.autocomplete("question")
     async def question_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: discord.Interaction[OptoutBot], current: str
     ) -> list[app_commands.Choice[str]]:
         """Recent unanswered questions from every server (maintainers only)."""
         if not await is_maintainer(self.bot, interaction.user):
@@ -370,7 +372,10 @@ class Knowledge(commands.Cog):
     @app_commands.describe(period="How far back to look", scope="This server, or every server")
     @app_commands.choices(period=PERIOD_CHOICES, scope=SCOPE_CHOICES)
     async def gaps(
-        self, interaction: discord.Interaction, period: str = "week", scope: str = "server"
+        self,
+        interaction: discord.Interaction[OptoutBot],
+        period: str = "week",
+        scope: str = "server",
     ) -> None:
         await self._start(interaction)
         if await self._scope_or_refuse(interaction, scope) is None:
@@ -396,7 +401,12 @@ class Knowledge(commands.Cog):
         return sorted(open_, key=lambda g: (-g.count, -g.last_seen.timestamp(), g.text))
 
     async def gap_action(
-        self, interaction: discord.Interaction, action: str, key: str, listing: str, page: int = 0
+        self,
+        interaction: discord.Interaction[OptoutBot],
+        action: str,
+        key: str,
+        listing: str,
+        page: int = 0,
     ) -> None:
         """Teach opens the prefilled form; Send posts the question to the maintainers;
         Dismiss deletes it for this server (every server from the all-servers list)."""
@@ -440,7 +450,7 @@ class Knowledge(commands.Cog):
 
     async def dismiss(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[OptoutBot],
         gap: GapSummary,
         scope: ReportScope,
         listing: str,
@@ -461,7 +471,7 @@ class Knowledge(commands.Cog):
         await interaction.response.edit_message(**kwargs)
 
     async def gaps_page(
-        self, interaction: discord.Interaction, listing: str, number: int
+        self, interaction: discord.Interaction[OptoutBot], listing: str, number: int
     ) -> tuple[Page, int]:
         """One page of gaps with an action button for each: Teach (maintainers) or Send to
         maintainers (server moderators). Permissions are checked again on every page."""
@@ -492,7 +502,10 @@ class Knowledge(commands.Cog):
     @app_commands.describe(period="How far back to look", scope="This server, or every server")
     @app_commands.choices(period=PERIOD_CHOICES, scope=SCOPE_CHOICES)
     async def stats(
-        self, interaction: discord.Interaction, period: str = "week", scope: str = "server"
+        self,
+        interaction: discord.Interaction[OptoutBot],
+        period: str = "week",
+        scope: str = "server",
     ) -> None:
         await self._start(interaction)
         allowed = await self._scope_or_refuse(interaction, scope)

@@ -56,7 +56,7 @@ class Optout(commands.Cog):
 
     async def _send(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[OptoutBot],
         answer: Answer,
         *,
         private: bool,
@@ -79,7 +79,7 @@ class Optout(commands.Cog):
     @everywhere
     async def optout(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[OptoutBot],
         platform: str | None = None,
         region: str | None = None,
         private: bool = False,
@@ -105,7 +105,7 @@ class Optout(commands.Cog):
     @everywhere
     async def ask(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[OptoutBot],
         question: app_commands.Range[str, 1, 300],
         private: bool = False,
         member: discord.User | None = None,
@@ -145,7 +145,7 @@ class Optout(commands.Cog):
 
     @ask.autocomplete("question")
     async def ask_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: discord.Interaction[OptoutBot], current: str
     ) -> list[app_commands.Choice[str]]:
         """What was typed first (so Enter asks it), then the closest topics; 25 at most."""
         choices: list[app_commands.Choice[str]] = []

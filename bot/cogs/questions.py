@@ -305,7 +305,9 @@ class Questions(commands.Cog):
 
     # ------------------------------------------------------------ the message menu
 
-    async def answer_this(self, interaction: discord.Interaction, message: discord.Message):
+    async def answer_this(
+        self, interaction: discord.Interaction[OptoutBot], message: discord.Message
+    ):
         """Apps → Answer with optout-bot: answer that message as a reply to it."""
         question = " ".join(message.content.split())
         if not question:

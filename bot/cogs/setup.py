@@ -98,14 +98,16 @@ class ServerSettings(commands.Cog):
     def __init__(self, bot: OptoutBot) -> None:
         self.bot = bot
 
-    async def _reply(self, interaction: discord.Interaction, text: str) -> None:
+    async def _reply(self, interaction: discord.Interaction[OptoutBot], text: str) -> None:
         await interaction.response.send_message(
             fit(text, MESSAGE_LIMIT),
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
-    async def _settings_or_refuse(self, interaction: discord.Interaction) -> GuildSettings | None:
+    async def _settings_or_refuse(
+        self, interaction: discord.Interaction[OptoutBot]
+    ) -> GuildSettings | None:
         if interaction.guild_id is None:
             await self._reply(interaction, "That only works in a server.")
             return None
@@ -121,7 +123,10 @@ class ServerSettings(commands.Cog):
         return gs
 
     async def _save(
-        self, interaction: discord.Interaction, write: Awaitable[GuildSettings], note: str = ""
+        self,
+        interaction: discord.Interaction[OptoutBot],
+        write: Awaitable[GuildSettings],
+        note: str = "",
     ) -> None:
         """Run a settings write, answer by the result at once in this process, show it."""
         try:
@@ -133,12 +138,14 @@ class ServerSettings(commands.Cog):
         text = describe_settings(gs, message_content=self.bot.settings.message_content)
         await self._reply(interaction, (note + "\n\n" if note else "") + text)
 
-    async def _change(self, interaction: discord.Interaction, note: str = "", **changes: Any):
+    async def _change(
+        self, interaction: discord.Interaction[OptoutBot], note: str = "", **changes: Any
+    ):
         write = self.bot.store.update_settings(interaction.guild_id, **changes)
         await self._save(interaction, write, note)
 
     @setup_group.command(name="show", description="Show this server's settings")
-    async def show(self, interaction: discord.Interaction) -> None:
+    async def show(self, interaction: discord.Interaction[OptoutBot]) -> None:
         gs = await self._settings_or_refuse(interaction)
         if gs is not None:
             text = describe_settings(gs, message_content=self.bot.settings.message_content)
@@ -146,7 +153,9 @@ class ServerSettings(commands.Cog):
 
     @channel.command(name="add", description="Answer questions in this channel")
     @app_commands.describe(channel="A text or forum channel")
-    async def channel_add(self, interaction: discord.Interaction, channel: AnswerChannel) -> None:
+    async def channel_add(
+        self, interaction: discord.Interaction[OptoutBot], channel: AnswerChannel
+    ) -> None:
         if await self._settings_or_refuse(interaction) is None:
             return
         me = getattr(interaction.guild, "me", None)
@@ -161,7 +170,7 @@ class ServerSettings(commands.Cog):
     @channel.command(name="remove", description="Stop answering questions in this channel")
     @app_commands.describe(channel="A channel the bot answers in")
     async def channel_remove(
-        self, interaction: discord.Interaction, channel: AnswerChannel
+        self, interaction: discord.Interaction[OptoutBot], channel: AnswerChannel
     ) -> None:
         gs = await self._settings_or_refuse(interaction)
         if gs is None:
@@ -175,7 +184,7 @@ class ServerSettings(commands.Cog):
     @setup_group.command(name="moderator-role", description="Who else may use /setup and /kb gaps")
     @app_commands.describe(role="Members with this role count as moderators; leave empty to clear")
     async def moderator_role(
-        self, interaction: discord.Interaction, role: discord.Role | None = None
+        self, interaction: discord.Interaction[OptoutBot], role: discord.Role | None = None
     ) -> None:
         if await self._settings_or_refuse(interaction) is None:
             return
@@ -200,7 +209,9 @@ class ServerSettings(commands.Cog):
     )
     @app_commands.describe(channel="A channel moderators read; leave empty to clear")
     async def log_channel(
-        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
+        self,
+        interaction: discord.Interaction[OptoutBot],
+        channel: discord.TextChannel | None = None,
     ) -> None:
         if await self._settings_or_refuse(interaction) is None:
             return
@@ -215,7 +226,7 @@ class ServerSettings(commands.Cog):
     @setup_group.command(name="region", description="The region assumed when a question names none")
     @app_commands.describe(region="Where most members of this server live")
     @app_commands.choices(region=DEFAULT_REGION_CHOICES)
-    async def region(self, interaction: discord.Interaction, region: str) -> None:
+    async def region(self, interaction: discord.Interaction[OptoutBot], region: str) -> None:
         if await self._settings_or_refuse(interaction) is None:
             return
         await self._change(interaction, default_region=None if region == "none" else region)
@@ -226,7 +237,7 @@ class ServerSettings(commands.Cog):
     )
     @app_commands.describe(language="The language most members of this server write in")
     @app_commands.choices(language=LANGUAGE_CHOICES)
-    async def language(self, interaction: discord.Interaction, language: str) -> None:
+    async def language(self, interaction: discord.Interaction[OptoutBot], language: str) -> None:
         """Slash commands follow each member's Discord language; this is for mentions, DMs to
         the bot from this server and answer channels, when the question itself is unclear."""
         if await self._settings_or_refuse(interaction) is None:
@@ -237,7 +248,7 @@ class ServerSettings(commands.Cog):
         name="auto-answer", description="Answer questions in answer channels unasked"
     )
     @app_commands.describe(enabled="On: answer questions there; off: only when mentioned")
-    async def auto_answer(self, interaction: discord.Interaction, enabled: bool) -> None:
+    async def auto_answer(self, interaction: discord.Interaction[OptoutBot], enabled: bool) -> None:
         if await self._settings_or_refuse(interaction) is None:
             return
         await self._change(interaction, auto_answer=enabled)
