@@ -34,7 +34,7 @@ from bot.knowledge.loader import default_knowledge_dir
 from bot.knowledge.location import IN_PACKAGE, inside_installed_package
 from bot.logging_setup import setup_logging
 from bot.maintenance import KnowledgeService, ReloadReport
-from bot.maintenance.gaps import format_report
+from bot.maintenance.reports import format_report
 from bot.metrics import Metrics, instrument
 from bot.services import KnowledgeError, Services
 from bot.store import Store, StoreError
