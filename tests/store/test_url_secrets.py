@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot.app import OptoutBot
+from bot.services import RetentionJob, Services
 from bot.store import PostgresStore, StoreError, open_store
 from bot.store.url_safety import UNPARSEABLE, describe_url, scrub
 
@@ -55,8 +56,16 @@ async def test_failed_open_never_shows_the_password(url, secrets, shown, caplog)
     assert not [s for s in secrets if s in repr(store)]
     assert describe_url(url) in str(info.value)
     # the warning the bot logs when storage cannot be opened at start-up
-    fake_bot = SimpleNamespace(
+    services = Services(
+        settings=SimpleNamespace(watch_knowledge=False),
+        engine=None,
         store=store,
+        recorder=None,
+        knowledge=None,
+        retention=RetentionJob(store),
+    )
+    fake_bot = SimpleNamespace(
+        services=services,
         extension_names=(),
         add_dynamic_items=lambda *items: None,
         settings=SimpleNamespace(sync_commands=True),
@@ -64,6 +73,7 @@ async def test_failed_open_never_shows_the_password(url, secrets, shown, caplog)
     fake_bot.sync_on_start = False
     with caplog.at_level(logging.DEBUG):
         await OptoutBot.setup_hook(fake_bot)
+        await services.retention.stop()
     assert "could not be opened" in caplog.text
     assert not [s for s in secrets if s in caplog.text], caplog.text
 
