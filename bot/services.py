@@ -21,9 +21,10 @@ from discord.ext import tasks
 from bot.answering.engine import Engine
 from bot.config import Settings
 from bot.discord_ui.records import Recorder
-from bot.knowledge.loader import LoadResult, default_knowledge_dir, load_knowledge
+from bot.knowledge.loader import LoadResult, default_knowledge_dir
 from bot.maintenance import KnowledgeService, ReloadReport
 from bot.maintenance.retention import PURGE_EVERY_SECONDS, purge_once
+from bot.maintenance.validate import load_validated
 from bot.store import Store, StoreError, open_store
 
 log = logging.getLogger("bot.services")
@@ -96,7 +97,8 @@ class Services:
     ) -> Services:
         """Build (no I/O beyond reading the knowledge): tests pass their engine and store."""
         if engine is None:
-            result = load_knowledge(settings.knowledge_dir, stale_days=settings.stale_days)
+            # The same validation as `check`, reload and teach, render budget included.
+            result = load_validated(settings.knowledge_dir, stale_days=settings.stale_days)
             if result.kb is None:
                 raise KnowledgeError(result)
             engine = Engine(result.kb)

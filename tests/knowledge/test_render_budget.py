@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from bot.answering import Engine
 from bot.cli import check
 from bot.knowledge import load_knowledge
@@ -87,3 +89,15 @@ def test_no_knowledge_module_imports_the_answer_layout() -> None:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom):
                 assert node.module != "bot.answering.layout", path.name
+
+
+def test_the_bot_refuses_to_start_on_an_answer_over_the_embed_budget(kb_copy: Path) -> None:
+    """create_bot() validates like `check`: an over-budget answer stops the start with the
+    problem, instead of a bot that would cut the answer."""
+    from bot.app import KnowledgeError, create_bot
+    from bot.config import Settings
+
+    _make_turn_off_too_long(kb_copy)
+    with pytest.raises(KnowledgeError) as info:
+        create_bot(Settings(knowledge_dir=kb_copy))
+    assert any("too long for a Discord embed" in str(p) for p in info.value.result.errors)
