@@ -1,0 +1,82 @@
+"""Helpers shared by the e2e, faults, maintenance, service and store tests.
+
+Why: waiting is where tests go flaky or slow. A test waits on the event itself (the fake's
+``wait_for``, an ``asyncio.Event``) or, when the event lives in another task, process or
+database, polls it here with one deadline rule. Sleeping is kept only where time passing is
+the behaviour under test, and then it says so: ``nothing_within`` ("nothing happens in N s",
+failing as soon as it does) and ``hold_for`` (a state must last N s).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+POLL_SECONDS = 0.01
+
+
+async def _value(probe: Callable[[], T | Awaitable[T]]) -> T:
+    value = probe()
+    if inspect.isawaitable(value):
+        return await value
+    return value  # type: ignore[return-value]
+
+
+async def eventually(
+    probe: Callable[[], T | Awaitable[T]],
+    until: Callable[[T], Any] = bool,
+    *,
+    seconds: float = 5.0,
+    interval: float = POLL_SECONDS,
+) -> T:
+    """Poll ``probe()`` (sync or async) until ``until(value)`` holds; return that value.
+
+    At the deadline the last value is returned, not an error raised, so the caller's own
+    assertion fails and shows what was there. For state another task, process or database
+    makes true, where there is no event to wait on.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        value = await _value(probe)
+        if until(value) or loop.time() >= deadline:
+            return value
+        await asyncio.sleep(interval)
+
+
+async def nothing_within(
+    seconds: float,
+    happened: Callable[[], Any] | None = None,
+    *,
+    interval: float = POLL_SECONDS,
+) -> None:
+    """Let ``seconds`` pass in which the bot could (wrongly) act; fail early if it did.
+
+    The wait is the behaviour under test ("stays silent", "answers only once"), so it is
+    never shortened; ``happened()`` turning truthy fails at once instead of after it.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while (left := deadline - loop.time()) > 0:
+        if happened is not None and (what := happened()):
+            raise AssertionError(f"happened within {seconds} s: {what!r}")
+        await asyncio.sleep(min(interval, left) if happened is not None else left)
+    if happened is not None and (what := happened()):
+        raise AssertionError(f"happened within {seconds} s: {what!r}")
+
+
+async def hold_for(seconds: float) -> None:
+    """Keep the current state (a lock held, a watcher running) for ``seconds``.
+
+    Why a name: this sleep is the behaviour under test, not a wait for something to happen.
+    """
+    await asyncio.sleep(seconds)
+
+
+def component_ids(body: dict) -> list[str]:
+    """The custom ids of a message's components, row by row."""
+    return [c["custom_id"] for row in body.get("components", []) for c in row["components"]]
