@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.testkit import component_ids, eventually, nothing_within
+from tests.testkit import component_ids, eventually, nothing_within, wait_until
 
 
 async def test_nothing_within_fails_as_soon_as_something_happens() -> None:
@@ -33,6 +33,12 @@ async def test_eventually_returns_the_value_once_it_holds() -> None:
 
 async def test_eventually_returns_the_last_value_at_the_deadline() -> None:
     assert await eventually(lambda: 0, seconds=0.03) == 0
+
+
+async def test_wait_until_raises_at_the_deadline() -> None:
+    assert await wait_until(lambda: "yes") == "yes"
+    with pytest.raises(TimeoutError):
+        await wait_until(lambda: None, seconds=0.03)
 
 
 def test_component_ids_row_by_row() -> None:

@@ -48,6 +48,22 @@ async def eventually(
         await asyncio.sleep(interval)
 
 
+async def wait_until(
+    condition: Callable[[], Any | Awaitable[Any]],
+    *,
+    seconds: float = 5.0,
+    interval: float = POLL_SECONDS,
+) -> Any:
+    """Poll ``condition()`` until it is truthy and return it; ``TimeoutError`` at the deadline.
+
+    For waits with no assertion after them: the timeout is the failure.
+    """
+    value = await eventually(condition, seconds=seconds, interval=interval)
+    if not value:
+        raise TimeoutError(f"not true within {seconds} s")
+    return value
+
+
 async def nothing_within(
     seconds: float,
     happened: Callable[[], Any] | None = None,
