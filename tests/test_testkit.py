@@ -6,7 +6,14 @@ import asyncio
 
 import pytest
 
-from tests.testkit import component_ids, eventually, nothing_within, wait_until
+from tests.testkit import (
+    assert_no_personal_columns,
+    component_ids,
+    eventually,
+    nothing_within,
+    patch_endpoints_from_env,
+    wait_until,
+)
 
 
 async def test_nothing_within_fails_as_soon_as_something_happens() -> None:
@@ -45,3 +52,19 @@ def test_component_ids_row_by_row() -> None:
     body = {"components": [{"components": [{"custom_id": "a"}, {"custom_id": "b"}]}]}
     assert component_ids(body) == ["a", "b"]
     assert component_ids({}) == []
+
+
+def test_a_child_is_never_pointed_at_a_remote_discord(monkeypatch, capsys) -> None:
+    import discord
+
+    monkeypatch.setenv("OPTOUT_TEST_FAKE_DISCORD", "http://discord.example:80")
+    before = discord.http.Route.BASE
+    assert patch_endpoints_from_env("OPTOUT_TEST_FAKE_DISCORD") is False
+    assert before == discord.http.Route.BASE
+    assert "must be a 127.0.0.1 address" in capsys.readouterr().err
+
+
+def test_personal_columns_are_caught() -> None:
+    assert_no_personal_columns({"gaps": ["guild_id", "text"]})
+    with pytest.raises(AssertionError, match=r"feedback\.user_id"):
+        assert_no_personal_columns({"feedback": ["user_id"]})

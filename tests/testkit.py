@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -96,3 +97,37 @@ async def hold_for(seconds: float) -> None:
 def component_ids(body: dict) -> list[str]:
     """The custom ids of a message's components, row by row."""
     return [c["custom_id"] for row in body.get("components", []) for c in row["components"]]
+
+
+def patch_endpoints_from_env(name: str) -> bool:
+    """In a bot started as a child process, point discord.py at the fake Discord whose URL
+    is in the environment variable ``name`` (what ``patch_discord_endpoints`` does in-process).
+
+    Refuses anything but 127.0.0.1, with a message on stderr: tests never touch the real
+    Discord. Returns whether the endpoints were patched.
+    """
+    import os
+    import sys
+
+    import discord
+    import yarl
+
+    url = yarl.URL(os.environ[name])
+    if url.host != "127.0.0.1":
+        print(f"{name} must be a 127.0.0.1 address", file=sys.stderr)
+        return False
+    discord.http.Route.BASE = str(url / "api" / "v10")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = url.with_scheme("ws").with_path("/")
+    return True
+
+
+PERSONAL_DATA = re.compile(r"user|author|member|person|account|name|nick|discriminator|email")
+
+
+def assert_no_personal_columns(columns: dict[str, list[str]]) -> None:
+    """Privacy: no column of any table may be named like something identifying a person."""
+    for table, names in columns.items():
+        for name in names:
+            assert not PERSONAL_DATA.search(name.lower()), (
+                f"{table}.{name} looks like personal data"
+            )
