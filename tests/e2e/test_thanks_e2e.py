@@ -46,16 +46,12 @@ async def test_thanks_by_mention_and_by_reply_gets_one_line_and_no_gap(
         )
         first = await fake_discord.wait_for_message(channel)
         answer = fake_discord.messages[first.response["id"]]
-        mark = fake_discord.mark()
-        await fake_discord.send_message_create(
+        by_reply = await fake_discord.exchange(
             channel, "thanks, that worked", author=world.user, reply_to=answer
         )
-        by_reply = await fake_discord.wait_for_message(channel, since=mark)
-        mark = fake_discord.mark()
-        await fake_discord.send_message_create(
+        by_mention = await fake_discord.exchange(
             channel, f"<@{bot_id}> thank you!", author=world.user
         )
-        by_mention = await fake_discord.wait_for_message(channel, since=mark)
     assert reply_body(first.json)["embeds"][0].get("title")  # a real answer came first
     assert_one_friendly_line(reply_body(by_reply.json))
     assert_one_friendly_line(reply_body(by_mention.json))

@@ -13,6 +13,7 @@ from tests.e2e.fake.protocol import (
     FakeInteraction,
     Json,
     Perm,
+    RecordedRequest,
 )
 
 
@@ -20,6 +21,24 @@ class EventsMixin:
     """Gateway events injected by tests, and lookups for commands and components."""
 
     # ------------------------------------------------------------------ event injection
+
+    async def exchange(
+        self,
+        channel_id: str,
+        content: str,
+        *,
+        author: Json,
+        reply_to: Json | str | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109 - like the fake's wait_* helpers
+    ) -> RecordedRequest:
+        """A user posts in ``channel_id``; returns the bot's next message there.
+
+        Why: "mark, post, wait for the bot's message since the mark" was written out in many
+        tests; only messages after the post count, so an earlier reply is never mistaken.
+        """
+        mark = self.mark()
+        await self.send_message_create(channel_id, content, author=author, reply_to=reply_to)
+        return await self.wait_for_message(channel_id, timeout, since=mark)
 
     async def send_message_create(
         self,
