@@ -116,10 +116,9 @@ async def test_follow_up_reply_keeps_the_answers_topic_and_platform(
     bot_id = fake_discord.bot_user["id"]
     channel = world.channel["id"]
     async with run_bot(make_bot()):
-        await fake_discord.send_message_create(
+        first = await fake_discord.exchange(
             channel, f"<@{bot_id}> how do i opt out on the web", author=world.user
         )
-        first = await fake_discord.wait_for_message(channel)
         answer = fake_discord.messages[first.response["id"]]
         android = await fake_discord.exchange(
             channel, "what about android?", author=world.user, reply_to=answer
