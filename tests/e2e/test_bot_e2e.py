@@ -16,6 +16,7 @@ from bot.discord_ui.traffic import HTTP_CONNECTIONS
 from bot.discord_ui.views import FEEDBACK_REPLIES
 from bot.store import FeedbackResult
 from tests.e2e.fake_discord import EPHEMERAL, FakeDiscord, Perm
+from tests.testkit import eventually, nothing_within
 
 FIXTURE_KB = Path(__file__).parent.parent / "fixtures" / "kb_min"
 LINK = "https://www.linkedin.com/mypreferences/d/settings/data-for-ai-improvement"
@@ -200,17 +201,9 @@ def bot_role_id(fake: FakeDiscord, guild_id: str) -> str:
 
 async def recorded_gaps(store, guild_id: int, count: int, seconds: float = 2.0) -> list:
     """The server's gaps once ``count`` are there (a record is written just after the reply)."""
-    for _ in range(int(seconds / 0.02)):
-        gaps = await store.gaps(guild_id)
-        if len(gaps) >= count:
-            return gaps
-        await asyncio.sleep(0.02)
-    return await store.gaps(guild_id)
-
-
-async def quiet(fake: FakeDiscord, seconds: float = 0.3) -> None:
-    """Give the bot time to (wrongly) answer before asserting it stayed silent."""
-    await asyncio.sleep(seconds)
+    return await eventually(
+        lambda: store.gaps(guild_id), lambda g: len(g) >= count, seconds=seconds
+    )
 
 
 # ---------------------------------------------------------------- slash commands
@@ -440,7 +433,10 @@ async def test_own_echoed_messages_are_not_parsed_and_http_is_pooled(
         await fake_discord.wait_for(
             lambda: any(p.get("d", {}).get("id") == echo["id"] for p in fake_discord.gateway_sent)
         )
-        await quiet(fake_discord)
+        await nothing_within(
+            0.3,
+            lambda: seen[1:] or any(str(m.id) == echo["id"] for m in bot.cached_messages),
+        )
         cached = {str(m.id) for m in bot.cached_messages}
     assert seen == [world.user["id"]]
     assert cached == {asked["id"]}
@@ -480,13 +476,13 @@ async def test_chosen_channel_answers_only_when_sure(fake_discord, world, make_b
         other_bot = fake_discord.make_user("otherbot", bot=True)
         fake_discord.add_member(world.guild["id"], other_bot)
         await fake_discord.send_message_create(channel_id, "how do i opt out", author=other_bot)
-        await quiet(fake_discord)
+        await nothing_within(0.3, fake_discord.sent_messages)
         assert fake_discord.sent_messages() == []
         asked = await fake_discord.send_message_create(
             channel_id, "how do i turn off ai training", author=world.user
         )
         request = await fake_discord.wait_for_message(channel_id)
-        await quiet(fake_discord, 0.1)
+        await nothing_within(0.1, lambda: len(fake_discord.sent_messages()) > 1)
     assert reply_body(request.json)["message_reference"] == reference(asked, world.guild["id"])
     assert reply_body(request.json)["embeds"][0]["title"] == "Turn off AI training on your data"
     assert len(fake_discord.sent_messages()) == 1
@@ -594,7 +590,13 @@ async def test_without_send_messages_it_stays_silent_and_notes_once(
                 mute["id"], f"<@{bot_id}> how do i opt out", author=world.user
             )
         await fake_discord.wait_for_message(world.other_channel["id"])
-        await quiet(fake_discord)
+        await nothing_within(
+            0.3,
+            lambda: (
+                fake_discord.requests_matching("POST", rf"/channels/{mute['id']}/messages")
+                or len(fake_discord.sent_messages(world.other_channel["id"])) > 1
+            ),
+        )
     assert not fake_discord.requests_matching("POST", rf"/channels/{mute['id']}/messages")
     (note,) = fake_discord.sent_messages(world.other_channel["id"])
     assert "**Send Messages**" in note["content"]
@@ -750,7 +752,7 @@ async def test_a_failure_becomes_one_short_private_message(
             "ask", {"question": "anything"}, user=world.user, channel_id=world.channel["id"]
         )
         body = await fake_discord.wait_for_interaction_response(inter)
-        await quiet(fake_discord, 0.1)
+        await nothing_within(0.1, lambda: len(fake_discord.interaction_responses(inter.id)) > 1)
     assert fake_discord.interaction_responses(inter.id) == [
         {
             "type": 4,

@@ -7,10 +7,7 @@ from datetime import UTC, datetime
 
 from bot.cogs.kb import ADMIN_GROUP
 from tests.e2e.fake_discord import EPHEMERAL, Perm
-
-
-def ids(body: dict) -> list[str]:
-    return [c["custom_id"] for row in body.get("components", []) for c in row["components"]]
+from tests.testkit import component_ids as ids
 
 
 def subcommands(command: dict | None) -> set[str]:

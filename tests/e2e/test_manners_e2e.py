@@ -76,9 +76,7 @@ async def test_a_second_members_quick_mention_is_answered(fake_discord, world, m
             channel, f"<@{bot_id}> are my dms used?", author=world.user
         )
         await fake_discord.wait_for_message(channel)
-        mark = fake_discord.mark()
-        await fake_discord.send_message_create(channel, f"<@{bot_id}> how do i opt out", author=bob)
-        second = await fake_discord.wait_for_message(channel, since=mark)
+        second = await fake_discord.exchange(channel, f"<@{bot_id}> how do i opt out", author=bob)
         dm = fake_discord.dm_channel(world.user)
         await fake_discord.send_message_create(dm["id"], "how do i opt out", author=world.user)
         in_dm = await fake_discord.wait_for_message(dm["id"])
@@ -102,11 +100,9 @@ async def test_mention_replying_to_a_members_question_answers_it(
         )
         answer = await fake_discord.wait_for_message(channel)
         bare = await fake_discord.send_message_create(channel, "", author=bob)
-        mark = fake_discord.mark()
-        await fake_discord.send_message_create(
+        note = await fake_discord.exchange(
             channel, f"<@{bot_id}>", author=world.user, reply_to=bare
         )
-        note = await fake_discord.wait_for_message(channel, since=mark)
     body = reply_body(answer.json)
     assert body["message_reference"]["message_id"] == int(question["id"])  # a reply to bob
     assert body["embeds"][0]["title"] == "Are private messages used?"
@@ -120,16 +116,13 @@ async def test_follow_up_reply_keeps_the_answers_topic_and_platform(
     bot_id = fake_discord.bot_user["id"]
     channel = world.channel["id"]
     async with run_bot(make_bot()):
-        await fake_discord.send_message_create(
+        first = await fake_discord.exchange(
             channel, f"<@{bot_id}> how do i opt out on the web", author=world.user
         )
-        first = await fake_discord.wait_for_message(channel)
         answer = fake_discord.messages[first.response["id"]]
-        mark = fake_discord.mark()
-        await fake_discord.send_message_create(
+        android = await fake_discord.exchange(
             channel, "what about android?", author=world.user, reply_to=answer
         )
-        android = await fake_discord.wait_for_message(channel, since=mark)
         mark = fake_discord.mark()
         follow = fake_discord.messages[android.response["id"]]
         await fake_discord.send_message_create(
@@ -221,8 +214,6 @@ async def test_a_quick_dm_follow_up_is_answered_at_once(fake_discord, world, mak
     async with run_bot(make_bot(user_cooldown_seconds=30.0)):
         await fake_discord.send_message_create(dm["id"], "how do i opt out", author=world.user)
         await fake_discord.wait_for_message(dm["id"])
-        mark = fake_discord.mark()
-        await fake_discord.send_message_create(dm["id"], "are my dms used?", author=world.user)
-        second = await fake_discord.wait_for_message(dm["id"], since=mark)
+        second = await fake_discord.exchange(dm["id"], "are my dms used?", author=world.user)
     assert reply_body(second.json)["embeds"][0]["title"] == "Are private messages used?"
     assert not fake_discord.requests_matching("PUT", r".*/reactions/.*")

@@ -11,16 +11,13 @@ from bot.cogs.kb import SENT_TO_MAINTAINERS
 from bot.discord_ui.pager import NOT_YOUR_LIST
 from bot.knowledge import load_knowledge
 from tests.e2e.fake_discord import EPHEMERAL, Perm
+from tests.testkit import component_ids as ids
 
 
 @pytest.fixture
 def engine() -> Engine:
     """The shipped knowledge: 45 sources, enough to page."""
     return Engine(load_knowledge(None).kb)
-
-
-def ids(body: dict) -> list[str]:
-    return [c["custom_id"] for row in body["components"] for c in row["components"]]
 
 
 async def test_sources_page_for_the_invoker_only(fake_discord, world, make_bot, run_bot, engine):

@@ -25,6 +25,7 @@ import yarl
 from tests.e2e.fake_discord import BOT_TOKEN, FakeDiscord
 from tests.faults.bot_process import NO_COOLDOWNS, spawn, terminate
 from tests.store.conftest import TEST_DATABASE_URL, needs_postgres
+from tests.testkit import eventually
 
 pytestmark = needs_postgres
 
@@ -154,12 +155,11 @@ async def stats_total(fake: FakeDiscord, server: Server) -> int:
 async def totals_seen(fake: FakeDiscord, servers: list[Server], want: int) -> list[int]:
     """``/kb stats`` through each server's process, re-asked for up to 5 s: an answer is
     recorded just after it is sent, so the last few may still be on their way."""
-    deadline = asyncio.get_running_loop().time() + 5.0
-    while True:
-        totals = [await stats_total(fake, s) for s in servers]
-        if totals == [want] * len(servers) or asyncio.get_running_loop().time() > deadline:
-            return totals
-        await asyncio.sleep(0.1)
+
+    async def totals() -> list[int]:
+        return [await stats_total(fake, s) for s in servers]
+
+    return await eventually(totals, lambda t: t == [want] * len(servers), seconds=5, interval=0.1)
 
 
 async def test_two_shard_processes_share_one_database(fake_discord, bot_process) -> None:

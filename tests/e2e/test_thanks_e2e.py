@@ -41,21 +41,16 @@ async def test_thanks_by_mention_and_by_reply_gets_one_line_and_no_gap(
     bot_id = fake_discord.bot_user["id"]
     channel = world.channel["id"]
     async with run_bot(make_bot()):
-        await fake_discord.send_message_create(
+        first = await fake_discord.exchange(
             channel, f"<@{bot_id}> how do i opt out on the web", author=world.user
         )
-        first = await fake_discord.wait_for_message(channel)
         answer = fake_discord.messages[first.response["id"]]
-        mark = fake_discord.mark()
-        await fake_discord.send_message_create(
+        by_reply = await fake_discord.exchange(
             channel, "thanks, that worked", author=world.user, reply_to=answer
         )
-        by_reply = await fake_discord.wait_for_message(channel, since=mark)
-        mark = fake_discord.mark()
-        await fake_discord.send_message_create(
+        by_mention = await fake_discord.exchange(
             channel, f"<@{bot_id}> thank you!", author=world.user
         )
-        by_mention = await fake_discord.wait_for_message(channel, since=mark)
     assert reply_body(first.json)["embeds"][0].get("title")  # a real answer came first
     assert_one_friendly_line(reply_body(by_reply.json))
     assert_one_friendly_line(reply_body(by_mention.json))

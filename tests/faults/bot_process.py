@@ -17,11 +17,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
-import discord
-import yarl
-
 from bot.app import _run, create_bot
 from bot.config import Settings
+from tests.testkit import patch_endpoints_from_env
 
 ENV = "OPTOUT_TEST_FAKE_DISCORD"
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,12 +78,8 @@ async def terminate(proc: asyncio.subprocess.Process, grace: float = 10.0) -> in
 
 
 def main() -> int:
-    url = yarl.URL(os.environ[ENV])
-    if url.host != "127.0.0.1":
-        print(f"{ENV} must be a 127.0.0.1 address", file=sys.stderr)
+    if not patch_endpoints_from_env(ENV):
         return 2
-    discord.http.Route.BASE = str(url / "api" / "v10")
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = url.with_scheme("ws").with_path("/")
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s %(message)s")
     settings = Settings.from_env(dotenv=None)
     bot = create_bot(settings, guild_ready_timeout=0.05)

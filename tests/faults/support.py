@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -76,7 +75,3 @@ def ack_seconds(fake: FakeDiscord, inter: FakeInteraction) -> float:
         if r.status and r.status < 300
     ]
     return done[0].time - inter.created
-
-
-async def settle(seconds: float = 0.2) -> None:
-    await asyncio.sleep(seconds)

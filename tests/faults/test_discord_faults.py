@@ -7,7 +7,8 @@ import logging
 
 import pytest
 
-from tests.faults.support import OPTOUT_TITLE, ack_seconds, ask, make_bot, settle, slash, title
+from tests.faults.support import OPTOUT_TITLE, ack_seconds, ask, make_bot, slash, title
+from tests.testkit import nothing_within
 
 MESSAGES = r"/channels/\d+/messages"
 CALLBACK = r"/interactions/\d+/[^/]+/callback"
@@ -25,7 +26,7 @@ async def test_429_on_send_waits_retry_after_and_answers_once(fake_discord, worl
     async with run_bot(make_bot(world, store)):
         fake_discord.inject_fault("POST", MESSAGES, 429, times=2, retry_after=0.3)
         _asked, reply = await ask(fake_discord, world, "how do i opt out", timeout=10.0)
-        await settle()
+        await nothing_within(0.2, lambda: len(fake_discord.requests_matching("POST", MESSAGES)) > 3)
     posts = fake_discord.requests_matching("POST", MESSAGES)
     assert [p.status for p in posts] == [429, 429, 200]
     assert posts[1].time - posts[0].time >= 0.25 and posts[2].time - posts[1].time >= 0.25
@@ -94,7 +95,13 @@ async def test_dropped_gateway_resumes_and_replays_missed_messages(
         reply = await fake_discord.wait_for_request(lambda r: replies_to(r, missed), timeout=10.0)
         _, after = await ask(fake_discord, world, "does it apply to me")
         _inter, body = await slash(fake_discord, world, "optout", {})
-        await settle()
+        await nothing_within(
+            0.2,
+            lambda: (
+                len(fake_discord.identify_payloads) > 1
+                or sum(replies_to(r, missed) for r in fake_discord.requests) > 1
+            ),
+        )
     assert len(fake_discord.identify_payloads) == 1  # resumed, not a new session
     assert title(reply.json) == "Are private messages used?"
     assert title(after.json) and title(body["data"]) == OPTOUT_TITLE
@@ -124,7 +131,12 @@ async def test_expired_interaction_is_logged_and_the_next_one_works(
             lambda: any(r.status == 404 for r in fake_discord.requests_matching("POST", CALLBACK)),
             timeout=5.0,
         )
-        await settle(0.3)
+        await nothing_within(  # the error notice may follow; a retry loop must not
+            0.3,
+            lambda: (
+                sum(r.status == 404 for r in fake_discord.requests_matching("POST", CALLBACK)) > 2
+            ),
+        )
         fake_discord.interaction_ack_timeout = 3.0
         _inter, body = await slash(fake_discord, world, "optout", {"platform": "desktop"})
         _, reply = await ask(fake_discord, world, "are my dms used")

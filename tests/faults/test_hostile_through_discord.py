@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from tests.e2e.fake_discord import FakeDiscord
-from tests.faults.support import NO_PINGS, make_bot, settle
+from tests.faults.support import NO_PINGS, make_bot
 
 EMBED_LIMITS = {"title": 256, "description": 4096}
 
@@ -80,7 +80,8 @@ async def test_hostile_questions_never_ping_or_break_out(fake_discord, world, ru
             ),
             timeout=10.0,
         )
-        await settle(0.5)
+        # every mention replied to and every /ask answered, not just the first POSTs seen
+        await fake_discord.wait_for(lambda: len(outgoing(fake_discord)) >= 2 * len(texts), 10.0)
     sent = outgoing(fake_discord)
     assert len(sent) >= 2 * len(texts)  # a reply to every mention, an answer to every /ask
     for path, payload in sent:

@@ -3,7 +3,6 @@ SQLite file is never left corrupt. (Store-level behaviour is in tests/store/.)""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sqlite3
 from contextlib import asynccontextmanager
@@ -23,6 +22,7 @@ from tests.faults.support import (
     title,
 )
 from tests.store.test_sqlite import read_only
+from tests.testkit import eventually, hold_for
 
 STORE_METHODS = (
     "open", "salt", "get_settings", "update_settings", "add_answer_channel",
@@ -129,6 +129,26 @@ async def test_full_disk(fake_discord, world, run_bot, seeded_db):
     await assert_earlier_rows_kept(seeded_db, guild_id)
 
 
+def note_record_writes(store: SqliteStore) -> list[bool]:
+    """Whether each of the bot's answer-record writes was saved, in order, once it ended.
+
+    Why: a test waits for the write itself instead of guessing how long it takes."""
+    writes: list[bool] = []
+    record_events = store.record_events
+
+    async def noting(*args, **kwargs):
+        try:
+            result = await record_events(*args, **kwargs)
+        except BaseException:
+            writes.append(False)
+            raise
+        writes.append(True)
+        return result
+
+    store.record_events = noting  # type: ignore[method-assign]
+    return writes
+
+
 @asynccontextmanager
 async def locked(path: Path):
     """Another process holds the database's write lock (longer than Discord's 3 s allows)."""
@@ -165,12 +185,11 @@ async def test_a_record_made_during_a_short_lock_is_saved_after_it(
         before = (await store.stats(guild_id)).total
         async with locked(seeded_db):
             inter, _ = await slash(fake_discord, world, "optout", {}, timeout=8.0)
-            await asyncio.sleep(1.6)  # longer than a reply may wait for its record
-        for _ in range(50):
-            if (await store.stats(guild_id)).total == before + 1:
-                break
-            await asyncio.sleep(0.1)
-        assert (await store.stats(guild_id)).total == before + 1
+            await hold_for(1.6)  # the lock lasts longer than a reply may wait for its record
+        stats = await eventually(
+            lambda: store.stats(guild_id), lambda s: s.total == before + 1, seconds=5.0
+        )
+        assert stats.total == before + 1
     assert ack_seconds(fake_discord, inter) < 3.0
 
 
@@ -180,14 +199,14 @@ async def test_after_a_lock_is_released_saving_works_again(
     caplog.set_level(logging.INFO)
     guild_id = int(world.guild["id"])
     store = SqliteStore(seeded_db, busy_timeout_ms=200)  # gives up on the lock quickly
+    writes = note_record_writes(store)
     async with run_bot(make_bot(world, store)):
         async with locked(seeded_db):
             await slash(fake_discord, world, "optout", {}, timeout=8.0)
-            await asyncio.sleep(0.6)  # the answer record's write was refused: locked
-        await asyncio.sleep(0.5)
+            await eventually(lambda: writes, seconds=5.0)  # the answer record's write ended
         before = (await store.stats(guild_id)).answers_per_entry.get("turn-off", 0)
         await slash(fake_discord, world, "optout", {})
-        await asyncio.sleep(0.3)
+        await eventually(lambda: len(writes) >= 2, seconds=5.0)
         after = (await store.stats(guild_id)).answers_per_entry.get("turn-off", 0)
         await store.update_settings(guild_id, default_region="eu")
         await store.update_settings(guild_id, default_region="uk")

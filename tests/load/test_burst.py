@@ -8,7 +8,6 @@ must get none; every interaction is acknowledged once, within Discord's 3 second
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 
@@ -33,6 +32,7 @@ from tests.load.harness import (
     seed_world,
     wait_settled,
 )
+from tests.testkit import hold_for, nothing_within
 
 pytestmark = pytest.mark.load
 
@@ -163,7 +163,8 @@ async def test_real_cooldowns_keep_a_flood_bounded_and_never_silent(fake_discord
             await fake_discord.send_message_create(
                 channel, f"<@{bot_id}> are my private messages used {n}", author=author
             )
-        await asyncio.sleep(1.0)
+        # the flood's time to settle; the bot must stay up all along, not only at the end
+        await nothing_within(1.0, lambda: not bot.is_ready() or bot.is_closed())
         assert bot.is_ready() and not bot.is_closed()
     assert sorted(int(r.json["message_reference"]["message_id"]) for r in first_replies) == sorted(
         int(m["id"]) for m in firsts
@@ -199,7 +200,7 @@ async def test_repeat_window_points_back_instead_of_answering_again(fake_discord
             channel, f"<@{bot_id}> how do i opt out", author=user
         )
         first = await fake_discord.wait_for_message(channel)
-        await asyncio.sleep(0.3)  # past both cooldowns, inside the repeat window
+        await hold_for(0.3)  # past both cooldowns, inside the repeat window
         mark = fake_discord.mark()
         await fake_discord.send_message_create(
             channel, f"<@{bot_id}> turn off ai training", author=user

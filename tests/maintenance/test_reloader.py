@@ -15,6 +15,7 @@ from bot.maintenance import KnowledgeService
 from bot.maintenance import reloader as reloader_module
 from tests.kb_copy import TOPICS, copy_kb, replace_in
 from tests.maintenance.conftest import Calls
+from tests.testkit import nothing_within, wait_until
 
 OLD = "Switch off **Data for Generative AI Improvement**."
 NEW = "Version two, switch it off."
@@ -163,11 +164,10 @@ async def test_failing_callback_does_not_fail_reload(engine: Engine, kb_dir: Pat
     assert not report.ok
 
 
-async def _wait_for(condition) -> None:
-    """Poll a condition the watcher makes true from its own task (up to 5 s)."""
-    async with asyncio.timeout(5.0):
-        while not condition():  # noqa: ASYNC110 - no event to wait on; the watcher is the SUT
-            await asyncio.sleep(0.02)
+async def let_the_watcher_start() -> None:
+    """The OS watcher raises no event when it is ready, so files written at once after
+    ``watch()`` starts could go unseen; no check follows this sleep."""
+    await asyncio.sleep(0.3)
 
 
 async def test_watch_reloads_on_edit_ignores_backups_and_temp_files(
@@ -183,21 +183,21 @@ async def test_watch_reloads_on_edit_ignores_backups_and_temp_files(
     service.reload = counting  # type: ignore[method-assign]
     task = asyncio.create_task(service.watch())
     try:
-        await asyncio.sleep(0.3)  # let the OS watcher start
+        await let_the_watcher_start()
         (kb_dir / ".backups").mkdir()
         (kb_dir / ".backups" / "topics.20260101.yaml").write_text("junk: [", encoding="utf-8")
         (kb_dir / "entries" / ".topics.yaml.abc.tmp").write_text("junk: [", encoding="utf-8")
         (kb_dir / "entries" / "notes.txt").write_text("not yaml", encoding="utf-8")
-        await asyncio.sleep(0.4)
+        await nothing_within(0.4, lambda: reasons)
         assert reasons == []
 
         replace_in(kb_dir / TOPICS, OLD, NEW)
-        await _wait_for(lambda: engine.answer("how do i opt out").body == NEW)
+        await wait_until(lambda: engine.answer("how do i opt out").body == NEW)
         assert reasons and "entries/topics.yaml" in reasons[-1]
 
         version = engine.kb.version
         (kb_dir / TOPICS).write_text("entries: [", encoding="utf-8")
-        await _wait_for(lambda: calls.problems)
+        await wait_until(lambda: calls.problems)
         assert engine.kb.version == version
         assert calls.problems[-1].errors[0].file == "knowledge/entries/topics.yaml"
     finally:
@@ -214,14 +214,14 @@ async def test_watch_survives_folder_deleted_and_restored(
     version = engine.kb.version
     task = asyncio.create_task(service.watch())
     try:
-        await asyncio.sleep(0.3)
+        await let_the_watcher_start()
         shutil.rmtree(kb_dir)
-        await _wait_for(lambda: calls.problems)
+        await wait_until(lambda: calls.problems)
         assert engine.kb.version == version
         assert engine.answer("how do i opt out").entry_id == "turn-off"
         shutil.copytree(spare, kb_dir)
-        await _wait_for(lambda: engine.answer("how do i opt out").body == NEW)
-        await _wait_for(lambda: calls.reloaded)  # maintainers hear that it recovered
+        await wait_until(lambda: engine.answer("how do i opt out").body == NEW)
+        await wait_until(lambda: calls.reloaded)  # maintainers hear that it recovered
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -239,11 +239,13 @@ async def test_watch_recovers_when_a_copied_in_file_raised_no_event(
     monkeypatch.setattr(service, "relevant", lambda c, p: Path(p) != missed and relevant(c, p))
     task = asyncio.create_task(service.watch())
     try:
-        await asyncio.sleep(0.3)
+        await let_the_watcher_start()
         shutil.rmtree(kb_dir)
-        await asyncio.sleep(0.3)
+        await wait_until(  # the watcher saw the folder go
+            lambda: (report := service.last_report) is not None and "missing" in report.reason
+        )
         shutil.copytree(spare, kb_dir, ignore=shutil.ignore_patterns("topics.yaml"))
-        await _wait_for(
+        await wait_until(
             lambda: (
                 (report := service.last_report) is not None
                 and "folder is back" in report.reason
@@ -251,7 +253,7 @@ async def test_watch_recovers_when_a_copied_in_file_raised_no_event(
             )
         )
         shutil.copy(spare / TOPICS, kb_dir / TOPICS)  # its event is filtered out: "missed"
-        await _wait_for(lambda: engine.answer("how do i opt out").body == NEW)
+        await wait_until(lambda: engine.answer("how do i opt out").body == NEW)
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -265,12 +267,12 @@ async def test_watch_follows_a_folder_replaced_by_rename(
     replace_in(spare / TOPICS, OLD, NEW)
     task = asyncio.create_task(service.watch())
     try:
-        await asyncio.sleep(0.3)
+        await let_the_watcher_start()
         os.rename(kb_dir, tmp_path / "old")
         os.rename(spare, kb_dir)
-        await _wait_for(lambda: engine.answer("how do i opt out").body == NEW)
+        await wait_until(lambda: engine.answer("how do i opt out").body == NEW)
         replace_in(kb_dir / TOPICS, NEW, "Third version.")  # and the new folder is watched
-        await _wait_for(lambda: engine.answer("how do i opt out").body == "Third version.")
+        await wait_until(lambda: engine.answer("how do i opt out").body == "Third version.")
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

@@ -23,6 +23,7 @@ from bot.maintenance.gaps import (
 )
 from bot.maintenance.retention import purge_forever
 from bot.store import AnswerStats, EntryFeedback, FeedbackStats, GapSummary, InMemoryStore
+from tests.testkit import eventually
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
@@ -123,10 +124,8 @@ async def test_purge_loop_deletes_expired_rows_while_running() -> None:
         await asyncio.sleep(0.02)
         await store.record_gap(1, "old question", "declined", at=old)
         await store.record_gap(1, "new question", "declined")
-        async with asyncio.timeout(2):
-            while len(await store.gaps(limit=10)) != 1:  # noqa: ASYNC110
-                await asyncio.sleep(0.01)
-        assert [g.text for g in await store.gaps(limit=10)] == ["new question"]
+        gaps = await eventually(lambda: store.gaps(limit=10), lambda g: len(g) == 1, seconds=2)
+        assert [g.text for g in gaps] == ["new question"]
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

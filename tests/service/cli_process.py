@@ -15,10 +15,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-import discord
-import yarl
-
 from bot import cli
+from tests.testkit import patch_endpoints_from_env
 
 ENV = "OPTOUT_TEST_FAKE_DISCORD"
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,12 +42,8 @@ async def spawn_cli(
 
 
 def main() -> int:
-    url = yarl.URL(os.environ[ENV])
-    if url.host != "127.0.0.1":
-        print(f"{ENV} must be a 127.0.0.1 address", file=sys.stderr)
+    if not patch_endpoints_from_env(ENV):
         return 2
-    discord.http.Route.BASE = str(url / "api" / "v10")
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = url.with_scheme("ws").with_path("/")
     return cli.main(sys.argv[1:])
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-import time
 from collections.abc import Callable
 
 import aiohttp
+
+from tests.testkit import eventually
 
 
 def free_port() -> int:
@@ -66,12 +67,15 @@ async def get(url: str) -> tuple[int | None, dict | str | None]:
 
 
 async def wait_healthy(url: str, proc: asyncio.subprocess.Process, seconds: float = 20.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    async def healthy() -> tuple | None:
         status, body = await get(url)
         if status == 200:
-            return body
+            return (body,)
         if proc.returncode is not None:
             raise AssertionError(f"bot exited with {proc.returncode}")
-        await asyncio.sleep(0.1)
-    raise TimeoutError(f"{url} not healthy after {seconds} s")
+        return None
+
+    found = await eventually(healthy, seconds=seconds, interval=0.1)
+    if found is None:
+        raise TimeoutError(f"{url} not healthy after {seconds} s")
+    return found[0]
