@@ -1,8 +1,10 @@
 """The layers hold: each package imports only from the layers below it (read from the code).
 
-core (knowledge, answering) <- store (a leaf) <- services (maintenance) <- front ends (Discord,
-CLI, app). The core never imports Discord, the store or a front end, so `optout-bot ask` and
-the tests answer without any of them; the store never imports the core's matcher.
+From the bottom: core (knowledge, answering) and store (a leaf); presentation (layout within
+Discord's limits, phone-first message, text and JSON) on the core; services (maintenance:
+knowledge service, teach, reports, retention) on core, store and presentation; on top the front
+ends (Discord, CLI, app, the composition root). The core never imports Discord, the store,
+presentation or a front end, so `optout-bot ask` and the tests answer without any of them.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ LAYERS: dict[str, set[str]] = {
     "bot.knowledge": CORE,
     "bot.answering": CORE,
     "bot.store": set(),
-    "bot.maintenance": CORE | {"bot.store"},
-    "bot.render_text": CORE,
+    "bot.presentation": CORE,
+    "bot.maintenance": CORE | {"bot.store", "bot.presentation"},
     "bot.evaluation": CORE,
     "bot.wild_evaluation": CORE | {"bot.evaluation"},
 }

@@ -75,7 +75,7 @@ class Answer:
     # The language the answer is written in, and a line saying when it fell back to English.
     lang: str = "en"
     notice: str | None = None
-    # The layout's own words in that language as (key, text) pairs; bot.answering.labels
+    # The layout's own words in that language as (key, text) pairs; bot.presentation.labels
     # reads them. Pairs, not a dict, so an Answer stays hashable (the phone layout caches).
     labels: tuple[tuple[str, str], ...] = ()
     # What the front end's controls show (buttons, menus), from the same snapshot.

@@ -12,12 +12,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.answering.answer import Suggestion
-from bot.answering.layout import DESCRIPTION_LIMIT, fit, source_line
 from bot.cogs.optout import PRIVATE_HELP, everywhere, localized_title
 from bot.discord_ui.embeds import COLOURS
 from bot.discord_ui.i18n import locale_language, say
 from bot.discord_ui.pager import Page, PageButton, page_slice, paged_kwargs, register
 from bot.discord_ui.views import topics_view
+from bot.presentation.layout import DESCRIPTION_LIMIT, fit, source_line
 
 if TYPE_CHECKING:
     from bot.app import OptoutBot

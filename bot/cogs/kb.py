@@ -20,7 +20,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.answering.layout import MESSAGE_LIMIT, escape_markdown, fit
 from bot.config import Settings
 from bot.discord_ui.errors import report_error
 from bot.discord_ui.maintainers import post_to_maintainers
@@ -40,6 +39,7 @@ from bot.maintenance.gaps import (
 )
 from bot.maintenance.teach import MAX_PHRASING
 from bot.permissions import is_maintainer, is_server_moderator
+from bot.presentation.layout import MESSAGE_LIMIT, escape_markdown, fit
 from bot.store import StoreError
 from bot.store.base import GapSummary
 

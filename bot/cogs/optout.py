@@ -15,13 +15,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.answering.answer import Answer, Suggestion
-from bot.answering.layout import fit
 from bot.discord_ui.choices import PLATFORM_CHOICES, REGION_CHOICES
 from bot.discord_ui.cooldowns import Cooldowns
 from bot.discord_ui.i18n import locale_language, say
 from bot.discord_ui.views import FOR_PREFIX, render
 from bot.knowledge.locales import UI_TEXTS
 from bot.knowledge.schema import KnowledgeBase
+from bot.presentation.layout import fit
 
 if TYPE_CHECKING:
     from bot.app import OptoutBot

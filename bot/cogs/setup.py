@@ -15,9 +15,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.answering.layout import MESSAGE_LIMIT, fit
 from bot.discord_ui.choices import REGION_CHOICES
 from bot.permissions import can_manage_server, is_server_moderator
+from bot.presentation.layout import MESSAGE_LIMIT, fit
 from bot.store import GuildSettings, StoreError
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """Answer -> what a Discord message carries (embed or plain text, plus controls).
 
-The first message is the core's phone-first layout (`bot.answering.phone`), already
+The first message is the core's phone-first layout (`bot.presentation.phone`), already
 within 1,500 visible characters and every embed limit, so the embed is a 1:1 copy of it.
 The plain-text form is for channels where the bot may not embed links: whole sections
 are dropped until it fits a message, and it always ends with the direct link and date.
@@ -15,8 +15,8 @@ from typing import Any
 import discord
 
 from bot.answering.answer import Answer
-from bot.answering.layout import MESSAGE_LIMIT, Layout
-from bot.answering.phone import details_layout, first_layout, plain_text
+from bot.presentation.layout import MESSAGE_LIMIT, Layout
+from bot.presentation.phone import details_layout, first_layout, plain_text
 
 COLOURS = {
     "answer": discord.Colour(0x0A66C2),  # LinkedIn blue: a real answer

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.answering.layout import MESSAGE_LIMIT, fit
+from bot.presentation.layout import MESSAGE_LIMIT, fit
 
 if TYPE_CHECKING:
     from bot.app import OptoutBot

@@ -19,7 +19,7 @@ from bot.knowledge.safe_yaml import YList, YMap
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_PATTERN = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 
-# Lengths chosen so any composed answer fits one Discord embed (see answering.layout).
+# Lengths chosen so any composed answer fits one Discord embed (see presentation.layout).
 MAX_TITLE = 200
 MAX_SHORT_TITLE = 40  # a button label that fits a phone screen
 MAX_ANSWER = 1500

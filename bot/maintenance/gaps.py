@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bot.answering.layout import MESSAGE_LIMIT, escape_markdown, fit
 from bot.maintenance.reports import (
     PERIOD_LABELS,
     PERIODS,
@@ -23,6 +22,7 @@ from bot.maintenance.reports import (
     since_for,
     when,
 )
+from bot.presentation.layout import MESSAGE_LIMIT, escape_markdown, fit
 from bot.store.base import GapSummary
 
 __all__ = [

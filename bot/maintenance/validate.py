@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from datetime import date
 from os import PathLike
 
-from bot.answering.layout import budget_problems
 from bot.knowledge.loader import DEFAULT_STALE_DAYS, KnowledgeCheck, LoadResult, load_knowledge
 from bot.knowledge.problems import Problem
 from bot.knowledge.schema import KnowledgeBase
+from bot.presentation.layout import budget_problems
 
 
 def render_budget(kb: KnowledgeBase) -> Iterator[Problem]:

@@ -7,8 +7,8 @@ import threading
 import pytest
 
 from bot.answering import Engine
-from bot.answering.layout import layout, to_markdown
 from bot.knowledge import load_knowledge
+from bot.presentation.layout import layout, to_markdown
 
 
 def test_answer_with_platform_and_region(fixture_engine: Engine) -> None:

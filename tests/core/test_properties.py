@@ -11,7 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.answering import Engine
-from bot.answering.layout import (
+from bot.answering.normalise import clean
+from bot.knowledge import load_knowledge
+from bot.presentation.layout import (
     DESCRIPTION_LIMIT,
     EMBED_TOTAL_LIMIT,
     FIELD_COUNT_LIMIT,
@@ -19,9 +21,7 @@ from bot.answering.layout import (
     TITLE_LIMIT,
     layout,
 )
-from bot.answering.normalise import clean
-from bot.knowledge import load_knowledge
-from bot.render_text import to_json_line, to_text
+from bot.presentation.text import to_json_line, to_text
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,7 @@ from bot.answering.languages import choose_language, from_locale
 from bot.answering.normalise import clean
 from bot.knowledge import load_knowledge
 from bot.knowledge.translations import english_hash
-from bot.render_text import to_json_dict
+from bot.presentation.text import to_json_dict
 
 
 def _write(kb_dir: Path, body: str) -> Path:
@@ -142,8 +142,8 @@ def test_discord_locales(locale, lang) -> None:
 
 
 def test_every_layout_word_can_be_translated() -> None:
-    from bot.answering.labels import UI_DEFAULTS
     from bot.knowledge.translations import UI_KEYS
+    from bot.presentation.labels import UI_DEFAULTS
 
     assert set(UI_KEYS) == set(UI_DEFAULTS)
 
@@ -171,7 +171,7 @@ def shipped_engine() -> Engine:
 def test_shipped_howto_in_each_language(shipped_engine, lang, menu_label, field_word) -> None:
     """Every shipped translation is fresh: the steps name that language's menu labels and the
     phone layout's own words are in it too."""
-    from bot.answering.phone import details_layout, first_layout
+    from bot.presentation.phone import details_layout, first_layout
 
     answer = shipped_engine.answer_entry("turn-off", platform="desktop", region="eu", lang=lang)
     assert answer.lang == lang and answer.notice is None
@@ -183,7 +183,7 @@ def test_shipped_howto_in_each_language(shipped_engine, lang, menu_label, field_
 
 
 def test_german_dates_are_not_sentence_ends() -> None:
-    from bot.answering.phone import sentences
+    from bot.presentation.phone import sentences
 
     text = "Erfasst seit **3. Nov 2025**: der Schalter ist an. Zweiter Satz. Dritter."
     assert sentences(text, 1, 300) == "Erfasst seit **3. Nov 2025**: der Schalter ist an."

@@ -18,7 +18,7 @@ from bot.answering.matcher import Ranked
 from bot.answering.normalise import clean
 from bot.discord_ui.records import records_for
 from bot.knowledge import load_knowledge
-from bot.render_text import to_json_dict
+from bot.presentation.text import to_json_dict
 
 SHIPPED = Path(__file__).resolve().parents[2] / "knowledge"
 

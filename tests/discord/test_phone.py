@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from bot.answering import Engine
 from bot.answering.answer import Answer, StepGroup
-from bot.answering.phone import PHONE_LIMIT, first_layout, has_details, plain_text
 from bot.discord_ui.embeds import answer_embed, answer_text, details_embed
 from bot.discord_ui.views import (
     NOT_YOURS_TO_REMOVE,
@@ -26,6 +25,7 @@ from bot.discord_ui.views import (
 )
 from bot.knowledge import load_knowledge
 from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS
+from bot.presentation.phone import PHONE_LIMIT, first_layout, has_details, plain_text
 
 from .conftest import make_interaction
 

@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 
 from bot.answering.answer import Answer, StepGroup, Suggestion
-from bot.answering.phone import first_layout
 from bot.discord_ui.embeds import COLOURS, answer_embed, answer_text
 from bot.discord_ui.views import build_view, render
 from bot.knowledge.schema import Source
+from bot.presentation.phone import first_layout
 
 from .conftest import USER_ID
 

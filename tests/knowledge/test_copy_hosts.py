@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.answering.layout import source_line
 from bot.knowledge import load_knowledge
 from bot.knowledge.copy_hosts import matching
+from bot.presentation.layout import source_line
 
 COPY_HOSTS = "copy_hosts:\n  - copysite.example\n  - mirror.example\n"
 

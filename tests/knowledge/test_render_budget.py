@@ -84,11 +84,11 @@ async def test_live_reload_keeps_the_old_snapshot_over_the_embed_budget(kb_copy:
 
 
 def test_no_knowledge_module_imports_the_answer_layout() -> None:
-    """The loader used to import answering.layout for this check (the one package cycle)."""
+    """The loader used to import presentation.layout for this check (the one package cycle)."""
     for path in sorted(KNOWLEDGE_PACKAGE.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom):
-                assert node.module != "bot.answering.layout", path.name
+                assert node.module != "bot.presentation.layout", path.name
 
 
 def test_the_bot_refuses_to_start_on_an_answer_over_the_embed_budget(kb_copy: Path) -> None:

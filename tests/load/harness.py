@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.answering import Engine
-from bot.answering.layout import layout
 from bot.app import OptoutBot, create_bot
 from bot.cogs.questions import GREETING_TITLE
 from bot.config import Settings
 from bot.knowledge import load_knowledge
+from bot.presentation.layout import layout
 from bot.store import InMemoryStore, SqliteStore, Store
 from tests.e2e.fake_discord import BOT_TOKEN, FakeDiscord, skip_identify_delay
 from tests.faults.bot_process import NO_COOLDOWNS, spawn, terminate

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot.answering.answer import Answer
-from bot.answering.labels import label
 from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS, Entry, KnowledgeBase, Source
+from bot.presentation.labels import label
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096

@@ -6,7 +6,7 @@ import json
 import re
 
 from bot.answering.answer import Answer
-from bot.answering.layout import to_markdown
+from bot.presentation.layout import to_markdown
 
 _LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")

@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot.answering.answer import Answer
-from bot.answering.labels import label
-from bot.answering.layout import (
+from bot.presentation.labels import label
+from bot.presentation.layout import (
     MESSAGE_LIMIT,
     Field,
     Layout,
