@@ -78,17 +78,8 @@ class SlotFinder:
                 broad = getattr(item, "broad", ())
                 own = ident if kind == "platform" else ""
                 for alias in (*item.aliases, *broad, *hints, own):
-                    if not alias:
-                        continue
-                    if alias.isupper() and len(alias.replace(".", "")) <= 3:
-                        pattern = re.compile(rf"(?<![A-Za-z]){re.escape(alias)}(?![A-Za-z])")
-                        self._exact_case.append((pattern, clean(alias), kind, ident))
-                        continue
-                    key = tuple(clean(alias).split())
-                    if key:
-                        self._phrases.setdefault(key, (kind, ident))
-                        strength = HINT if alias in hints else BROAD if alias in broad else ALIAS
-                        self._strength.setdefault(key, strength)
+                    strength = HINT if alias in hints else BROAD if alias in broad else ALIAS
+                    self._add_alias(alias, kind, ident, strength)
         self._single_word = [k[0] for k in self._phrases if len(k) == 1 and len(k[0]) >= 5]
         self._multi_word: dict[int, dict[str, tuple[tuple[str, ...], str, str]]] = {}
         for key, (kind, ident) in self._phrases.items():
@@ -104,6 +95,19 @@ class SlotFinder:
         everyday = common_words() | frozenset().union(*FUNCTION_WORDS.values())
         # Everyday words of any language never bend into a place: "meine" is not "Maine".
         self._protected = (protected_words | everyday) - alias_words
+
+    def _add_alias(self, alias: str, kind: str, ident: str, strength: int) -> None:
+        """Short all-capitals aliases ("US", "CH") match only as written; others by words."""
+        if not alias:
+            return
+        if alias.isupper() and len(alias.replace(".", "")) <= 3:
+            pattern = re.compile(rf"(?<![A-Za-z]){re.escape(alias)}(?![A-Za-z])")
+            self._exact_case.append((pattern, clean(alias), kind, ident))
+            return
+        key = tuple(clean(alias).split())
+        if key:
+            self._phrases.setdefault(key, (kind, ident))
+            self._strength.setdefault(key, strength)
 
     def _near(self, token: str, alias_word: str) -> bool:
         if token == alias_word:
