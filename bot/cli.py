@@ -266,39 +266,49 @@ def chat(
     options: list[str] = []
     last = None
     while True:
-        if interactive:
-            print("\nyou> ", end="", file=out, flush=True)
-        try:
-            line = stdin.readline()
-        except KeyboardInterrupt:
-            line = ""
-        if not line:
-            print("\nBye.", file=out)
+        text = _read_line(stdin, out, interactive)
+        if text is None or text.lower() in QUIT_WORDS:
+            print("Bye." if text is not None else "\nBye.", file=out)
             return 0
-        text = line.strip()
         if not text:
             continue
-        if text.lower() in {"quit", "exit", "/quit", "/exit"}:
-            print("Bye.", file=out)
-            return 0
-        if text.lower() in {"topics", "/topics", "help", "/help"}:
+        if text.lower() in TOPIC_WORDS:
             topics = engine.topics()
             options = [t.id for t in topics]
             print("\n".join(f"  [{n}] {t.title}" for n, t in enumerate(topics, 1)), file=out)
             continue
-        if text.isdigit() and 1 <= int(text) <= len(options):
-            platform = last.platform if last else None
-            region = last.region if last else None
-            topic_lang = lang or (last.lang if last else "en")
-            last = engine.answer_entry(
-                options[int(text) - 1], platform=platform, region=region, lang=topic_lang
-            )
-        else:
-            last = engine.answer(text, lang=lang)
+        last = _chat_answer(engine, text, options, last, lang)
         options = [
             s.id for s in (last.choices or (last.suggestions if last.outcome != "answer" else ()))
         ]
         print("\n" + to_text(last, numbered_suggestions=bool(options)), file=out, flush=True)
+
+
+QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit"})
+TOPIC_WORDS = frozenset({"topics", "/topics", "help", "/help"})
+
+
+def _read_line(stdin: TextIO, out: TextIO, interactive: bool) -> str | None:
+    """The next line, stripped; None at the end of input or on Ctrl-C."""
+    if interactive:
+        print("\nyou> ", end="", file=out, flush=True)
+    try:
+        line = stdin.readline()
+    except KeyboardInterrupt:
+        line = ""
+    return line.strip() if line else None
+
+
+def _chat_answer(engine: Engine, text: str, options: list[str], last, lang: str | None):
+    """A number picks one of the topics offered last, keeping its platform and region."""
+    if text.isdigit() and 1 <= int(text) <= len(options):
+        return engine.answer_entry(
+            options[int(text) - 1],
+            platform=last.platform if last else None,
+            region=last.region if last else None,
+            lang=lang or (last.lang if last else "en"),
+        )
+    return engine.answer(text, lang=lang)
 
 
 if __name__ == "__main__":
