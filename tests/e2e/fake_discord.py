@@ -4,32 +4,5 @@ Why: tests, benchmarks and the load harness import ``tests.e2e.fake_discord``; t
 gateway, REST routes, world state and faults should not change a single import.
 """
 
-from tests.e2e.fake import (
-    BOT_TOKEN,
-    EPHEMERAL,
-    DefaultWorld,
-    DiscordError,
-    FakeDiscord,
-    FakeInteraction,
-    Perm,
-    RecordedRequest,
-    make_test_bot,
-    patch_discord_endpoints,
-    running_bot,
-    skip_identify_delay,
-)
-
-__all__ = [
-    "BOT_TOKEN",
-    "EPHEMERAL",
-    "DefaultWorld",
-    "DiscordError",
-    "FakeDiscord",
-    "FakeInteraction",
-    "Perm",
-    "RecordedRequest",
-    "make_test_bot",
-    "patch_discord_endpoints",
-    "running_bot",
-    "skip_identify_delay",
-]
+from tests.e2e.fake import *  # noqa: F403 - the package's public names, listed once there
+from tests.e2e.fake import __all__  # noqa: F401
