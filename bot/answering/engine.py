@@ -105,10 +105,10 @@ class Engine:
                 region=region,
                 lang=lang,
             )
-        if (talk := index.small_talk(question)) is not None:
+        if (talk := index.small_talk(words)) is not None:
             entry = kb.entries[talk]
             return compose_entry(kb, entry, question=question, confidence=1.0, lang=lang)
-        query = index.analyse(question)
+        query = index.analyse(question, words)
         platform = platform or query.slots.platform
         region = region or query.slots.region or _valid_region(default_region)
         ranked = index.rank(query)

@@ -152,6 +152,7 @@ _PROPER_NOUN = re.compile(r"(?<=[\w,;:] )[A-Z][A-Za-z]{2,}")
 MAX_PROPER_SCAN = 300
 _ALL_FUNCTION_WORDS = frozenset().union(*FUNCTION_WORDS.values())
 _ADDRESS_WORDS = frozenset({"bot", "everyone", "all", "guys", "folks", "team", "mate", "buddy"})
+_SMALL_TALK_GRAMMAR = _ALL_FUNCTION_WORDS | STOPWORDS | _ADDRESS_WORDS
 
 
 @lru_cache(maxsize=50_000)
@@ -196,6 +197,7 @@ class Query:
     slots: Slots
     content: tuple[str, ...]
     unknown: int
+    words: tuple[str, ...] = ()  # clean(raw).split(), kept so nothing cleans it again
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,7 +290,10 @@ class Index:
             (answer_terms if kb.entries[entry_id].kind == "answer" else catcher_terms).update(vocab)
         talk = [e for e in kb.entries.values() if e.kind == "smalltalk"]
         self._small_talk = {cleaned[x]: e.id for e in talk for x in e.examples}
+        self._small_talk_texts = list(self._small_talk)
         self._small_talk_words = frozenset(w for text in self._small_talk for w in text.split())
+        # Words that make a message small talk rather than grammar ("thanks", not "it").
+        self._small_talk_signal = self._small_talk_words - _ALL_FUNCTION_WORDS
         # Words only the off-topic catchers know ("meta", "password", "joke").
         self._catcher_only = frozenset(catcher_terms - answer_terms)
         # ...and of those, the names ("glassdoor", "mastodon"): no form of the word as the
@@ -304,24 +309,23 @@ class Index:
             t for t in self._catcher_only if not (surfaces.get(t, {t}) & everyday)
         )
 
-    def small_talk(self, question: str) -> str | None:
+    def small_talk(self, words: list[str]) -> str | None:
         """The small-talk entry for "hi", "thanks!", "that worked 👍": short messages made only
-        of small-talk words (and grammar), so "hi, how do I opt out" is still a question."""
-        words = clean(question).split()
+        of small-talk words (and grammar), so "hi, how do I opt out" is still a question.
+        `words` are the message's clean() words."""
         if not 1 <= len(words) <= SMALL_TALK_MAX_WORDS or not self._small_talk:
             return None
-        grammar = _ALL_FUNCTION_WORDS | STOPWORDS | _ADDRESS_WORDS
-        if not all(w in self._small_talk_words or w in grammar for w in words):
+        if not all(w in self._small_talk_words or w in _SMALL_TALK_GRAMMAR for w in words):
             return None
-        if not any(w in self._small_talk_words - _ALL_FUNCTION_WORDS for w in words):
+        if not any(w in self._small_talk_signal for w in words):
             return None
-        best = process.extractOne(" ".join(words), list(self._small_talk), scorer=fuzz.WRatio)
+        best = process.extractOne(" ".join(words), self._small_talk_texts, scorer=fuzz.WRatio)
         return self._small_talk[best[0]] if best else None
 
     def names_something_else(self, query: Query) -> bool:
         """A capitalised word nobody here knows ("Mastodon", "Grok") in a question that does
         not name LinkedIn: most likely about another service, so never answered as ours."""
-        words = clean(query.raw).split()
+        words = list(query.words) or clean(query.raw).split()
         if "linkedin" in words or "linkedins" in words:
             return False
         if detect(query.raw, words)[0] != "en":
@@ -390,12 +394,13 @@ class Index:
                 terms.append(stem(fixed))
         return tuple(terms)
 
-    def analyse(self, question: str) -> Query:
-        words = clean(question).split()
+    def analyse(self, question: str, words: list[str] | None = None) -> Query:
+        """The question's slots and content terms (`words`: its clean() words, if known)."""
+        words = clean(question).split() if words is None else words
         slots = self.slots.find(question, words)
         content = self._terms(slots.tokens)
         unknown = sum(1 for term in content if term not in self._vocab_set)
-        return Query(question, slots, content, unknown)
+        return Query(question, slots, content, unknown, tuple(words))
 
     def rank(self, query: Query) -> list[Ranked]:
         """Entries by their best example's score, best first."""
