@@ -72,9 +72,9 @@ class Words:
         return text.title if text else entry.title
 
     def short_title(self, entry: Entry) -> str:
+        """The entry's button label: the translation's short title (or title), else English."""
         text = self.entry(entry)
-        translated = text.short_title or text.title if text else None
-        return translated or getattr(entry, "short_title", None) or entry.title
+        return (text.short_title or text.title) if text else entry.label
 
     def ui(self, key: str, default: str) -> str:
         t = self.translation
@@ -298,31 +298,16 @@ def with_controls(kb: KnowledgeBase, answer: Answer, lang: str | None = None) ->
     howto = bool(entry and entry.steps)
     region_menu = howto or bool(entry and entry.regions)
     topics = {s.id: s for s in (*answer.suggestions, *answer.choices)}
+    words = Words(kb, lang if lang in LANGUAGES else "en")
     controls = Controls(
         lang=lang,
         platform_buttons=howto,
         region_menu=region_menu,
-        region_names=tuple(_region_names(kb, lang or "en").items()) if region_menu else (),
-        topic_labels=tuple((i, _topic_label(kb, s, lang or "en")) for i, s in topics.items()),
+        region_names=tuple((r, words.region(r)[0]) for r in kb.regions) if region_menu else (),
+        topic_labels=tuple(
+            (i, words.short_title(kb.entries[i]) if i in kb.entries else s.title)
+            for i, s in topics.items()
+        ),
         words=tuple((key, ui_text(kb.locales, lang, key)) for key in CONTROL_WORDS),
     )
     return replace(answer, controls=controls)
-
-
-def _region_names(kb: KnowledgeBase, lang: str) -> dict[str, str]:
-    """Region names in `lang` where translated (English otherwise)."""
-    names = {r.id: r.name for r in kb.regions.values()}
-    translation = kb.translations.get(lang)
-    if translation is not None:
-        names |= {r: name for r, (name, _note) in translation.regions.items()}
-    return names
-
-
-def _topic_label(kb: KnowledgeBase, topic: Suggestion, lang: str) -> str:
-    """A topic's short button label in `lang` (its English label, else its title)."""
-    translation = kb.translations.get(lang)
-    text = translation.entries.get(topic.id) if translation is not None else None
-    if text is not None:
-        return text.short_title or text.title
-    entry = kb.entries.get(topic.id)
-    return entry.label if entry is not None else topic.title
