@@ -15,8 +15,10 @@ import math
 from functools import cache, lru_cache
 from pathlib import Path
 
+from bot.knowledge.translations import LANGUAGES as TRANSLATED
+
 LANGUAGES: tuple[str, ...] = ("en", "fr", "de", "nl", "es", "it", "pt")
-ANSWER_LANGUAGES: tuple[str, ...] = ("en", "fr", "de", "nl", "es", "it")
+ANSWER_LANGUAGES: tuple[str, ...] = ("en", *TRANSLATED)
 _WORDLISTS = Path(__file__).with_name("wordlists")
 
 

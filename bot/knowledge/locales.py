@@ -20,8 +20,9 @@ from typing import Any
 from bot.knowledge import fields as F
 from bot.knowledge.problems import Problem
 from bot.knowledge.safe_yaml import YMap
+from bot.knowledge.translations import LANGUAGES as TRANSLATED
 
-LANGUAGES: tuple[str, ...] = ("fr", "de", "nl", "es", "it")
+LANGUAGES: tuple[str, ...] = tuple(TRANSLATED)  # the same five languages as the answers
 BUTTON_LIMIT = 80  # Discord: a button label or select option
 COMMAND_TEXT_LIMIT = 100  # Discord: a command, option or choice description/name
 MESSAGE_TEXT_LIMIT = 1000
