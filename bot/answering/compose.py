@@ -117,9 +117,25 @@ def _region_note(
         if not region:
             return None
         return (text.regions.get(region) if text else None) or entry.regions.get(region)
-    if not (entry.is_howto or getattr(entry, "shared_region_notes", False)):
+    if not (entry.is_howto or entry.shared_region_notes):
         return None
     return words.region(region)[1] if region else words.message("region_overview")
+
+
+def widest_region(kb: KnowledgeBase, entry: Entry, lang: str = "en") -> str | None:
+    """The region whose field (its name and note) is longest in this entry's answer in `lang`.
+
+    That field is the only part of an answer that changes with the region, so this region's
+    answer is the largest of all regions': checking it checks them all (the knowledge check
+    composes it instead of every region)."""
+    words = Words(kb, lang if lang in LANGUAGES else "en")
+    text = words.entry(entry)
+
+    def size(region: str) -> int:
+        note = _region_note(words, entry, text, region)
+        return len(note) + len(words.region(region)[0]) if note else 0
+
+    return max(kb.regions, key=size, default=None)
 
 
 def compose_entry(

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot.answering.answer import Answer
-from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS, Entry, KnowledgeBase, Source
+from bot.knowledge.schema import PLATFORM_IDS, Entry, KnowledgeBase, Source
 from bot.presentation.labels import label
 
 TITLE_LIMIT = 256
@@ -221,16 +221,17 @@ def to_markdown(answer: Answer) -> str:
 
 def budget_problems(kb: KnowledgeBase) -> Iterator[tuple[Entry, str]]:
     """Every entry, composed for every platform and region, must fit an embed uncut."""
-    from bot.answering.compose import compose_entry
+    from bot.answering.compose import compose_entry, widest_region
 
     languages = ("en", *kb.translations)
     for entry in kb.entries.values():
         reported: set[str] = set()
-        # Only what changes the answer is varied: steps by platform, notes by region.
+        # Only what changes the answer is varied: steps by platform; by region only the region
+        # field, so no region (the overview) and the widest region bound all the others.
         platforms = (None, *PLATFORM_IDS) if entry.steps else (None,)
         regional = entry.regions or entry.is_howto or entry.shared_region_notes
-        regions = (None, *REGION_IDS) if regional else (None,)
         for lang in languages:
+            regions = (None, widest_region(kb, entry, lang)) if regional else (None,)
             for platform in platforms:
                 for region in regions:
                     answer = compose_entry(

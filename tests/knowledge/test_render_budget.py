@@ -101,3 +101,23 @@ def test_the_bot_refuses_to_start_on_an_answer_over_the_embed_budget(kb_copy: Pa
     with pytest.raises(KnowledgeError) as info:
         create_bot(Settings(knowledge_dir=kb_copy))
     assert any("too long for a Discord embed" in str(p) for p in info.value.result.errors)
+
+
+def test_the_widest_region_bounds_every_regions_answer() -> None:
+    """The budget check composes only no region and the widest one: that is exact only if the
+    widest region's answer is the largest of all regions', for every entry and language."""
+    from bot.answering.compose import compose_entry, widest_region
+    from bot.knowledge.schema import REGION_IDS
+    from bot.presentation.layout import layout
+
+    kb = load_knowledge(None).kb
+    for lang in ("en", *kb.translations):
+        for entry in kb.entries.values():
+            widest = widest_region(kb, entry, lang)
+            sizes = {
+                region: layout(
+                    compose_entry(kb, entry, question="", platform=None, region=region, lang=lang)
+                ).total_chars()
+                for region in REGION_IDS
+            }
+            assert sizes[widest] == max(sizes.values()), (entry.id, lang, sizes)
