@@ -71,15 +71,13 @@ def verdict(q: WildQuestion, answer: Answer) -> str:
     """right | clarify (which-one, right entry offered) | declined | wrong (confidently wrong)."""
     ok = {q.expect, *q.also_ok}
     if q.expect == SMALLTALK:
-        if getattr(answer, "small_talk", False):
+        if answer.small_talk:
             return "right"
         return "declined" if answer.outcome == "decline" else "wrong"
     if q.expect == OFFTOPIC:
         if answer.outcome == "answer" and answer.entry_id in ok:
             return "right"  # labelled off-topic, but this entry was also accepted
-        if answer.outcome == "decline" and (
-            not getattr(answer, "small_talk", False) or SMALLTALK in ok
-        ):
+        if answer.outcome == "decline" and (not answer.small_talk or SMALLTALK in ok):
             return "right"
         if answer.outcome == "decline":
             return "declined"
@@ -124,7 +122,7 @@ class WildReport:
             report.slots_right += right
         if answer.region and q.region and answer.region != q.region:
             report.wrong_region += 1
-        report.in_language += getattr(answer, "lang", "en") == q.lang
+        report.in_language += answer.lang == q.lang
         if result != "right":
             got = answer.entry_id or ",".join(c.id for c in answer.choices) or "-"
             self.misses.append(
