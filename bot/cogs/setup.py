@@ -23,6 +23,8 @@ from bot.store import GuildSettings, StoreError
 if TYPE_CHECKING:
     from bot.app import OptoutBot
 
+from bot.knowledge.translations import LANGUAGES as TRANSLATED
+
 log = logging.getLogger(__name__)
 
 DEFAULT_REGION_CHOICES = [
@@ -31,11 +33,7 @@ DEFAULT_REGION_CHOICES = [
 ]
 LANGUAGE_CHOICES = [
     app_commands.Choice(name="English", value="en"),
-    app_commands.Choice(name="French", value="fr"),
-    app_commands.Choice(name="German", value="de"),
-    app_commands.Choice(name="Dutch", value="nl"),
-    app_commands.Choice(name="Spanish", value="es"),
-    app_commands.Choice(name="Italian", value="it"),
+    *(app_commands.Choice(name=name, value=code) for code, name in TRANSLATED.items()),
 ]
 LANGUAGE_NAMES = {c.value: c.name for c in LANGUAGE_CHOICES}
 NOT_MODERATOR = (
