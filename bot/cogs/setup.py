@@ -16,6 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_ui.choices import REGION_CHOICES
+from bot.knowledge.translations import LANGUAGES as TRANSLATED
 from bot.permissions import can_manage_server, is_server_moderator
 from bot.presentation.layout import MESSAGE_LIMIT, fit
 from bot.store import GuildSettings, StoreError
@@ -23,7 +24,6 @@ from bot.store import GuildSettings, StoreError
 if TYPE_CHECKING:
     from bot.app import OptoutBot
 
-from bot.knowledge.translations import LANGUAGES as TRANSLATED
 
 log = logging.getLogger(__name__)
 
