@@ -82,7 +82,7 @@ def main() -> int:
     knowledge = ROOT / "knowledge"
     questions = [q.text for q in load_questions(ROOT / "tests" / "data" / "questions.yaml")]
     loads = []
-    for _ in range(5):
+    for _ in range(7):
         start = time.perf_counter()
         kb = load_validated(knowledge).kb  # what the bot runs at start-up and on every reload
         Engine(kb)
@@ -90,9 +90,12 @@ def main() -> int:
     assert kb is not None
     shipped = sum(len(e.examples) for e in kb.entries.values())
     print(f"python {sys.version.split()[0]}; {len(questions)} questions per round")
+    # The first load also builds what a process builds once (word lists, language evidence,
+    # stems); later loads are reloads, which find the phrasings' clean forms remembered.
     print(
         f"load + index shipped knowledge ({len(kb.entries)} entries, {shipped} phrasings): "
-        f"median {statistics.median(loads):.1f} ms, max {max(loads):.1f} ms (target <= 300 ms)"
+        f"first in this process {loads[0]:.1f} ms; reloads median "
+        f"{statistics.median(loads[1:]):.1f} ms, max {max(loads[1:]):.1f} ms (target <= 300 ms)"
     )
     for label, size, rounds, target in (
         ("shipped", 0, 10, 1.0),

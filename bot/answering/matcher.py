@@ -25,7 +25,7 @@ from bot.answering.languages import (
     detect,
     foreign_function_words,
 )
-from bot.answering.normalise import clean
+from bot.answering.normalise import clean, clean_phrasing
 from bot.answering.slots import PLATFORM_TOKEN, REGION_TOKEN, SlotFinder, Slots, typo_budget
 from bot.knowledge.schema import KnowledgeBase
 
@@ -165,6 +165,7 @@ FUZZ_WEIGHT = 0.4
 BETA2 = 0.5  # >1 favours recall of the question's words over precision of the example's
 COVERAGE_WEIGHT = 0.35  # share of the question's weight found anywhere in the entry's vocabulary
 MAX_CANDIDATES = 40
+CORRECTION_MEMO = 20_000  # misspelt words remembered per snapshot before starting over
 COMMON_POSTINGS = 150  # a word in more phrasings than this only adds candidates when needed
 
 
@@ -220,7 +221,7 @@ class Index:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
-        cleaned = {text: clean(text) for e in kb.entries.values() for text in e.examples}
+        cleaned = {text: clean_phrasing(text) for e in kb.entries.values() for text in e.examples}
         raw_vocab = {w for text in cleaned.values() for w in text.split()}
         raw_vocab.update(w for e in kb.entries.values() for w in clean(e.title).split())
         self.slots = SlotFinder(kb, frozenset(raw_vocab))
@@ -229,6 +230,9 @@ class Index:
         self._surface_by_length: dict[int, list[str]] = defaultdict(list)
         for word in self._surface:
             self._surface_by_length[len(word)].append(word)
+        self._near_by_length: dict[tuple[int, int], list[str]] = {}
+        # Misspelt words seen lately and their correction: the same typos come back.
+        self._corrected: dict[str, str] = {}
         entry_tokens = self._index_examples(kb, cleaned)
         self._weigh(entry_tokens)
         self._titles = {e.id: clean(e.title) for e in kb.entries.values() if e.kind == "answer"}
@@ -374,12 +378,21 @@ class Index:
         budget = typo_budget(token)
         if budget == 0:
             return token
+        if (fixed := self._corrected.get(token)) is None:
+            if len(self._corrected) >= CORRECTION_MEMO:
+                self._corrected.clear()
+            fixed = self._corrected[token] = self._nearest_word(token, budget)
+        return fixed
+
+    def _nearest_word(self, token: str, budget: int) -> str:
         # Only words whose length is within the budget can be within the budget.
-        near = [
-            w
-            for n in range(len(token) - budget, len(token) + budget + 1)
-            for w in self._surface_by_length.get(n, ())
-        ]
+        key = (len(token), budget)
+        if (near := self._near_by_length.get(key)) is None:
+            near = self._near_by_length[key] = [
+                w
+                for n in range(len(token) - budget, len(token) + budget + 1)
+                for w in self._surface_by_length.get(n, ())
+            ]
         best = process.extractOne(token, near, scorer=OSA.distance, score_cutoff=budget)
         return best[0] if best is not None else token
 
@@ -408,20 +421,14 @@ class Index:
         if not tokens:
             return []
         q_weight = sum(self._idf.get(t, self._unknown_idf) for t in tokens)
-        overlap = self._overlap(tokens)
-        if not overlap:
+        top = self._top_lexical(tokens, q_weight)
+        if not top:
             return []
         q_text = " ".join(query.content)
-        lex_scores = {}
-        for i, shared in overlap.items():
-            recall = shared / q_weight
-            precision = shared / self._example_weight[i]
-            lex_scores[i] = (1 + BETA2) * recall * precision / (BETA2 * precision + recall)
-        top = heapq.nsmallest(MAX_CANDIDATES, lex_scores, key=lambda i: (-lex_scores[i], i))
         best: dict[str, float] = {}
-        for i in top:
+        for neg_lex, i in top:
             similarity = fuzz.token_sort_ratio(q_text, self._example_text[i]) / 100
-            score = LEX_WEIGHT * lex_scores[i] + FUZZ_WEIGHT * similarity
+            score = LEX_WEIGHT * -neg_lex + FUZZ_WEIGHT * similarity
             entry_id = self._example_entry[i]
             if score > best.get(entry_id, -1.0):
                 best[entry_id] = score
@@ -431,10 +438,14 @@ class Index:
             best[entry_id] = 100 * ((1 - COVERAGE_WEIGHT) * score + COVERAGE_WEIGHT * coverage)
         return [Ranked(e, s) for e, s in sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))]
 
-    def _overlap(self, tokens: frozenset[str]) -> dict[int, float]:
-        """Shared weight per example. Candidates come from the rarer words first: an example
-        that shares only "linkedin" and "ai" with the question cannot reach the top, so the
-        thousands of such postings are read only when the rarer words found too few."""
+    def _top_lexical(self, tokens: frozenset[str], q_weight: float) -> list[tuple[float, int]]:
+        """The best MAX_CANDIDATES phrasings by weighted F-beta of shared terms, as
+        (-score, phrasing) pairs. With recall s/Q and precision s/W, F-beta reduces to
+        (1 + B2) * s / (B2 * Q + W): one division per phrasing.
+
+        Candidates come from the rarer words first: a phrasing that shares only "linkedin"
+        and "ai" with the question cannot reach the top, so the thousands of such postings
+        are read only when the rarer words found too few."""
         known = sorted((t for t in tokens if t in self._idf), key=lambda t: len(self._postings[t]))
         candidates: set[int] = set()
         for token in known:
@@ -446,10 +457,19 @@ class Index:
                 # few are enough to fill the candidates.
                 postings = self._lightest[token]
             candidates.update(postings)
+        if not candidates:
+            return []
         weight = self._idf.__getitem__
         wanted = frozenset(known)
         tokens_of = self._example_tokens
-        return {i: sum(map(weight, wanted & tokens_of[i])) for i in candidates}
+        base = self._example_weight
+        b2q = BETA2 * q_weight
+        scale = -(1 + BETA2)
+        scored = [
+            (scale * sum(map(weight, wanted & tokens_of[i])) / (b2q + base[i]), i)
+            for i in candidates
+        ]
+        return heapq.nsmallest(MAX_CANDIDATES, scored)
 
     def nearest_titles(self, text: str, limit: int = 3) -> list[str]:
         """Fallback suggestions when no example shares a word with the question."""

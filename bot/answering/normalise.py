@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 MAX_INPUT_CHARS = 1200  # anything longer is cut before any work is done (80 words fit)
 MAX_WORDS = 80
+PHRASING_MEMO = 32_768  # phrasings whose clean() form is remembered (a few MB at most)
 
 _DISCORD_TOKEN = re.compile(r"<(?:@[!&]?|#|a?:\w+:|/[\w -]+:|t:)\d+(?::\w)?>")
 _EVERYONE = re.compile(r"@(?:everyone|here)\b", re.IGNORECASE)
@@ -20,6 +22,7 @@ _ELISION = re.compile(
     r"\b(l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|dell|all|dall|nell|sull|quell|un|po)['’`´](?=\w)",
     re.IGNORECASE,
 )
+_HAS_APOSTROPHE = re.compile(r"['’`´]")
 _NON_WORD = re.compile(r"[^\w]+|_+")
 _REPEATS = re.compile(r"(\w)\1{2,}")
 
@@ -28,11 +31,16 @@ def clean(text: str) -> str:
     """Lower-cased, accent-free text with Discord markup and symbols removed, spaces kept single."""
     text = text[:MAX_INPUT_CHARS]
     text = unicodedata.normalize("NFKC", text)
-    text = _DISCORD_TOKEN.sub(" ", text)
-    text = _EVERYONE.sub(" ", text)
-    text = _URL.sub(" ", text)
-    text = _ELISION.sub(r"\1 ", text)
-    text = _APOSTROPHE.sub("", text)
+    # Each pattern runs only when its tell-tale character is there: most text has none.
+    if "<" in text:
+        text = _DISCORD_TOKEN.sub(" ", text)
+    if "@" in text:
+        text = _EVERYONE.sub(" ", text)
+    if "." in text or ":" in text:
+        text = _URL.sub(" ", text)
+    if _HAS_APOSTROPHE.search(text):
+        text = _ELISION.sub(r"\1 ", text)
+        text = _APOSTROPHE.sub("", text)
     text = text.casefold()
     if not text.isascii():
         text = "".join(
@@ -41,6 +49,14 @@ def clean(text: str) -> str:
     text = _NON_WORD.sub(" ", text)
     text = _REPEATS.sub(r"\1\1", text)
     return " ".join(text.split()[:MAX_WORDS])
+
+
+@lru_cache(maxsize=PHRASING_MEMO)
+def clean_phrasing(text: str) -> str:
+    """clean() for the knowledge's own phrasings, remembered: the loader (duplicate check) and
+    the index both need them, and a reload sees mostly the same ones again. Never used for
+    members' messages, so no question is kept."""
+    return clean(text)
 
 
 def has_markup_or_link(text: str) -> bool:

@@ -91,6 +91,7 @@ class SlotFinder:
         self._alias_firsts = frozenset(key[0] for key in self._phrases)
         self._could_start: dict[str, bool] = {}
         self._single: dict[str, tuple[int, str, str] | None] = {}
+        self._plain: set[str] = set()  # words that start no alias, not even misspelt
         alias_words = {w for key in self._phrases for w in key}
         everyday = common_words() | frozenset().union(*FUNCTION_WORDS.values())
         # Everyday words of any language never bend into a place: "meine" is not "Maine".
@@ -170,8 +171,16 @@ class SlotFinder:
         return before in _LANGUAGE_BEFORE or after in _LANGUAGE_AFTER
 
     def _match_at(self, tokens: list[str], i: int) -> tuple[int, str, str] | None:
-        if tokens[i] not in self._alias_firsts:
-            return self._fuzzy_at(tokens, i)
+        token = tokens[i]
+        if token not in self._alias_firsts:
+            if token in self._plain:
+                return None  # most words: known to be no alias, however spelt (remembered)
+            hit = self._fuzzy_at(tokens, i)
+            if hit is None and not self._could_start[token] and self._single[token] is None:
+                if len(self._plain) >= MEMO_LIMIT:
+                    self._plain.clear()
+                self._plain.add(token)
+            return hit
         for width in range(min(MAX_ALIAS_WORDS, len(tokens) - i), 0, -1):
             key = tuple(tokens[i : i + width])
             if key in self._phrases:

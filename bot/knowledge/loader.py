@@ -15,7 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from bot.answering.normalise import clean
+from bot.answering.normalise import clean_phrasing
 from bot.knowledge import copy_hosts
 from bot.knowledge import fields as F
 from bot.knowledge.entry_rules import EntryDraft, entry_problems
@@ -560,7 +560,7 @@ def example_key(text: str) -> str:
     repeated letters), so an accented or full-width copy of a phrasing is caught here
     instead of quietly taking questions away from the entry that had it first.
     """
-    return clean(text)
+    return clean_phrasing(text)
 
 
 def _check_examples(
