@@ -216,3 +216,18 @@ def test_premises_and_includes_are_validated(tmp_path) -> None:
     assert any("broken.yaml:8" in m and "no-such-entry" in m for m in messages), messages
     assert any("broken.yaml:10" in m and "did you mean 'broken'" in m for m in messages), messages
     assert any("broken.yaml:13" in m and "'say'" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(
+    ("question", "entry", "platform"),
+    [
+        # The first thing a newcomer types: a device and "it", with no AI words at all.
+        ("how do i turn it off on my iphone", "turn-off", "ios"),
+        ("how do i turn it off on android", "turn-off", "android"),
+        # ...while a question about repeating it on another device stays with that topic.
+        ("do i need to turn it off on my iphone too", "multiple-accounts", "ios"),
+    ],
+)
+def test_the_plainest_how_to_is_answered_not_asked_about(engine, question, entry, platform):
+    answer = engine.answer(question)
+    assert (answer.outcome, answer.entry_id, answer.platform) == ("answer", entry, platform)
