@@ -202,7 +202,13 @@ def _detect(raw: str, words: tuple[str, ...]) -> tuple[str, float]:
             scores[lang] += 0.6
             evidence[lang] += 1
     ranked = sorted(scores, key=lambda lang: -scores[lang])
-    best, second = ranked[0], ranked[1]
+    best = ranked[0]
+    # The lead that matters is over the languages we could answer in instead: Portuguese
+    # sharing "por" with Spanish does not make a Spanish question unsure.
+    rivals = [
+        lang for lang in ranked[1:] if lang in ANSWER_LANGUAGES or best not in ANSWER_LANGUAGES
+    ]
+    second = rivals[0] if rivals else ranked[1]
     margin = scores[best] - scores[second]
     if best == "en" or evidence[best] < 2 or margin <= 0:
         return "en", max(0.0, margin) if best == "en" else 0.0

@@ -117,6 +117,8 @@ def test_over_the_limits_and_unknown_ids_are_errors(kb_copy: Path) -> None:
         ("how do I opt out", "fr", None, "fr"),  # a locale wins
         ("how do I opt out", "ja", None, "en"),  # a locale we have no text for
         ("eu quero desativar o treino", None, None, "en"),  # Portuguese: no translation
+        # Spanish "por" is Portuguese too; Portuguese is no rival we could answer in.
+        ("enlace directo por favor", None, None, "es"),
     ],
 )
 def test_choose_language(text, forced, default, lang) -> None:
