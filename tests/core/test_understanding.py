@@ -231,3 +231,12 @@ def test_premises_and_includes_are_validated(tmp_path) -> None:
 def test_the_plainest_how_to_is_answered_not_asked_about(engine, question, entry, platform):
     answer = engine.answer(question)
     assert (answer.outcome, answer.entry_id, answer.platform) == ("answer", entry, platform)
+
+
+@pytest.mark.parametrize(
+    ("question", "region"),
+    [("opt out germany", "eu"), ("opt out in the uk?", "uk"), ("opt out hong kong", "hk")],
+)
+def test_opting_out_somewhere_gets_the_how_to_with_that_region(engine, question, region):
+    answer = engine.answer(question)
+    assert (answer.outcome, answer.entry_id, answer.region) == ("answer", "turn-off", region)
