@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from bot.answering.answer import Answer, Suggestion
 from bot.answering.compose import Words, clarify, compose_entry, decline, with_controls
 from bot.answering.decide import Decision, decide
-from bot.answering.languages import choose_language
+from bot.answering.languages import choose_language, small_talk_language
 from bot.answering.matcher import Index, PremiseRule, Ranked, Thresholds, clamp_limit
 from bot.answering.normalise import clean, has_letters
 from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS, KnowledgeBase
@@ -88,7 +88,7 @@ class Engine:
         platform = platform if platform in PLATFORM_IDS else None
         region = _valid_region(region)
         words = clean(question).split()
-        lang = choose_language(question, words, lang, default_lang)
+        forced, lang = lang, choose_language(question, words, lang, default_lang)
         if not has_letters(question):
             fallback = self._fallback(snap, "", lang)
             return decline(kb, question, fallback, platform=platform, region=region, lang=lang)
@@ -107,6 +107,7 @@ class Engine:
             )
         if (talk := index.small_talk(words)) is not None:
             entry = kb.entries[talk]
+            lang = small_talk_language(question, words, lang, forced)
             return compose_entry(kb, entry, question=question, confidence=1.0, lang=lang)
         query = index.analyse(question, words)
         platform = platform or query.slots.platform

@@ -187,8 +187,8 @@ def detect(raw: str, words: list[str]) -> tuple[str, float]:
     return _detect(raw, tuple(words))
 
 
-@lru_cache(maxsize=256)
-def _detect(raw: str, words: tuple[str, ...]) -> tuple[str, float]:
+def _scores(raw: str, words: tuple[str, ...]) -> tuple[dict[str, float], dict[str, int]]:
+    """Per language: the weight of the words and letters pointing to it, and their count."""
     scores = dict.fromkeys(LANGUAGES, 0.0)
     evidence = dict.fromkeys(LANGUAGES, 0)
     table = _evidence()
@@ -201,6 +201,28 @@ def _detect(raw: str, words: tuple[str, ...]) -> tuple[str, float]:
         if lang:
             scores[lang] += 0.6
             evidence[lang] += 1
+    return scores, evidence
+
+
+LEAN_RATIO = 1.2  # the leading language's weight over the next one's, for lean()
+
+
+def lean(raw: str, words: list[str]) -> str | None:
+    """The answer language a short message leans to, even on one word ("Danke", "gracias"):
+    only for replies where one word is all there is (small talk), never to read a question."""
+    scores, _ = _scores(raw, tuple(words))
+    if scores["en"] > 0:
+        return None  # "ok", "super", "cool": English too, so nothing to lean on
+    ranked = sorted(ANSWER_LANGUAGES, key=lambda lang: -scores[lang])
+    best, second = scores[ranked[0]], scores[ranked[1]]
+    if best > 0 and best >= LEAN_RATIO * second:
+        return ranked[0]
+    return None  # "hallo" is German and Dutch alike
+
+
+@lru_cache(maxsize=256)
+def _detect(raw: str, words: tuple[str, ...]) -> tuple[str, float]:
+    scores, evidence = _scores(raw, words)
     ranked = sorted(scores, key=lambda lang: -scores[lang])
     best = ranked[0]
     # The lead that matters is over the languages we could answer in instead: Portuguese
@@ -236,6 +258,14 @@ def choose_language(
     if lang == "en" and margin >= LANGUAGE_MARGIN:
         return "en"
     return default if default in ANSWER_LANGUAGES else "en"
+
+
+def small_talk_language(raw: str, words: list[str], chosen: str, forced: str | None) -> str:
+    """A one-line reply's language: as chosen, unless nothing forced it and the text was too
+    short to read, when a word that belongs to one language only ("Danke") is enough."""
+    if forced is not None or detect(raw, words)[1] >= LANGUAGE_MARGIN:
+        return chosen
+    return lean(raw, words) or chosen
 
 
 def from_locale(locale: str | None) -> str | None:

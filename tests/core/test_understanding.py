@@ -240,3 +240,25 @@ def test_the_plainest_how_to_is_answered_not_asked_about(engine, question, entry
 def test_opting_out_somewhere_gets_the_how_to_with_that_region(engine, question, region):
     answer = engine.answer(question)
     assert (answer.outcome, answer.entry_id, answer.region) == ("answer", "turn-off", region)
+
+
+@pytest.mark.parametrize(
+    ("message", "lang"),
+    [
+        ("Danke!", "de"),
+        ("gracias", "es"),
+        ("bedankt", "nl"),
+        ("merci", "fr"),
+        ("ok", "en"),  # English too
+        ("thanks", "en"),
+        ("hallo", "en"),  # German and Dutch alike
+    ],
+)
+def test_one_word_small_talk_is_answered_in_its_language(engine, message, lang) -> None:
+    answer = engine.answer(message)
+    assert answer.small_talk and answer.lang == lang
+
+
+def test_a_forced_language_still_wins_for_small_talk(engine) -> None:
+    assert engine.answer("Danke!", lang="fr").lang == "fr"
+    assert engine.answer("ok", default_lang="it").lang == "it"
