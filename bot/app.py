@@ -25,18 +25,18 @@ from discord.ext import commands
 
 from bot.answering.engine import Engine
 from bot.config import Settings, SettingsError, shard_problems
+from bot.discord_ui.jobs import RetentionJob
 from bot.discord_ui.maintainers import post_to_maintainers
-from bot.discord_ui.records import Recorder
 from bot.discord_ui.traffic import pooled_connector, skip_own_message_echoes
 from bot.discord_ui.translator import KnowledgeTranslator
 from bot.discord_ui.views import CONTROLS
 from bot.knowledge.loader import default_knowledge_dir
 from bot.knowledge.location import IN_PACKAGE, inside_installed_package
 from bot.logging_setup import setup_logging
-from bot.maintenance import KnowledgeService, ReloadReport
-from bot.maintenance.reports import format_report
 from bot.metrics import Metrics, instrument
-from bot.services import KnowledgeError, Services
+from bot.services import KnowledgeError, KnowledgeService, ReloadReport, Services
+from bot.services.records import Recorder
+from bot.services.reports import format_report
 from bot.store import Store, StoreError
 
 log = logging.getLogger("bot.app")
@@ -259,7 +259,7 @@ def create_bot(
     """Build every service once and the bot that owns them, from Settings (read from the
     environment when None); no connecting."""
     settings = settings or Settings.from_env()
-    services = Services.build(settings, engine=engine, store=store)
+    services = Services.build(settings, retention=RetentionJob, engine=engine, store=store)
     shards = shard_options(settings)
     cls = ShardedOptoutBot if shards else OptoutBot
     if shards.get("shard_ids") and 0 not in shards["shard_ids"]:

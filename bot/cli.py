@@ -21,8 +21,8 @@ from bot.answering.normalise import MAX_INPUT_CHARS
 from bot.config import Settings, SettingsError
 from bot.knowledge.loader import LoadResult
 from bot.knowledge.location import export_knowledge
-from bot.maintenance.validate import load_validated
 from bot.presentation.text import to_json_line, to_text
+from bot.services.validate import load_validated
 
 NO_TOKEN_HINT = (
     "No DISCORD_TOKEN is set, so this is the terminal chat on the same answering engine.\n"

@@ -164,6 +164,18 @@ class ErrorCounter(logging.Handler):
             self.metrics.errors.labels(kind=kind).inc()
 
 
+#: Errors logged here count as knowledge errors: the knowledge service's modules, the kb cog
+#: and (as when they all sat in bot.maintenance) the retention purge.
+KNOWLEDGE_LOGGERS = (
+    "bot.services.reloader",
+    "bot.services.teach",
+    "bot.services.validate",
+    "bot.services.yaml_edit",
+    "bot.services.retention",
+    "bot.cogs.kb",
+)
+
+
 def error_kind(record: logging.LogRecord) -> str | None:
     name = record.name
     if name == "bot.records" or name.startswith("bot.store"):
@@ -174,7 +186,7 @@ def error_kind(record: logging.LogRecord) -> str | None:
         return "interaction"
     if name == "bot.app":
         return "event"
-    if name.startswith(("bot.maintenance", "bot.cogs.kb")):
+    if name.startswith(KNOWLEDGE_LOGGERS):
         return "knowledge"
     if name.startswith("discord"):
         return "discord"

@@ -23,7 +23,8 @@ LAYERS: dict[str, set[str]] = {
     "bot.answering": CORE,
     "bot.store": set(),
     "bot.presentation": CORE,
-    "bot.maintenance": CORE | {"bot.store", "bot.presentation"},
+    "bot.config": set(),  # settings from the environment: a leaf, like the store
+    "bot.services": CORE | {"bot.store", "bot.presentation", "bot.config"},
     "bot.evaluation": CORE,
     "bot.wild_evaluation": CORE | {"bot.evaluation"},
 }

@@ -26,11 +26,11 @@ from bot.answering.normalise import clean
 from bot.discord_ui.embeds import Rendered, details_embed
 from bot.discord_ui.errors import report_error
 from bot.discord_ui.i18n import click_language, locale_language, say
-from bot.discord_ui.records import stored_guild_id
 from bot.knowledge.locales import LANGUAGES, UI_TEXTS
 from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS
 from bot.presentation.layout import fit
 from bot.presentation.phone import has_details
+from bot.services.records import stored_guild_id
 from bot.store import FeedbackResult, make_voter_key
 
 if TYPE_CHECKING:

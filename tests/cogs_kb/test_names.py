@@ -7,7 +7,7 @@ from typing import get_args
 from bot.answering.answer import Outcome
 from bot.cogs.kb import ALL_SERVERS, ReportScope
 from bot.config import Settings
-from bot.discord_ui.records import DIRECT_MESSAGES, RECORDED_AS, stored_guild_id
+from bot.services.records import DIRECT_MESSAGES, RECORDED_AS, stored_guild_id
 from bot.store.base import ANSWER_OUTCOMES
 
 

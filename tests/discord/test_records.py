@@ -9,9 +9,9 @@ import asyncio
 
 import pytest
 
-from bot.discord_ui import record_writer, records
-from bot.discord_ui.record_limits import GAPS_PER_SERVER_HOUR, GAPS_PER_USER_HOUR
-from bot.discord_ui.records import SETTINGS_TTL, Recorder
+from bot.services import record_writer, records
+from bot.services.record_limits import GAPS_PER_SERVER_HOUR, GAPS_PER_USER_HOUR
+from bot.services.records import SETTINGS_TTL, Recorder
 from bot.store import AnswerRecord, GuildSettings, InMemoryStore, StoreError
 
 GUILD = 7

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge.problems import Problem
-from bot.maintenance import ReloadReport, TeachResult
-from bot.maintenance.gaps import (
+from bot.services import ReloadReport, TeachResult
+from bot.services.gaps import (
     MESSAGE_LIMIT,
     fit_lines,
     format_check,
@@ -21,7 +21,7 @@ from bot.maintenance.gaps import (
     format_teach,
     since_for,
 )
-from bot.maintenance.retention import purge_forever
+from bot.services.retention import purge_forever
 from bot.store import AnswerStats, EntryFeedback, FeedbackStats, GapSummary, InMemoryStore
 from tests.testkit import eventually
 

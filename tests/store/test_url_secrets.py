@@ -14,7 +14,8 @@ from types import SimpleNamespace
 import pytest
 
 from bot.app import OptoutBot
-from bot.services import RetentionJob, Services
+from bot.discord_ui.jobs import RetentionJob
+from bot.services import Services
 from bot.store import PostgresStore, StoreError, open_store
 from bot.store.url_safety import UNPARSEABLE, describe_url, scrub
 

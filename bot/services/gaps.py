@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bot.maintenance.reports import (
+from bot.presentation.layout import MESSAGE_LIMIT, escape_markdown, fit
+from bot.services.reports import (
     PERIOD_LABELS,
     PERIODS,
     code_span_safe,
@@ -22,7 +23,6 @@ from bot.maintenance.reports import (
     since_for,
     when,
 )
-from bot.presentation.layout import MESSAGE_LIMIT, escape_markdown, fit
 from bot.store.base import GapSummary
 
 __all__ = [

@@ -23,8 +23,8 @@ from typing import TypeVar
 
 from bot.answering.answer import Answer, Outcome
 from bot.answering.normalise import clean
-from bot.discord_ui.record_limits import RecordLimits
-from bot.discord_ui.record_writer import RecordWriter
+from bot.services.record_limits import RecordLimits
+from bot.services.record_writer import RecordWriter
 from bot.store import (
     AnswerOutcome,
     AnswerRecord,
