@@ -35,8 +35,10 @@ from bot.knowledge.location import IN_PACKAGE, inside_installed_package
 from bot.logging_setup import setup_logging
 from bot.metrics import Metrics, instrument
 from bot.services import KnowledgeError, KnowledgeService, ReloadReport, Services
-from bot.services.records import Recorder
+from bot.services.records import AnswerLog
 from bot.services.reports import format_report
+from bot.services.settings_cache import SettingsCache
+from bot.services.store_guard import StoreGuard
 from bot.store import Store, StoreError
 
 log = logging.getLogger("bot.app")
@@ -140,9 +142,19 @@ class OptoutBot(commands.Bot):
         return self.services.store
 
     @property
-    def recorder(self) -> Recorder:
-        """The answer log and each server's settings cache."""
-        return self.services.recorder
+    def store_guard(self) -> StoreGuard:
+        """Store calls a reply may wait on: time-boxed, failures logged once."""
+        return self.services.store_guard
+
+    @property
+    def settings_cache(self) -> SettingsCache:
+        """Each server's settings, kept in memory."""
+        return self.services.settings_cache
+
+    @property
+    def answer_log(self) -> AnswerLog:
+        """Answer events and gaps, written in batches."""
+        return self.services.answer_log
 
     @property
     def knowledge_service(self) -> KnowledgeService:
@@ -204,14 +216,14 @@ class OptoutBot(commands.Bot):
     async def on_guild_available(self, guild: discord.Guild) -> None:
         """Read the server's settings now (at start-up or when it joins), not on its first
         message: in a burst that first read would queue behind everything else."""
-        await self.recorder.prefetch_settings(guild.id)
+        await self.settings_cache.prefetch_settings(guild.id)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
-        await self.recorder.prefetch_settings(guild.id)
+        await self.settings_cache.prefetch_settings(guild.id)
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Removed from a server: forget its settings and everything recorded there."""
-        self.recorder.forget_settings(guild.id)
+        self.settings_cache.forget_settings(guild.id)
         try:
             await self.store.forget_guild(guild.id)
         except StoreError as exc:

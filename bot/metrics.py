@@ -4,7 +4,7 @@ Labels never carry user data: outcomes, knowledge entry ids, command names and e
 kinds only. Instrumentation hooks into the bot from outside, so the cogs stay unaware:
 - a question's arrival is stamped (a context variable) when its gateway event is parsed;
   tasks discord.py creates for it inherit the stamp;
-- an answer is counted, with its latency, when the Recorder records it (after the reply
+- an answer is counted, with its latency, when the answer log records it (after the reply
   was sent);
 - an interaction's ack latency is taken when Discord accepts its first response (an
   aiohttp trace on the bot's HTTP session, which discord.py uses for interaction replies);
@@ -111,14 +111,14 @@ def instrument(bot: OptoutBot, metrics: Metrics) -> None:
         for event in ("MESSAGE_CREATE", "INTERACTION_CREATE"):
             if event in parsers:
                 parsers[event] = _stamped(parsers[event], metrics, event)
-    recorder = bot.recorder
-    record = recorder.answered
+    answer_log = bot.answer_log
+    record = answer_log.answered
 
     async def answered(guild_id: int | None, answer: Any, **how: Any) -> None:
         metrics.answered(answer.outcome, answer.entry_id)
         await record(guild_id, answer, **how)
 
-    recorder.answered = answered  # type: ignore[method-assign]
+    answer_log.answered = answered  # type: ignore[method-assign]
     bot.http.http_trace = _ack_trace(metrics)
 
 

@@ -88,7 +88,7 @@ class Questions(commands.Cog):
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
 
     async def _log_channel_id(self, guild: discord.Guild) -> int | None:
-        guild_settings = await self.bot.recorder.settings(guild.id)
+        guild_settings = await self.bot.settings_cache.settings(guild.id)
         return guild_settings.log_channel_id if guild_settings else None
 
     # ------------------------------------------------------------ messages
@@ -130,7 +130,7 @@ class Questions(commands.Cog):
 
     async def _default_language(self, message: discord.Message) -> str | None:
         guild_id = message.guild.id if message.guild else None
-        return await self.bot.recorder.default_language(guild_id)
+        return await self.bot.settings_cache.default_language(guild_id)
 
     def _bucket(self, message: discord.Message, trigger: Trigger) -> Cooldowns:
         """DMs and replies to the bot's answers are a conversation: a relaxed cooldown."""
@@ -197,7 +197,9 @@ class Questions(commands.Cog):
             self.recent.remember(message.channel.id, key, sent.jump_url)
         if recorded and sent is not None:
             gid = message.guild.id if message.guild else None
-            await self.bot.recorder.answered(gid, answer, free_text=True, user_id=message.author.id)
+            await self.bot.answer_log.answered(
+                gid, answer, free_text=True, user_id=message.author.id
+            )
 
     async def _react(self, message: discord.Message) -> bool:
         """A ⏳ on the question while it waits its turn (where the bot may react)."""
@@ -230,7 +232,7 @@ class Questions(commands.Cog):
             return None  # without the intent other messages arrive without their text
         if _replied_to(message, me) == "bot":
             return "reply"  # a reply to one of the bot's answers, with the ping turned off
-        guild_settings = await self.bot.recorder.settings(message.guild.id)
+        guild_settings = await self.bot.settings_cache.settings(message.guild.id)
         if guild_settings is None or not guild_settings.auto_answer:
             return None
         channel = message.channel
@@ -254,7 +256,7 @@ class Questions(commands.Cog):
         strict: bool,
         context: AnswerContext | None = None,
     ) -> Answer:
-        default = await self.bot.recorder.default_region(
+        default = await self.bot.settings_cache.default_region(
             message.guild.id if message.guild else None
         )
         if context is not None:
@@ -313,8 +315,8 @@ class Questions(commands.Cog):
         if not question:
             await interaction.response.send_message(say(interaction, "menu_empty"), ephemeral=True)
             return
-        default = await self.bot.recorder.default_region(interaction.guild_id)
-        language = await self.bot.recorder.default_language(interaction.guild_id)
+        default = await self.bot.settings_cache.default_region(interaction.guild_id)
+        language = await self.bot.settings_cache.default_language(interaction.guild_id)
         answer = self.bot.engine.answer(question, default_region=default, default_lang=language)
         guild = interaction.guild
         if guild is None or guild.me is None:
@@ -328,7 +330,7 @@ class Questions(commands.Cog):
             await interaction.followup.send(
                 say(interaction, "menu_done" if sent else "menu_cant_post"), ephemeral=True
             )
-        await self.bot.recorder.answered(interaction.guild_id, answer, free_text=True)
+        await self.bot.answer_log.answered(interaction.guild_id, answer, free_text=True)
 
 
 def _user_key(message: discord.Message) -> tuple[int, int]:

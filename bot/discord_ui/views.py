@@ -68,7 +68,7 @@ def _lang_suffix(lang: str | None) -> str:
 
 
 def services(interaction: discord.Interaction[OptoutBot]) -> Services:
-    """The services of the OptoutBot behind an interaction (engine, recorder, store)."""
+    """The services of the OptoutBot behind an interaction (engine, answer log, store...)."""
     return interaction.client.services
 
 
@@ -136,7 +136,7 @@ async def _edit_to(interaction: discord.Interaction, answer: Answer) -> None:
 async def _record_click(interaction: discord.Interaction, answer: Answer) -> None:
     """Count an answer opened by a click: once per person, topic and message in a window."""
     message = str(interaction.message.id) if interaction.message else f"i{interaction.id}"
-    await services(interaction).recorder.answered(
+    await services(interaction).answer_log.answered(
         guild_id(interaction),
         answer,
         free_text=False,
@@ -414,9 +414,9 @@ class FeedbackButton(
         return cls(match["entry"], match["vote"] == "y")
 
     async def handle(self, interaction: discord.Interaction) -> None:
-        recorder = services(interaction).recorder
+        guard = services(interaction).store_guard
         answer_key = str(interaction.message.id) if interaction.message else str(interaction.id)
-        result = await recorder.safely(self._vote(recorder.store, interaction, answer_key), None)
+        result = await guard.safely(self._vote(guard.store, interaction, answer_key), None)
         text = say(interaction, FEEDBACK_KEYS.get((result, self.helpful), "feedback_not_saved"))
         await interaction.response.send_message(text, ephemeral=True)
 

@@ -2,9 +2,10 @@
 stopped together.
 
 `Services.build(settings)` makes the engine (from the knowledge folder), the store, the
-answer log with its settings cache (`Recorder`), the knowledge service (reload, check, teach,
-watch) and the retention job; `start()` and `stop()` own their lifetimes, so cogs only use
-them and never build or start anything themselves. No Discord here: the front end hands in
+settings cache and the answer log (both calling the store through one `StoreGuard`), the
+knowledge service (reload, check, teach, watch) and the retention job; `start()` and
+`stop()` own their lifetimes, so cogs only use them and never build or start anything
+themselves. No Discord here: the front end hands in
 how background jobs are scheduled (`retention=`, discord.ext.tasks in the Discord bot).
 """
 
@@ -20,9 +21,11 @@ from pathlib import Path
 from bot.answering.engine import Engine
 from bot.config import Settings
 from bot.knowledge.loader import LoadResult, default_knowledge_dir
-from bot.services.records import Recorder
+from bot.services.records import AnswerLog
 from bot.services.reloader import KnowledgeService, ReloadReport
 from bot.services.retention import Job
+from bot.services.settings_cache import SettingsCache
+from bot.services.store_guard import StoreGuard
 from bot.services.validate import load_validated
 from bot.store import Store, StoreError, open_store
 
@@ -57,7 +60,9 @@ class Services:
     settings: Settings
     engine: Engine
     store: Store
-    recorder: Recorder  # the answer log, and each server's settings cache
+    store_guard: StoreGuard  # every store call a reply may wait on: time-boxed, logged once
+    settings_cache: SettingsCache  # each server's settings, kept in memory
+    answer_log: AnswerLog  # answer events and gaps, written in batches
     knowledge: KnowledgeService
     retention: Job
     _watcher: asyncio.Task | None = field(default=None, repr=False)
@@ -95,7 +100,17 @@ class Services:
             on_problems=report,
             on_reloaded=report,
         )
-        return cls(settings, engine, store, Recorder(store), knowledge, retention(store))
+        guard = StoreGuard(store)
+        return cls(
+            settings,
+            engine,
+            store,
+            guard,
+            SettingsCache(guard),
+            AnswerLog(guard),
+            knowledge,
+            retention(store),
+        )
 
     @property
     def watcher(self) -> asyncio.Task | None:
@@ -121,7 +136,7 @@ class Services:
                 await self._watcher
             self._watcher = None
         await self.retention.stop()
-        await self.recorder.drain()
+        await self.answer_log.drain()
         try:
             await self.store.close()
         except StoreError as exc:

@@ -313,7 +313,7 @@ class Store(Protocol):
         """Many answer events and unanswered questions in one transaction: all or none.
 
         Why: under a burst one write per answer queues thousands of transactions; the
-        Recorder gathers what arrives while a write is running into the next one.
+        answer log gathers what arrives while a write is running into the next one.
         """
         ...
 

@@ -182,13 +182,13 @@ async def test_purge_task_runs_while_started_and_stops_on_stop(bot) -> None:
 
 async def test_changes_apply_to_answers_at_once(bot, cog, store, moderator) -> None:
     """The bot keeps a short-lived copy of the settings; /setup replaces it immediately."""
-    assert await bot.recorder.default_region(GUILD_ID) is None  # now held in memory
+    assert await bot.settings_cache.default_region(GUILD_ID) is None  # now held in memory
     await _run(cog, "region", moderator, "uk")
     await _run(cog, "channel_add", moderator, make_channel())
-    held = await bot.recorder.settings(GUILD_ID)
+    held = await bot.settings_cache.settings(GUILD_ID)
     assert held.default_region == "uk" and held.answer_channel_ids == {CHANNEL_ID}
     await _run(cog, "channel_remove", moderator, make_channel())
-    assert (await bot.recorder.settings(GUILD_ID)).answer_channel_ids == frozenset()
+    assert (await bot.settings_cache.settings(GUILD_ID)).answer_channel_ids == frozenset()
 
 
 async def test_settings_are_read_when_a_server_becomes_available(bot, store) -> None:
@@ -197,4 +197,4 @@ async def test_settings_are_read_when_a_server_becomes_available(bot, store) -> 
     guild.id = GUILD_ID
     await bot.on_guild_available(guild)
     await store.update_settings(GUILD_ID, default_region="uk")  # not through /setup
-    assert await bot.recorder.default_region(GUILD_ID) == "eu"  # read at availability
+    assert await bot.settings_cache.default_region(GUILD_ID) == "eu"  # read at availability

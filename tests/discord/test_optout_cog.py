@@ -117,9 +117,9 @@ async def test_sources_lists_every_source_with_links(catalogue, interaction):
 async def test_ask_passes_the_asker_to_the_gap_limits(cog, bot, monkeypatch):
     """Issue 14.5: the per-person gap cap needs who asked (used in memory, never stored)."""
     seen = []
-    real = bot.recorder.limits.allow_gap
+    real = bot.answer_log.limits.allow_gap
     monkeypatch.setattr(
-        bot.recorder.limits, "allow_gap", lambda g, u: seen.append((g, u)) or real(g, u)
+        bot.answer_log.limits, "allow_gap", lambda g, u: seen.append((g, u)) or real(g, u)
     )
     interaction = make_interaction(bot, user_id=77)
     await cog.ask.callback(cog, interaction, question="recipe for banana bread")

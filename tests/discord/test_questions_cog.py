@@ -203,9 +203,9 @@ async def test_server_default_region_applies_unless_the_question_names_one(cog, 
 async def test_the_asker_reaches_the_gap_limits(cog, bot, monkeypatch):
     """Issue 14.5: the per-person gap cap needs who asked (used in memory, never stored)."""
     seen = []
-    real = bot.recorder.limits.allow_gap
+    real = bot.answer_log.limits.allow_gap
     monkeypatch.setattr(
-        bot.recorder.limits, "allow_gap", lambda g, u: seen.append((g, u)) or real(g, u)
+        bot.answer_log.limits, "allow_gap", lambda g, u: seen.append((g, u)) or real(g, u)
     )
     await cog.on_message(make_message(f"<@{BOT_ID}> recipe for banana bread", mentions_bot=True))
     assert seen == [(GUILD_ID, USER_ID)]

@@ -61,7 +61,9 @@ async def test_failed_open_never_shows_the_password(url, secrets, shown, caplog)
         settings=SimpleNamespace(watch_knowledge=False),
         engine=None,
         store=store,
-        recorder=None,
+        store_guard=None,
+        settings_cache=None,
+        answer_log=None,
         knowledge=None,
         retention=RetentionJob(store),
     )
