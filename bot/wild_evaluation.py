@@ -18,6 +18,7 @@ import yaml
 from bot.answering import Engine
 from bot.answering.answer import Answer
 from bot.evaluation import HOLDOUT_PERCENT
+from bot.outcome import Outcome
 
 OFFTOPIC = "offtopic"
 SMALLTALK = "smalltalk"
@@ -73,18 +74,18 @@ def verdict(q: WildQuestion, answer: Answer) -> str:
     if q.expect == SMALLTALK:
         if answer.small_talk:
             return "right"
-        return "declined" if answer.outcome == "decline" else "wrong"
+        return "declined" if answer.outcome == Outcome.DECLINE else "wrong"
     if q.expect == OFFTOPIC:
-        if answer.outcome == "answer" and answer.entry_id in ok:
+        if answer.outcome == Outcome.ANSWER and answer.entry_id in ok:
             return "right"  # labelled off-topic, but this entry was also accepted
-        if answer.outcome == "decline" and (not answer.small_talk or SMALLTALK in ok):
+        if answer.outcome == Outcome.DECLINE and (not answer.small_talk or SMALLTALK in ok):
             return "right"
-        if answer.outcome == "decline":
+        if answer.outcome == Outcome.DECLINE:
             return "declined"
         return "wrong"
-    if answer.outcome == "answer":
+    if answer.outcome == Outcome.ANSWER:
         return "right" if answer.entry_id in ok else "wrong"
-    if answer.outcome == "clarify":
+    if answer.outcome == Outcome.CLARIFY:
         return "clarify" if ok & {c.id for c in answer.choices} else "wrong-clarify"
     return "declined"
 

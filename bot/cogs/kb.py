@@ -24,6 +24,7 @@ from bot.config import Settings
 from bot.discord_ui.errors import report_error
 from bot.discord_ui.maintainers import post_to_maintainers
 from bot.discord_ui.pager import Page, PageButton, page_slice, paged_kwargs, register
+from bot.outcome import Outcome
 from bot.permissions import is_maintainer, is_server_moderator
 from bot.presentation.layout import MESSAGE_LIMIT, escape_markdown, fit
 from bot.services import KnowledgeService, TeachError
@@ -531,7 +532,7 @@ class Knowledge(commands.Cog):
 
 
 def _now_answered(answer) -> bool:
-    return answer.outcome == "answer" and answer.confidence >= LOW_CONFIDENCE
+    return answer.outcome == Outcome.ANSWER and answer.confidence >= LOW_CONFIDENCE
 
 
 async def setup(bot: OptoutBot) -> None:

@@ -33,6 +33,7 @@ from bot.discord_ui.i18n import say
 from bot.discord_ui.recent import RecentAnswers
 from bot.discord_ui.views import render
 from bot.knowledge.locales import UI_TEXTS, ui_text
+from bot.outcome import Outcome
 
 if TYPE_CHECKING:
     from bot.app import OptoutBot
@@ -146,7 +147,7 @@ class Questions(commands.Cog):
         if not question:
             return
         answer = await self.answer(message, question, strict=True)
-        if answer.outcome != "answer":
+        if answer.outcome != Outcome.ANSWER:
             return
         self.user_cooldown.take(user)
         self.channel_cooldown.take(channel)
@@ -174,7 +175,7 @@ class Questions(commands.Cog):
         unless the mention asks its own question."""
         if question:
             own = await self.answer(message, question, strict=False)
-            if own.outcome == "answer" and own.entry_id is not None:
+            if own.outcome == Outcome.ANSWER and own.entry_id is not None:
                 await self._deliver(message, own, recorded=True)
                 return
         theirs = " ".join(replied.content.split())
@@ -186,14 +187,16 @@ class Questions(commands.Cog):
 
     async def _deliver(self, message: discord.Message, answer: Answer, *, recorded: bool) -> None:
         key = (answer.entry_id, answer.platform, answer.region)
-        if answer.outcome == "answer" and (link := self.recent.earlier(message.channel.id, key)):
+        if answer.outcome == Outcome.ANSWER and (
+            link := self.recent.earlier(message.channel.id, key)
+        ):
             words = self.bot.engine.kb.locales
             await self.delivery.reply_text(
                 message, ui_text(words, answer.lang, "repeat", link=link)
             )
             return
         sent = await self.delivery.reply(message, render(answer))
-        if sent is not None and answer.outcome == "answer":
+        if sent is not None and answer.outcome == Outcome.ANSWER:
             self.recent.remember(message.channel.id, key, sent.jump_url)
         if recorded and sent is not None:
             gid = message.guild.id if message.guild else None
@@ -277,9 +280,9 @@ class Questions(commands.Cog):
         short = len(answer.question.split()) <= FOLLOW_UP_WORDS
         if (named and short) or context.entry in {c.id for c in answer.choices}:
             entry = context.entry
-        elif answer.outcome == "answer" and answer.entry_id is not None:
+        elif answer.outcome == Outcome.ANSWER and answer.entry_id is not None:
             entry = answer.entry_id
-        elif answer.outcome == "decline" and named:
+        elif answer.outcome == Outcome.DECLINE and named:
             entry = context.entry
         else:
             return answer
@@ -296,7 +299,7 @@ class Questions(commands.Cog):
         words = engine.kb.locales
         return Answer(
             question="",
-            outcome="decline",
+            outcome=Outcome.DECLINE,
             entry_id=None,
             title=ui_text(words, lang, "greeting_title"),
             body=ui_text(words, lang, "greeting_body"),

@@ -28,6 +28,7 @@ from bot.discord_ui.errors import report_error
 from bot.discord_ui.i18n import click_language, locale_language, say
 from bot.knowledge.locales import LANGUAGES, UI_TEXTS
 from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS
+from bot.outcome import Outcome
 from bot.presentation.layout import fit
 from bot.presentation.phone import has_details
 from bot.services.records import stored_guild_id
@@ -470,7 +471,7 @@ def build_view(answer: Answer, *, removable: bool = True) -> discord.ui.View | N
     view = discord.ui.View(timeout=None)
     items: list[discord.ui.Item] = []
     platform, region = answer.platform, answer.region
-    if answer.outcome == "answer" and answer.entry_id:
+    if answer.outcome == Outcome.ANSWER and answer.entry_id:
         entry_id = answer.entry_id
         if controls.platform_buttons:
             items += [

@@ -19,21 +19,10 @@ from bot.answering.normalise import clean
 from bot.services.record_limits import RecordLimits
 from bot.services.record_writer import RecordWriter
 from bot.services.store_guard import BACKGROUND_TIMEOUT, StoreGuard
-from bot.store import (
-    AnswerOutcome,
-    AnswerRecord,
-    GapOutcome,
-    GapRecord,
-)
+from bot.store import AnswerRecord, GapRecord
 
 LOW_CONFIDENCE = 0.75
 DRAIN_SECONDS = 2.0
-#: How the core's outcome is stored (the words the database has always held).
-RECORDED_AS: dict[Outcome, AnswerOutcome] = {
-    "answer": "answered",
-    "decline": "declined",
-    "clarify": "clarify",
-}
 #: The server id stored for what happens in DMs (rows need one; no server has id 0).
 DIRECT_MESSAGES = 0
 
@@ -111,7 +100,7 @@ def records_for(
     """What one answer adds to the statistics: an answer event, and for free text that the
     bot was unsure about, the (normalised) question as a gap. DMs count as DIRECT_MESSAGES."""
     gid = stored_guild_id(guild_id)
-    answers = [AnswerRecord(gid, answer.entry_id, RECORDED_AS[answer.outcome])]
+    answers = [AnswerRecord(gid, answer.entry_id, answer.outcome)]
     gap = _gap(answer) if free_text else None
     text = clean(answer.question) if gap else ""
     if gap is None or not text:
@@ -120,14 +109,15 @@ def records_for(
     return answers, [GapRecord(gid, text, kind, best, answer.confidence)]
 
 
-def _gap(answer: Answer) -> tuple[GapOutcome, str | None] | None:
-    """(gap outcome, best entry) for answers worth a moderator's look, else None."""
+def _gap(answer: Answer) -> tuple[Outcome, str | None] | None:
+    """(outcome, best entry) for answers worth a moderator's look, else None: every decline
+    and clarify, and an answer given with less than LOW_CONFIDENCE."""
     if answer.small_talk:
         return None  # "thanks" is not a hole in the knowledge
-    if answer.outcome == "decline":
-        return "declined", answer.suggestions[0].id if answer.suggestions else None
-    if answer.outcome == "clarify":
-        return "clarify", answer.choices[0].id if answer.choices else None
+    if answer.outcome == Outcome.DECLINE:
+        return Outcome.DECLINE, answer.suggestions[0].id if answer.suggestions else None
+    if answer.outcome == Outcome.CLARIFY:
+        return Outcome.CLARIFY, answer.choices[0].id if answer.choices else None
     if answer.confidence < LOW_CONFIDENCE:
-        return "low_confidence", answer.entry_id
+        return Outcome.ANSWER, answer.entry_id
     return None

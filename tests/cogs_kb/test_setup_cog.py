@@ -8,6 +8,7 @@ import discord
 import pytest
 
 from bot.cogs.setup import NEEDS_MANAGE_SERVER, NOT_MODERATOR, ServerSettings
+from bot.outcome import Outcome
 from bot.store import GuildSettings
 from tests.cogs_kb.conftest import (
     GUILD_ID,
@@ -160,7 +161,7 @@ async def test_removing_unknown_channel_says_so(cog, moderator) -> None:
 
 async def test_removed_from_server_forgets_it(bot, store) -> None:
     await store.update_settings(GUILD_ID, default_region="eu")
-    await store.record_gap(GUILD_ID, "a question", "declined")
+    await store.record_gap(GUILD_ID, "a question", Outcome.DECLINE)
     await store.update_settings(OTHER_GUILD_ID, default_region="uk")
     guild = create_autospec(discord.Guild, instance=True)
     guild.id = GUILD_ID

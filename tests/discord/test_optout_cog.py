@@ -7,6 +7,7 @@ import pytest
 
 from bot.cogs.catalogue import Catalogue
 from bot.cogs.optout import Optout
+from bot.outcome import Outcome
 
 from .conftest import GUILD_ID, make_interaction
 
@@ -61,7 +62,7 @@ async def test_ask_free_text_goes_through_the_matcher_and_records_gaps(cog, inte
     embed = interaction.response.send_message.await_args.kwargs["embed"]
     assert embed.title == "I don't know that one"
     gaps = await store.gaps(GUILD_ID)
-    assert [(g.text, g.outcome) for g in gaps] == [("recipe for banana bread", "declined")]
+    assert [(g.text, g.outcome) for g in gaps] == [("recipe for banana bread", Outcome.DECLINE)]
 
 
 async def test_ask_with_a_picked_topic_answers_that_topic(cog, interaction, store):

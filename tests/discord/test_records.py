@@ -9,6 +9,7 @@ import asyncio
 
 import pytest
 
+from bot.outcome import Outcome
 from bot.services import record_writer, settings_cache
 from bot.services.record_limits import GAPS_PER_SERVER_HOUR, GAPS_PER_USER_HOUR
 from bot.services.records import AnswerLog
@@ -258,9 +259,9 @@ async def test_a_full_queue_drops_the_oldest(monkeypatch) -> None:
         return True
 
     writer = record_writer.RecordWriter(write)
-    first = writer.submit([AnswerRecord(1, "e0", "answered")])
+    first = writer.submit([AnswerRecord(1, "e0", Outcome.ANSWER)])
     await asyncio.sleep(0)  # the first batch (e0) is now being written
-    saved = [writer.submit([AnswerRecord(1, f"e{n}", "answered")]) for n in range(1, 6)]
+    saved = [writer.submit([AnswerRecord(1, f"e{n}", Outcome.ANSWER)]) for n in range(1, 6)]
     assert writer.dropped == 2 and writer.pending == 3
     gate.set()
     await writer.flush()
@@ -279,9 +280,9 @@ async def test_a_failing_write_does_not_stall_later_records() -> None:
         return True
 
     writer = record_writer.RecordWriter(write)
-    first = writer.submit([AnswerRecord(1, "a", "answered")])
+    first = writer.submit([AnswerRecord(1, "a", Outcome.ANSWER)])
     await asyncio.sleep(0)
-    second = writer.submit([AnswerRecord(1, "b", "answered")])
+    second = writer.submit([AnswerRecord(1, "b", Outcome.ANSWER)])
     await writer.flush()
     assert (first.result(), second.result()) == (False, True)
 
