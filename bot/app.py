@@ -119,6 +119,8 @@ class OptoutBot(commands.Bot):
         self.extension_names = tuple(extensions)
         self.sync_on_start = sync_commands
         self.metrics: Metrics | None = None  # set by create_bot when HEALTH_PORT is set
+        # (when read, the application's owner or team) for bot.permissions.owner_ids
+        self.owner_cache: tuple[float, frozenset[int]] | None = None
 
     # The services, by name (settings and engine may be replaced, e.g. by tests).
     @property
