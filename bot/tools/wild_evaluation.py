@@ -3,7 +3,7 @@
 The older set (tests/data/questions.yaml) is close in style to the example phrasings,
 so it measures memory as much as understanding. These questions come by other routes:
 copied verbatim from public pages (with their addresses) and written by helpers who
-never saw the phrasings. The same hash split as bot.evaluation keeps ~40% held out.
+never saw the phrasings. The same hash split as bot.tools.evaluation keeps ~40% held out.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import yaml
 
 from bot.answering import Engine
 from bot.answering.answer import Answer
-from bot.evaluation import HOLDOUT_PERCENT
 from bot.outcome import Outcome
+from bot.tools.evaluation import HOLDOUT_PERCENT
 
 OFFTOPIC = "offtopic"
 SMALLTALK = "smalltalk"
