@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from bot.answering import Engine
-from bot.evaluation import evaluate, load_questions
 from bot.knowledge import load_knowledge
+from bot.tools.evaluation import evaluate, load_questions
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -20,9 +20,9 @@ from pathlib import Path
 from types import MappingProxyType
 
 from bot.answering import Engine
-from bot.evaluation import load_questions
 from bot.knowledge import Entry, KnowledgeBase, load_knowledge
-from bot.maintenance.validate import load_validated
+from bot.services.validate import load_validated
+from bot.tools.evaluation import load_questions
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20261123

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from bot.answering.languages import ANSWER_LANGUAGES, choose_language
 from bot.answering.normalise import clean
-from bot.evaluation import load_questions
-from bot.wild_evaluation import load_wild
+from bot.tools.evaluation import load_questions
+from bot.tools.wild_evaluation import load_wild
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.answering import Engine
 from bot.knowledge import load_knowledge
-from bot.wild_evaluation import evaluate_wild, load_wild
+from bot.tools.wild_evaluation import evaluate_wild, load_wild
 
 ROOT = Path(__file__).resolve().parent.parent
 

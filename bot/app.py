@@ -25,18 +25,20 @@ from discord.ext import commands
 
 from bot.answering.engine import Engine
 from bot.config import Settings, SettingsError, shard_problems
+from bot.discord_ui.jobs import RetentionJob
 from bot.discord_ui.maintainers import post_to_maintainers
-from bot.discord_ui.records import Recorder
 from bot.discord_ui.traffic import pooled_connector, skip_own_message_echoes
 from bot.discord_ui.translator import KnowledgeTranslator
 from bot.discord_ui.views import CONTROLS
 from bot.knowledge.loader import default_knowledge_dir
 from bot.knowledge.location import IN_PACKAGE, inside_installed_package
 from bot.logging_setup import setup_logging
-from bot.maintenance import KnowledgeService, ReloadReport
-from bot.maintenance.reports import format_report
 from bot.metrics import Metrics, instrument
-from bot.services import KnowledgeError, Services
+from bot.services import KnowledgeError, KnowledgeService, ReloadReport, Services
+from bot.services.records import AnswerLog
+from bot.services.reports import format_report
+from bot.services.settings_cache import SettingsCache
+from bot.services.store_guard import StoreGuard
 from bot.store import Store, StoreError
 
 log = logging.getLogger("bot.app")
@@ -117,6 +119,8 @@ class OptoutBot(commands.Bot):
         self.extension_names = tuple(extensions)
         self.sync_on_start = sync_commands
         self.metrics: Metrics | None = None  # set by create_bot when HEALTH_PORT is set
+        # (when read, the application's owner or team) for bot.permissions.owner_ids
+        self.owner_cache: tuple[float, frozenset[int]] | None = None
 
     # The services, by name (settings and engine may be replaced, e.g. by tests).
     @property
@@ -140,9 +144,19 @@ class OptoutBot(commands.Bot):
         return self.services.store
 
     @property
-    def recorder(self) -> Recorder:
-        """The answer log and each server's settings cache."""
-        return self.services.recorder
+    def store_guard(self) -> StoreGuard:
+        """Store calls a reply may wait on: time-boxed, failures logged once."""
+        return self.services.store_guard
+
+    @property
+    def settings_cache(self) -> SettingsCache:
+        """Each server's settings, kept in memory."""
+        return self.services.settings_cache
+
+    @property
+    def answer_log(self) -> AnswerLog:
+        """Answer events and gaps, written in batches."""
+        return self.services.answer_log
 
     @property
     def knowledge_service(self) -> KnowledgeService:
@@ -204,14 +218,14 @@ class OptoutBot(commands.Bot):
     async def on_guild_available(self, guild: discord.Guild) -> None:
         """Read the server's settings now (at start-up or when it joins), not on its first
         message: in a burst that first read would queue behind everything else."""
-        await self.recorder.prefetch_settings(guild.id)
+        await self.settings_cache.prefetch_settings(guild.id)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
-        await self.recorder.prefetch_settings(guild.id)
+        await self.settings_cache.prefetch_settings(guild.id)
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Removed from a server: forget its settings and everything recorded there."""
-        self.recorder.forget_settings(guild.id)
+        self.settings_cache.forget_settings(guild.id)
         try:
             await self.store.forget_guild(guild.id)
         except StoreError as exc:
@@ -259,7 +273,7 @@ def create_bot(
     """Build every service once and the bot that owns them, from Settings (read from the
     environment when None); no connecting."""
     settings = settings or Settings.from_env()
-    services = Services.build(settings, engine=engine, store=store)
+    services = Services.build(settings, retention=RetentionJob, engine=engine, store=store)
     shards = shard_options(settings)
     cls = ShardedOptoutBot if shards else OptoutBot
     if shards.get("shard_ids") and 0 not in shards["shard_ids"]:

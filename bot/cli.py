@@ -21,8 +21,9 @@ from bot.answering.normalise import MAX_INPUT_CHARS
 from bot.config import Settings, SettingsError
 from bot.knowledge.loader import LoadResult
 from bot.knowledge.location import export_knowledge
-from bot.maintenance.validate import load_validated
+from bot.outcome import Outcome
 from bot.presentation.text import to_json_line, to_text
+from bot.services.validate import load_validated
 
 NO_TOKEN_HINT = (
     "No DISCORD_TOKEN is set, so this is the terminal chat on the same answering engine.\n"
@@ -279,7 +280,8 @@ def chat(
             continue
         last = _chat_answer(engine, text, options, last, lang)
         options = [
-            s.id for s in (last.choices or (last.suggestions if last.outcome != "answer" else ()))
+            s.id
+            for s in (last.choices or (last.suggestions if last.outcome != Outcome.ANSWER else ()))
         ]
         print("\n" + to_text(last, numbered_suggestions=bool(options)), file=out, flush=True)
 

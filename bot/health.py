@@ -35,7 +35,9 @@ def connected_shards(bot: OptoutBot) -> tuple[int, int]:
 
 async def store_reachable(bot: OptoutBot) -> bool:
     """One quick read (a server's settings), time-boxed; a failure is logged once."""
-    result = await bot.recorder.safely(bot.store.get_settings(0), None, seconds=STORE_CHECK_SECONDS)
+    result = await bot.store_guard.safely(
+        bot.store.get_settings(0), None, seconds=STORE_CHECK_SECONDS
+    )
     return result is not None
 
 

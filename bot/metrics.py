@@ -4,7 +4,7 @@ Labels never carry user data: outcomes, knowledge entry ids, command names and e
 kinds only. Instrumentation hooks into the bot from outside, so the cogs stay unaware:
 - a question's arrival is stamped (a context variable) when its gateway event is parsed;
   tasks discord.py creates for it inherit the stamp;
-- an answer is counted, with its latency, when the Recorder records it (after the reply
+- an answer is counted, with its latency, when the answer log records it (after the reply
   was sent);
 - an interaction's ack latency is taken when Discord accepts its first response (an
   aiohttp trace on the bot's HTTP session, which discord.py uses for interaction replies);
@@ -111,14 +111,14 @@ def instrument(bot: OptoutBot, metrics: Metrics) -> None:
         for event in ("MESSAGE_CREATE", "INTERACTION_CREATE"):
             if event in parsers:
                 parsers[event] = _stamped(parsers[event], metrics, event)
-    recorder = bot.recorder
-    record = recorder.answered
+    answer_log = bot.answer_log
+    record = answer_log.answered
 
     async def answered(guild_id: int | None, answer: Any, **how: Any) -> None:
         metrics.answered(answer.outcome, answer.entry_id)
         await record(guild_id, answer, **how)
 
-    recorder.answered = answered  # type: ignore[method-assign]
+    answer_log.answered = answered  # type: ignore[method-assign]
     bot.http.http_trace = _ack_trace(metrics)
 
 
@@ -164,6 +164,18 @@ class ErrorCounter(logging.Handler):
             self.metrics.errors.labels(kind=kind).inc()
 
 
+#: Errors logged here count as knowledge errors: the knowledge service's modules, the kb cog
+#: and (as when they all sat in bot.maintenance) the retention purge.
+KNOWLEDGE_LOGGERS = (
+    "bot.services.reloader",
+    "bot.services.teach",
+    "bot.services.validate",
+    "bot.services.yaml_edit",
+    "bot.services.retention",
+    "bot.cogs.kb",
+)
+
+
 def error_kind(record: logging.LogRecord) -> str | None:
     name = record.name
     if name == "bot.records" or name.startswith("bot.store"):
@@ -174,7 +186,7 @@ def error_kind(record: logging.LogRecord) -> str | None:
         return "interaction"
     if name == "bot.app":
         return "event"
-    if name.startswith(("bot.maintenance", "bot.cogs.kb")):
+    if name.startswith(KNOWLEDGE_LOGGERS):
         return "knowledge"
     if name.startswith("discord"):
         return "discord"

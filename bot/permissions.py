@@ -26,13 +26,13 @@ OWNER_CACHE_SECONDS = 600.0
 
 async def owner_ids(bot: OptoutBot) -> frozenset[int]:
     """The application's owner, or its team's members, cached for a few minutes."""
-    cached = getattr(bot, "_optout_owner_cache", None)
+    cached = bot.owner_cache
     if cached and time.monotonic() - cached[0] < OWNER_CACHE_SECONDS:
         return cached[1]
     ids: set[int] = set()
-    if getattr(bot, "owner_id", None):
+    if bot.owner_id:
         ids.add(bot.owner_id)
-    ids.update(getattr(bot, "owner_ids", None) or ())
+    ids.update(bot.owner_ids or ())
     try:
         info = await bot.application_info()
     except discord.HTTPException as exc:
@@ -43,7 +43,7 @@ async def owner_ids(bot: OptoutBot) -> frozenset[int]:
     elif info.owner is not None:
         ids.add(info.owner.id)
     result = frozenset(ids)
-    bot._optout_owner_cache = (time.monotonic(), result)
+    bot.owner_cache = (time.monotonic(), result)
     return result
 
 

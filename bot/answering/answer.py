@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
 
 from bot.knowledge.schema import Source
-
-Outcome = Literal["answer", "clarify", "decline"]
+from bot.outcome import Outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +81,7 @@ class Answer:
 
     @property
     def answered(self) -> bool:
-        return self.outcome == "answer" and self.entry_id is not None
+        return self.outcome == Outcome.ANSWER and self.entry_id is not None
 
     @property
     def is_howto(self) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from bot.answering.answer import Answer, Controls, StepGroup, Suggestion
+from bot.answering.answer import Answer, Controls, Outcome, StepGroup, Suggestion
 from bot.knowledge.locales import LANGUAGES as UI_LANGUAGES
 from bot.knowledge.locales import ui_text
 from bot.knowledge.schema import PLATFORM_IDS, Entry, KnowledgeBase
@@ -173,7 +173,7 @@ def compose_entry(
     shown = text or entry  # an EntryText has the same field names as the Entry it translates
     return Answer(
         question=question,
-        outcome="answer",
+        outcome=Outcome.ANSWER,
         entry_id=entry.id,
         title=shown.title,
         body=shown.answer,
@@ -209,7 +209,7 @@ def _small_talk(
     """One friendly line: no title, no topics, and (in the front ends) no gap recorded."""
     return Answer(
         question=question,
-        outcome="decline",
+        outcome=Outcome.DECLINE,
         entry_id=None,
         title="",
         body=_body(words, entry),
@@ -252,7 +252,7 @@ def decline(
     words = Words(kb, lang if lang in LANGUAGES else "en")
     return Answer(
         question=question,
-        outcome="decline",
+        outcome=Outcome.DECLINE,
         entry_id=None,
         title=words.ui("decline_title", DEFAULT_DECLINE_TITLE) if title is None else title,
         body=message or words.message("decline", DEFAULT_DECLINE),
@@ -280,7 +280,7 @@ def clarify(
     words = Words(kb, lang if lang in LANGUAGES else "en")
     return Answer(
         question=question,
-        outcome="clarify",
+        outcome=Outcome.CLARIFY,
         entry_id=None,
         title=words.ui("clarify_title", DEFAULT_CLARIFY_TITLE),
         body=words.message("clarify", DEFAULT_CLARIFY),
@@ -310,7 +310,7 @@ def with_controls(kb: KnowledgeBase, answer: Answer, lang: str | None = None) ->
     answered), in `lang` (default: the answer's own language)."""
     ui_langs = UI_LANGUAGES  # the languages with UI words; English is the default
     lang = lang if lang in ui_langs else (answer.lang if answer.lang in ui_langs else None)
-    entry = kb.entries.get(answer.entry_id) if answer.outcome == "answer" else None
+    entry = kb.entries.get(answer.entry_id) if answer.outcome == Outcome.ANSWER else None
     howto = bool(entry and entry.steps)
     region_menu = howto or bool(entry and entry.regions)
     topics = {s.id: s for s in (*answer.suggestions, *answer.choices)}

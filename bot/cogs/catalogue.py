@@ -17,6 +17,7 @@ from bot.discord_ui.embeds import COLOURS
 from bot.discord_ui.i18n import locale_language, say
 from bot.discord_ui.pager import Page, PageButton, page_slice, paged_kwargs, register
 from bot.discord_ui.views import topics_view
+from bot.outcome import Outcome
 from bot.presentation.layout import DESCRIPTION_LIMIT, fit, source_line
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class Catalogue(commands.Cog):
             description=_fit_lines(
                 lines, say(interaction, "topics_intro"), say(interaction, "and_more", count="{n}")
             ),
-            colour=COLOURS["answer"],
+            colour=COLOURS[Outcome.ANSWER],
         )
         words = {k: say(interaction, k) for k in ("topic_placeholder", "no_topics")}
         await interaction.response.send_message(
@@ -76,7 +77,7 @@ class Catalogue(commands.Cog):
             description=_fit_lines(
                 lines, say(interaction, "sources_intro"), say(interaction, "and_more", count="{n}")
             ),
-            colour=COLOURS["answer"],
+            colour=COLOURS[Outcome.ANSWER],
         )
         if pages > 1:
             footer = say(

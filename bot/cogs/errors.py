@@ -30,7 +30,7 @@ class Errors(commands.Cog):
         self.bot.tree.on_error = self._previous
 
     async def on_app_command_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+        self, interaction: discord.Interaction[OptoutBot], error: app_commands.AppCommandError
     ) -> None:
         await report_error(interaction, error)
 

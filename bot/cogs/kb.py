@@ -24,9 +24,11 @@ from bot.config import Settings
 from bot.discord_ui.errors import report_error
 from bot.discord_ui.maintainers import post_to_maintainers
 from bot.discord_ui.pager import Page, PageButton, page_slice, paged_kwargs, register
-from bot.discord_ui.records import LOW_CONFIDENCE
-from bot.maintenance import KnowledgeService, TeachError
-from bot.maintenance.gaps import (
+from bot.outcome import Outcome
+from bot.permissions import is_maintainer, is_server_moderator
+from bot.presentation.layout import MESSAGE_LIMIT, escape_markdown, fit
+from bot.services import KnowledgeService, TeachError
+from bot.services.gaps import (
     PERIODS,
     fit_lines,
     format_check,
@@ -37,9 +39,8 @@ from bot.maintenance.gaps import (
     format_teach,
     since_for,
 )
-from bot.maintenance.teach import MAX_PHRASING
-from bot.permissions import is_maintainer, is_server_moderator
-from bot.presentation.layout import MESSAGE_LIMIT, escape_markdown, fit
+from bot.services.records import LOW_CONFIDENCE
+from bot.services.teach import MAX_PHRASING
 from bot.store import StoreError
 from bot.store.base import GapSummary
 
@@ -531,7 +532,7 @@ class Knowledge(commands.Cog):
 
 
 def _now_answered(answer) -> bool:
-    return answer.outcome == "answer" and answer.confidence >= LOW_CONFIDENCE
+    return answer.outcome == Outcome.ANSWER and answer.confidence >= LOW_CONFIDENCE
 
 
 async def setup(bot: OptoutBot) -> None:

@@ -85,13 +85,13 @@ class Optout(commands.Cog):
         private: bool = False,
         member: discord.User | None = None,
     ) -> None:
-        region = region or await self.bot.recorder.default_region(interaction.guild_id)
+        region = region or await self.bot.settings_cache.default_region(interaction.guild_id)
         lang = locale_language(interaction)
         answer = self.bot.engine.answer_entry(
             OPTOUT_ENTRY, platform=platform, region=region, lang=lang, ui_lang=lang
         )
         await self._send(interaction, answer, private=private, member=member)
-        await self.bot.recorder.answered(interaction.guild_id, answer, free_text=False)
+        await self.bot.answer_log.answered(interaction.guild_id, answer, free_text=False)
 
     @app_commands.command(
         name="ask", description="Ask anything about LinkedIn's AI-training setting"
@@ -117,7 +117,7 @@ class Optout(commands.Cog):
             await interaction.response.send_message(busy, ephemeral=True)
             return
         engine = self.bot.engine
-        default = await self.bot.recorder.default_region(interaction.guild_id)
+        default = await self.bot.settings_cache.default_region(interaction.guild_id)
         # A client in a language we have answers in decides; from an English client (the
         # default for many), the question's own language does, then the server's setting.
         lang = locale_language(interaction)
@@ -125,13 +125,13 @@ class Optout(commands.Cog):
         if topic is not None:
             answer = engine.answer_entry(topic, region=default, lang=lang, ui_lang=lang)
         else:
-            server = await self.bot.recorder.default_language(interaction.guild_id)
+            server = await self.bot.settings_cache.default_language(interaction.guild_id)
             forced = lang if lang != "en" else None
             answer = engine.answer(
                 question, default_region=default, lang=forced, default_lang=server, ui_lang=lang
             )
         await self._send(interaction, answer, private=private, member=member)
-        await self.bot.recorder.answered(
+        await self.bot.answer_log.answered(
             interaction.guild_id, answer, free_text=topic is None, user_id=interaction.user.id
         )
 

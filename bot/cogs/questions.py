@@ -33,6 +33,7 @@ from bot.discord_ui.i18n import say
 from bot.discord_ui.recent import RecentAnswers
 from bot.discord_ui.views import render
 from bot.knowledge.locales import UI_TEXTS, ui_text
+from bot.outcome import Outcome
 
 if TYPE_CHECKING:
     from bot.app import OptoutBot
@@ -88,7 +89,7 @@ class Questions(commands.Cog):
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
 
     async def _log_channel_id(self, guild: discord.Guild) -> int | None:
-        guild_settings = await self.bot.recorder.settings(guild.id)
+        guild_settings = await self.bot.settings_cache.settings(guild.id)
         return guild_settings.log_channel_id if guild_settings else None
 
     # ------------------------------------------------------------ messages
@@ -130,7 +131,7 @@ class Questions(commands.Cog):
 
     async def _default_language(self, message: discord.Message) -> str | None:
         guild_id = message.guild.id if message.guild else None
-        return await self.bot.recorder.default_language(guild_id)
+        return await self.bot.settings_cache.default_language(guild_id)
 
     def _bucket(self, message: discord.Message, trigger: Trigger) -> Cooldowns:
         """DMs and replies to the bot's answers are a conversation: a relaxed cooldown."""
@@ -146,7 +147,7 @@ class Questions(commands.Cog):
         if not question:
             return
         answer = await self.answer(message, question, strict=True)
-        if answer.outcome != "answer":
+        if answer.outcome != Outcome.ANSWER:
             return
         self.user_cooldown.take(user)
         self.channel_cooldown.take(channel)
@@ -174,7 +175,7 @@ class Questions(commands.Cog):
         unless the mention asks its own question."""
         if question:
             own = await self.answer(message, question, strict=False)
-            if own.outcome == "answer" and own.entry_id is not None:
+            if own.outcome == Outcome.ANSWER and own.entry_id is not None:
                 await self._deliver(message, own, recorded=True)
                 return
         theirs = " ".join(replied.content.split())
@@ -186,18 +187,22 @@ class Questions(commands.Cog):
 
     async def _deliver(self, message: discord.Message, answer: Answer, *, recorded: bool) -> None:
         key = (answer.entry_id, answer.platform, answer.region)
-        if answer.outcome == "answer" and (link := self.recent.earlier(message.channel.id, key)):
+        if answer.outcome == Outcome.ANSWER and (
+            link := self.recent.earlier(message.channel.id, key)
+        ):
             words = self.bot.engine.kb.locales
             await self.delivery.reply_text(
                 message, ui_text(words, answer.lang, "repeat", link=link)
             )
             return
         sent = await self.delivery.reply(message, render(answer))
-        if sent is not None and answer.outcome == "answer":
+        if sent is not None and answer.outcome == Outcome.ANSWER:
             self.recent.remember(message.channel.id, key, sent.jump_url)
         if recorded and sent is not None:
             gid = message.guild.id if message.guild else None
-            await self.bot.recorder.answered(gid, answer, free_text=True, user_id=message.author.id)
+            await self.bot.answer_log.answered(
+                gid, answer, free_text=True, user_id=message.author.id
+            )
 
     async def _react(self, message: discord.Message) -> bool:
         """A ⏳ on the question while it waits its turn (where the bot may react)."""
@@ -230,7 +235,7 @@ class Questions(commands.Cog):
             return None  # without the intent other messages arrive without their text
         if _replied_to(message, me) == "bot":
             return "reply"  # a reply to one of the bot's answers, with the ping turned off
-        guild_settings = await self.bot.recorder.settings(message.guild.id)
+        guild_settings = await self.bot.settings_cache.settings(message.guild.id)
         if guild_settings is None or not guild_settings.auto_answer:
             return None
         channel = message.channel
@@ -254,7 +259,7 @@ class Questions(commands.Cog):
         strict: bool,
         context: AnswerContext | None = None,
     ) -> Answer:
-        default = await self.bot.recorder.default_region(
+        default = await self.bot.settings_cache.default_region(
             message.guild.id if message.guild else None
         )
         if context is not None:
@@ -275,9 +280,9 @@ class Questions(commands.Cog):
         short = len(answer.question.split()) <= FOLLOW_UP_WORDS
         if (named and short) or context.entry in {c.id for c in answer.choices}:
             entry = context.entry
-        elif answer.outcome == "answer" and answer.entry_id is not None:
+        elif answer.outcome == Outcome.ANSWER and answer.entry_id is not None:
             entry = answer.entry_id
-        elif answer.outcome == "decline" and named:
+        elif answer.outcome == Outcome.DECLINE and named:
             entry = context.entry
         else:
             return answer
@@ -294,7 +299,7 @@ class Questions(commands.Cog):
         words = engine.kb.locales
         return Answer(
             question="",
-            outcome="decline",
+            outcome=Outcome.DECLINE,
             entry_id=None,
             title=ui_text(words, lang, "greeting_title"),
             body=ui_text(words, lang, "greeting_body"),
@@ -313,8 +318,8 @@ class Questions(commands.Cog):
         if not question:
             await interaction.response.send_message(say(interaction, "menu_empty"), ephemeral=True)
             return
-        default = await self.bot.recorder.default_region(interaction.guild_id)
-        language = await self.bot.recorder.default_language(interaction.guild_id)
+        default = await self.bot.settings_cache.default_region(interaction.guild_id)
+        language = await self.bot.settings_cache.default_language(interaction.guild_id)
         answer = self.bot.engine.answer(question, default_region=default, default_lang=language)
         guild = interaction.guild
         if guild is None or guild.me is None:
@@ -328,7 +333,7 @@ class Questions(commands.Cog):
             await interaction.followup.send(
                 say(interaction, "menu_done" if sent else "menu_cant_post"), ephemeral=True
             )
-        await self.bot.recorder.answered(interaction.guild_id, answer, free_text=True)
+        await self.bot.answer_log.answered(interaction.guild_id, answer, free_text=True)
 
 
 def _user_key(message: discord.Message) -> tuple[int, int]:

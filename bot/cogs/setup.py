@@ -132,7 +132,7 @@ class ServerSettings(commands.Cog):
         except StoreError:
             await self._reply(interaction, NO_STORAGE)
             return
-        self.bot.recorder.remember_settings(gs)
+        self.bot.settings_cache.remember_settings(gs)
         text = describe_settings(gs, message_content=self.bot.settings.message_content)
         await self._reply(interaction, (note + "\n\n" if note else "") + text)
 

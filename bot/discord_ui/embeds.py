@@ -14,14 +14,14 @@ from typing import Any
 
 import discord
 
-from bot.answering.answer import Answer
+from bot.answering.answer import Answer, Outcome
 from bot.presentation.layout import MESSAGE_LIMIT, Layout
 from bot.presentation.phone import details_layout, first_layout, plain_text
 
 COLOURS = {
-    "answer": discord.Colour(0x0A66C2),  # LinkedIn blue: a real answer
-    "clarify": discord.Colour(0xE7A33E),  # amber: the bot is asking back
-    "decline": discord.Colour(0x86888A),  # grey: the bot does not know
+    Outcome.ANSWER: discord.Colour(0x0A66C2),  # LinkedIn blue: a real answer
+    Outcome.CLARIFY: discord.Colour(0xE7A33E),  # amber: the bot is asking back
+    Outcome.DECLINE: discord.Colour(0x86888A),  # grey: the bot does not know
 }
 
 
@@ -35,7 +35,7 @@ def details_embed(answer: Answer) -> discord.Embed:
     return _embed(details_layout(answer), answer.outcome)
 
 
-def _embed(lay: Layout, outcome: str) -> discord.Embed:
+def _embed(lay: Layout, outcome: Outcome) -> discord.Embed:
     embed = discord.Embed(
         title=lay.title or None,
         description=lay.description or None,

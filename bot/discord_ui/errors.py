@@ -8,12 +8,17 @@ ephemeral message, sent as a response or a follow-up depending on what was sent 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
 from bot.discord_ui.i18n import locale_language, locales_of
 from bot.knowledge.locales import UI_TEXTS, ui_text
+
+if TYPE_CHECKING:
+    from bot.app import OptoutBot
+
 
 log = logging.getLogger("bot.errors")
 
@@ -52,7 +57,7 @@ def _message_key(error: BaseException) -> tuple[str, dict[str, str], bool]:
     return "error_generic", {}, False
 
 
-def describe(interaction: discord.Interaction) -> str:
+def describe(interaction: discord.Interaction[OptoutBot]) -> str:
     """What was being done, for the log: '/ask' or 'component ob:p:turn-off:ios:-'."""
     if interaction.command is not None:
         return f"/{interaction.command.qualified_name}"
@@ -60,7 +65,7 @@ def describe(interaction: discord.Interaction) -> str:
     return f"component {data.get('custom_id', '?')}"
 
 
-async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
+async def report_error(interaction: discord.Interaction[OptoutBot], error: BaseException) -> None:
     """Log one line, tell the user briefly and privately; never raise."""
     error = unwrap(error)
     text, expected = user_message(error, locales_of(interaction), locale_language(interaction))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -18,6 +18,10 @@ from bot.discord_ui.errors import report_error
 from bot.discord_ui.i18n import say
 from bot.discord_ui.views import is_asker
 from bot.knowledge.locales import UI_TEXTS
+
+if TYPE_CHECKING:
+    from bot.app import OptoutBot
+
 
 NOT_YOUR_LIST = UI_TEXTS["not_your_list"]
 PER_PAGE = 10
@@ -33,7 +37,7 @@ class Page:
 
 
 #: list name -> builder(interaction, arg, page number) -> (page, page count)
-Builder = Callable[[discord.Interaction, str, int], Awaitable[tuple[Page, int]]]
+Builder = Callable[["discord.Interaction[OptoutBot]", str, int], Awaitable[tuple[Page, int]]]
 BUILDERS: dict[str, Builder] = {}
 
 
@@ -70,7 +74,7 @@ class PageButton(
     async def from_custom_id(cls, interaction, item, match):
         return cls(match["name"], match["arg"], int(match["page"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def callback(self, interaction: discord.Interaction[OptoutBot]) -> None:
         try:
             if not is_asker(interaction):
                 await interaction.response.send_message(

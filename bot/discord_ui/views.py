@@ -26,11 +26,12 @@ from bot.answering.normalise import clean
 from bot.discord_ui.embeds import Rendered, details_embed
 from bot.discord_ui.errors import report_error
 from bot.discord_ui.i18n import click_language, locale_language, say
-from bot.discord_ui.records import stored_guild_id
 from bot.knowledge.locales import LANGUAGES, UI_TEXTS
 from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS
+from bot.outcome import Outcome
 from bot.presentation.layout import fit
 from bot.presentation.phone import has_details
+from bot.services.records import stored_guild_id
 from bot.store import FeedbackResult, make_voter_key
 
 if TYPE_CHECKING:
@@ -68,24 +69,24 @@ def _lang_suffix(lang: str | None) -> str:
 
 
 def services(interaction: discord.Interaction[OptoutBot]) -> Services:
-    """The services of the OptoutBot behind an interaction (engine, recorder, store)."""
+    """The services of the OptoutBot behind an interaction (engine, answer log, store...)."""
     return interaction.client.services
 
 
-def guild_id(interaction: discord.Interaction) -> int | None:
+def guild_id(interaction: discord.Interaction[OptoutBot]) -> int | None:
     return interaction.guild_id
 
 
 class _Control:
     """Shared callback: route every failure to the one error handler."""
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def callback(self, interaction: discord.Interaction[OptoutBot]) -> None:
         try:
             await self.handle(interaction)
         except Exception as error:
             await report_error(interaction, error)
 
-    async def handle(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction[OptoutBot]) -> None:
         raise NotImplementedError
 
 
@@ -107,7 +108,7 @@ def asker_id(message: discord.Message | None) -> int | None:
     return None
 
 
-def is_asker(interaction: discord.Interaction) -> bool:
+def is_asker(interaction: discord.Interaction[OptoutBot]) -> bool:
     """True when this click may change the message: its asker clicked, or only the clicker
     can see it (an ephemeral message)."""
     message = interaction.message
@@ -122,7 +123,7 @@ def kept_content(message: discord.Message | None) -> str | None:
     return content if content.startswith(FOR_PREFIX) else None
 
 
-async def _edit_to(interaction: discord.Interaction, answer: Answer) -> None:
+async def _edit_to(interaction: discord.Interaction[OptoutBot], answer: Answer) -> None:
     """Redraw the asker's message as `answer`; anyone else sees it privately instead."""
     if is_asker(interaction):
         rendered = render(answer)
@@ -133,10 +134,10 @@ async def _edit_to(interaction: discord.Interaction, answer: Answer) -> None:
         await interaction.response.send_message(ephemeral=True, **rendered.send_kwargs())
 
 
-async def _record_click(interaction: discord.Interaction, answer: Answer) -> None:
+async def _record_click(interaction: discord.Interaction[OptoutBot], answer: Answer) -> None:
     """Count an answer opened by a click: once per person, topic and message in a window."""
     message = str(interaction.message.id) if interaction.message else f"i{interaction.id}"
-    await services(interaction).recorder.answered(
+    await services(interaction).answer_log.answered(
         guild_id(interaction),
         answer,
         free_text=False,
@@ -177,7 +178,7 @@ class PlatformButton(
     async def from_custom_id(cls, interaction, item, match):
         return cls(match["entry"], match["platform"], _unopt(match["region"]), lang=match["lang"])
 
-    async def handle(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction[OptoutBot]) -> None:
         engine = services(interaction).engine
         lang = click_language(interaction, self.lang)
         answer = engine.answer_entry(
@@ -223,7 +224,7 @@ class RegionSelect(
     async def from_custom_id(cls, interaction, item, match):
         return cls(match["entry"], _unopt(match["platform"]), lang=match["lang"])
 
-    async def handle(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction[OptoutBot]) -> None:
         values = self.item.values
         region = values[0] if values and values[0] in REGION_IDS else None
         engine = services(interaction).engine
@@ -266,7 +267,7 @@ class TopicButton(
         platform, region = _unopt(match["platform"]), _unopt(match["region"])
         return cls(match["entry"], platform, region, lang=match["lang"])
 
-    async def handle(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction[OptoutBot]) -> None:
         bot = services(interaction)
         lang = click_language(interaction, self.lang)
         answer = bot.engine.answer_entry(
@@ -298,7 +299,7 @@ class TopicSelect(
     async def from_custom_id(cls, interaction, item, match):
         return cls()
 
-    async def handle(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction[OptoutBot]) -> None:
         bot = services(interaction)
         values = self.item.values
         lang = locale_language(interaction)
@@ -339,7 +340,7 @@ class DetailsButton(
         platform, region = _unopt(match["platform"]), _unopt(match["region"])
         return cls(match["entry"], platform, region, lang=match["lang"])
 
-    async def handle(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction[OptoutBot]) -> None:
         engine = services(interaction).engine
         lang = click_language(interaction, self.lang)
         answer = engine.answer_entry(
@@ -366,7 +367,7 @@ class RemoveButton(
     async def from_custom_id(cls, interaction, item, match):
         return cls()
 
-    async def handle(self, interaction: discord.Interaction) -> None:
+    async def handle(self, interaction: discord.Interaction[OptoutBot]) -> None:
         message = interaction.message
         moderator = interaction.permissions.manage_messages and interaction.guild_id is not None
         if message is None or not (is_asker(interaction) or moderator):
@@ -413,14 +414,14 @@ class FeedbackButton(
     async def from_custom_id(cls, interaction, item, match):
         return cls(match["entry"], match["vote"] == "y")
 
-    async def handle(self, interaction: discord.Interaction) -> None:
-        recorder = services(interaction).recorder
+    async def handle(self, interaction: discord.Interaction[OptoutBot]) -> None:
+        guard = services(interaction).store_guard
         answer_key = str(interaction.message.id) if interaction.message else str(interaction.id)
-        result = await recorder.safely(self._vote(recorder.store, interaction, answer_key), None)
+        result = await guard.safely(self._vote(guard.store, interaction, answer_key), None)
         text = say(interaction, FEEDBACK_KEYS.get((result, self.helpful), "feedback_not_saved"))
         await interaction.response.send_message(text, ephemeral=True)
 
-    async def _vote(self, store, interaction: discord.Interaction, answer_key: str):
+    async def _vote(self, store, interaction: discord.Interaction[OptoutBot], answer_key: str):
         voter = make_voter_key(await store.salt(), interaction.user.id, answer_key)
         gid = stored_guild_id(guild_id(interaction))
         question = None if self.helpful else disliked_question(interaction.message)
@@ -470,7 +471,7 @@ def build_view(answer: Answer, *, removable: bool = True) -> discord.ui.View | N
     view = discord.ui.View(timeout=None)
     items: list[discord.ui.Item] = []
     platform, region = answer.platform, answer.region
-    if answer.outcome == "answer" and answer.entry_id:
+    if answer.outcome == Outcome.ANSWER and answer.entry_id:
         entry_id = answer.entry_id
         if controls.platform_buttons:
             items += [

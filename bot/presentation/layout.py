@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from bot.answering.answer import Answer
 from bot.knowledge.schema import PLATFORM_IDS, Entry, KnowledgeBase, Source
+from bot.outcome import Outcome
 from bot.presentation.labels import label
 
 TITLE_LIMIT = 256
@@ -124,7 +125,7 @@ def layout(answer: Answer) -> Layout:
     fields = scope_fields(answer)
     if answer.choices:
         fields.append(Field(label(answer, "pick_one"), _bullets(c.title for c in answer.choices)))
-    elif answer.suggestions and answer.outcome != "answer":
+    elif answer.suggestions and answer.outcome != Outcome.ANSWER:
         topics = _bullets(s.title for s in answer.suggestions)
         fields.append(Field(label(answer, "topics"), topics))
     if answer.sources:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot.answering.answer import Answer
+from bot.outcome import Outcome
 from bot.presentation.labels import label
 from bot.presentation.layout import (
     MESSAGE_LIMIT,
@@ -158,13 +159,13 @@ def _phone(answer: Answer) -> Phone:
 
 
 def _layout_phone(answer: Answer) -> Phone:
-    if answer.outcome == "answer" and answer.is_howto:
+    if answer.outcome == Outcome.ANSWER and answer.is_howto:
         return _drop_to(
             replace(_howto(answer), link_word=label(answer, "direct_link")),
             PHONE_LIMIT,
             _embed_size,
         )
-    if answer.outcome == "answer":
+    if answer.outcome == Outcome.ANSWER:
         return _topic(answer)
     return _other(answer)
 

@@ -1,7 +1,8 @@
 """Persistence for optout-bot: server settings, unanswered questions, answer stats, feedback.
 
 Exists as its own layer so the Discord code can remember things without the answering core
-knowing about storage (this package imports neither discord nor bot.answering/bot.knowledge).
+knowing about storage (this package imports neither discord nor bot.answering/bot.knowledge;
+only the outcome vocabulary below both, bot.outcome).
 
 Backends: SQLite (the default, one process), PostgreSQL (``DATABASE_URL``, for several processes
 sharing one database, e.g. one per group of shards) and an in-memory twin (tests, no persistence).
@@ -11,7 +12,7 @@ Privacy: no user ids are ever stored. Usage::
     store = open_store(settings.database_path, settings.retention_days,
                        database_url=settings.database_url)   # None/"" → SQLite
     async with store:              # or: await store.open() ... await store.close()
-        await store.record_answer(guild_id, "entry-id", "answered")
+        await store.record_answer(guild_id, "entry-id", Outcome.ANSWER)
 """
 
 from __future__ import annotations
@@ -22,17 +23,16 @@ from bot.store.base import (
     DEFAULT_RETENTION_DAYS,
     GAP_TEXT_MAX_CHARS,
     REGIONS,
-    AnswerOutcome,
     AnswerRecord,
     AnswerStats,
     DislikedQuestion,
     EntryFeedback,
     FeedbackResult,
     FeedbackStats,
-    GapOutcome,
     GapRecord,
     GapSummary,
     GuildSettings,
+    Outcome,
     PurgeResult,
     Region,
     Store,
@@ -48,18 +48,17 @@ __all__ = [
     "DEFAULT_RETENTION_DAYS",
     "GAP_TEXT_MAX_CHARS",
     "REGIONS",
-    "AnswerOutcome",
     "AnswerRecord",
     "AnswerStats",
     "DislikedQuestion",
     "EntryFeedback",
     "FeedbackResult",
     "FeedbackStats",
-    "GapOutcome",
     "GapRecord",
     "GapSummary",
     "GuildSettings",
     "InMemoryStore",
+    "Outcome",
     "PostgresStore",
     "PurgeResult",
     "Region",

@@ -17,19 +17,20 @@ from enum import StrEnum
 from types import TracebackType
 from typing import Any, Literal, Protocol, Self, get_args, runtime_checkable
 
+from bot.outcome import OUTCOMES, Outcome
+
 __all__ = [
     "DEFAULT_RETENTION_DAYS",
     "GAP_TEXT_MAX_CHARS",
     "REGIONS",
-    "AnswerOutcome",
     "AnswerStats",
     "DislikedQuestion",
     "EntryFeedback",
     "FeedbackResult",
     "FeedbackStats",
-    "GapOutcome",
     "GapSummary",
     "GuildSettings",
+    "Outcome",
     "PurgeResult",
     "Region",
     "Store",
@@ -45,10 +46,6 @@ Region = Literal["us", "eu", "uk", "ch", "ca", "hk", "other"]
 REGIONS: frozenset[str] = frozenset(get_args(Region))
 Language = Literal["en", "fr", "de", "nl", "es", "it"]
 LANGUAGES: frozenset[str] = frozenset(get_args(Language))
-GapOutcome = Literal["declined", "low_confidence", "clarify"]
-GAP_OUTCOMES: frozenset[str] = frozenset(get_args(GapOutcome))
-AnswerOutcome = Literal["answered", "declined", "clarify"]
-ANSWER_OUTCOMES: frozenset[str] = frozenset(get_args(AnswerOutcome))
 
 
 class StoreError(Exception):
@@ -95,7 +92,7 @@ class GapSummary:
     text: str
     count: int
     last_seen: datetime
-    outcome: GapOutcome
+    outcome: Outcome
     best_entry_id: str | None
     confidence: float
 
@@ -174,7 +171,7 @@ class AnswerRecord:
 
     guild_id: int
     entry_id: str | None
-    outcome: AnswerOutcome
+    outcome: Outcome
     at: datetime | None = None
 
     def checked(self) -> AnswerRecord:
@@ -182,7 +179,7 @@ class AnswerRecord:
         return AnswerRecord(
             check_id("guild_id", self.guild_id),
             check_entry_id(self.entry_id),
-            check_choice("outcome", self.outcome, ANSWER_OUTCOMES),
+            check_outcome(self.outcome),
             as_utc(self.at),
         )
 
@@ -193,7 +190,7 @@ class GapRecord:
 
     guild_id: int
     text: str
-    outcome: GapOutcome
+    outcome: Outcome
     best_entry_id: str | None = None
     confidence: float = 0.0
     at: datetime | None = None
@@ -203,7 +200,7 @@ class GapRecord:
         return GapRecord(
             check_id("guild_id", self.guild_id),
             check_gap_text(self.text),
-            check_choice("outcome", self.outcome, GAP_OUTCOMES),
+            check_outcome(self.outcome),
             check_entry_id(self.best_entry_id),
             check_confidence(self.confidence),
             as_utc(self.at),
@@ -224,7 +221,7 @@ class RecordsEvents:
         self,
         guild_id: int,
         text: str,
-        outcome: GapOutcome,
+        outcome: Outcome,
         best_entry_id: str | None = None,
         confidence: float = 0.0,
         *,
@@ -237,7 +234,7 @@ class RecordsEvents:
         self,
         guild_id: int,
         entry_id: str | None,
-        outcome: AnswerOutcome,
+        outcome: Outcome,
         *,
         at: datetime | None = None,
     ) -> None:
@@ -291,7 +288,7 @@ class Store(Protocol):
         self,
         guild_id: int,
         text: str,
-        outcome: GapOutcome,
+        outcome: Outcome,
         best_entry_id: str | None = None,
         confidence: float = 0.0,
         *,
@@ -302,7 +299,7 @@ class Store(Protocol):
         self,
         guild_id: int,
         entry_id: str | None,
-        outcome: AnswerOutcome,
+        outcome: Outcome,
         *,
         at: datetime | None = None,
     ) -> None: ...
@@ -313,7 +310,7 @@ class Store(Protocol):
         """Many answer events and unanswered questions in one transaction: all or none.
 
         Why: under a burst one write per answer queues thousands of transactions; the
-        Recorder gathers what arrives while a write is running into the next one.
+        answer log gathers what arrives while a write is running into the next one.
         """
         ...
 
@@ -451,6 +448,12 @@ def check_choice(name: str, value: object, allowed: frozenset[str]) -> str:
     if value not in allowed:
         raise ValueError(f"{name} must be one of {sorted(allowed)}, got {value!r}")
     return value  # type: ignore[return-value]
+
+
+def check_outcome(value: object) -> Outcome:
+    """One of the outcomes (the old stored words, "answered", "declined", "low_confidence",
+    are refused: migration 5 rewrote them)."""
+    return Outcome(check_choice("outcome", value, OUTCOMES))
 
 
 def check_limit(limit: object) -> int:

@@ -15,6 +15,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
+from bot.outcome import Outcome
 from bot.store.base import (
     DEFAULT_RETENTION_DAYS,
     AnswerRecord,
@@ -254,7 +255,7 @@ class InMemoryStore(RecordsEvents):
                 text=text,
                 count=counts[text],
                 last_seen=gap.created_at,
-                outcome=gap.outcome,  # type: ignore[arg-type]
+                outcome=Outcome(gap.outcome),
                 best_entry_id=gap.best_entry_id,
                 confidence=gap.confidence,
             )
@@ -295,14 +296,14 @@ class InMemoryStore(RecordsEvents):
         events = [a for a in self._answers if match(a.guild_id, a.created_at)]
         outcomes = Counter(a.outcome for a in events)
         per_entry = Counter(
-            a.entry_id for a in events if a.outcome == "answered" and a.entry_id is not None
+            a.entry_id for a in events if a.outcome == Outcome.ANSWER and a.entry_id is not None
         )
         ordered = sorted(per_entry.items(), key=lambda item: (-item[1], item[0]))
         return AnswerStats(
             total=len(events),
-            answered=outcomes["answered"],
-            declined=outcomes["declined"],
-            clarify=outcomes["clarify"],
+            answered=outcomes[Outcome.ANSWER],
+            declined=outcomes[Outcome.DECLINE],
+            clarify=outcomes[Outcome.CLARIFY],
             answers_per_entry=dict(ordered),
         )
 

@@ -184,6 +184,68 @@ MIGRATIONS: tuple[Migration, ...] = (
             question IS NULL OR char_length(question) <= 300);
         """,
     ),
+    # Issue 11: one outcome vocabulary end to end (bot/outcome.py), the engine's words. Old
+    # rows are rewritten: answer events answered/declined -> answer/decline; gaps declined ->
+    # decline and low_confidence -> answer (the bot answered, unsure; the confidence is kept);
+    # clarify stays. SQLite cannot change a CHECK, so its two tables are rebuilt (same
+    # columns, ids and indexes); PostgreSQL swaps the constraints around the UPDATE.
+    Migration(
+        5,
+        sqlite="""
+        CREATE TABLE gaps_v5 (
+            id            INTEGER PRIMARY KEY,
+            guild_id      INTEGER NOT NULL,
+            text          TEXT NOT NULL CHECK (length(text) <= 300),
+            outcome       TEXT NOT NULL CHECK (outcome IN ('answer', 'clarify', 'decline')),
+            best_entry_id TEXT,
+            confidence    REAL NOT NULL,
+            created_at    TEXT NOT NULL
+        );
+        INSERT INTO gaps_v5 (id, guild_id, text, outcome, best_entry_id, confidence, created_at)
+            SELECT id, guild_id, text,
+                   CASE outcome WHEN 'declined' THEN 'decline'
+                                WHEN 'low_confidence' THEN 'answer'
+                                ELSE outcome END,
+                   best_entry_id, confidence, created_at
+            FROM gaps;
+        DROP TABLE gaps;
+        ALTER TABLE gaps_v5 RENAME TO gaps;
+        CREATE INDEX gaps_by_time ON gaps (created_at);
+        CREATE INDEX gaps_by_guild_time ON gaps (guild_id, created_at);
+        CREATE TABLE answer_events_v5 (
+            id         INTEGER PRIMARY KEY,
+            guild_id   INTEGER NOT NULL,
+            entry_id   TEXT,
+            outcome    TEXT NOT NULL CHECK (outcome IN ('answer', 'clarify', 'decline')),
+            created_at TEXT NOT NULL
+        );
+        INSERT INTO answer_events_v5 (id, guild_id, entry_id, outcome, created_at)
+            SELECT id, guild_id, entry_id,
+                   CASE outcome WHEN 'answered' THEN 'answer'
+                                WHEN 'declined' THEN 'decline'
+                                ELSE outcome END,
+                   created_at
+            FROM answer_events;
+        DROP TABLE answer_events;
+        ALTER TABLE answer_events_v5 RENAME TO answer_events;
+        CREATE INDEX answer_events_by_time ON answer_events (created_at);
+        CREATE INDEX answer_events_by_guild_time ON answer_events (guild_id, created_at);
+        """,
+        postgres="""
+        ALTER TABLE gaps DROP CONSTRAINT gaps_outcome_check;
+        UPDATE gaps SET outcome = CASE outcome WHEN 'declined' THEN 'decline'
+                                               WHEN 'low_confidence' THEN 'answer'
+                                               ELSE outcome END;
+        ALTER TABLE gaps ADD CONSTRAINT gaps_outcome_check
+            CHECK (outcome IN ('answer', 'clarify', 'decline'));
+        ALTER TABLE answer_events DROP CONSTRAINT answer_events_outcome_check;
+        UPDATE answer_events SET outcome = CASE outcome WHEN 'answered' THEN 'answer'
+                                                        WHEN 'declined' THEN 'decline'
+                                                        ELSE outcome END;
+        ALTER TABLE answer_events ADD CONSTRAINT answer_events_outcome_check
+            CHECK (outcome IN ('answer', 'clarify', 'decline'));
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

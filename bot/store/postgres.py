@@ -23,6 +23,7 @@ from typing import Any, Self, TypeVar
 
 import asyncpg
 
+from bot.outcome import Outcome
 from bot.store.base import (
     DEFAULT_RETENTION_DAYS,
     AnswerRecord,
@@ -496,7 +497,7 @@ class PostgresStore(RecordsEvents):
                 text=r["text"],
                 count=int(r["n"]),
                 last_seen=as_utc(r["created_at"]),
-                outcome=r["outcome"],
+                outcome=Outcome(r["outcome"]),
                 best_entry_id=r["best_entry_id"],
                 confidence=float(r["confidence"]),
             )
@@ -537,7 +538,7 @@ class PostgresStore(RecordsEvents):
         self, guild_id: int | None = None, since: datetime | None = None
     ) -> AnswerStats:
         where, params = _window(guild_id, since)
-        answered_filter = f"{where} {'AND' if where else 'WHERE'} outcome = 'answered'"
+        answered_filter = f"{where} {'AND' if where else 'WHERE'} outcome = '{Outcome.ANSWER}'"
 
         async def body(conn: asyncpg.Connection) -> tuple[list[Any], list[Any]]:
             by_outcome = await conn.fetch(
@@ -554,9 +555,9 @@ class PostgresStore(RecordsEvents):
         counts = {outcome: int(n) for outcome, n in by_outcome}
         return AnswerStats(
             total=sum(counts.values()),
-            answered=counts.get("answered", 0),
-            declined=counts.get("declined", 0),
-            clarify=counts.get("clarify", 0),
+            answered=counts.get(Outcome.ANSWER, 0),
+            declined=counts.get(Outcome.DECLINE, 0),
+            clarify=counts.get(Outcome.CLARIFY, 0),
             answers_per_entry={entry: int(n) for entry, n in per_entry},
         )
 

@@ -22,6 +22,7 @@ from typing import Any, Self
 
 import aiosqlite
 
+from bot.outcome import Outcome
 from bot.store.base import (
     DEFAULT_RETENTION_DAYS,
     AnswerRecord,
@@ -421,7 +422,7 @@ class SqliteStore(RecordsEvents):
                 text=text,
                 count=int(n),
                 last_seen=time_from_db(created_at),
-                outcome=outcome,
+                outcome=Outcome(outcome),
                 best_entry_id=best_entry_id,
                 confidence=float(confidence),
             )
@@ -458,7 +459,7 @@ class SqliteStore(RecordsEvents):
         self, guild_id: int | None = None, since: datetime | None = None
     ) -> AnswerStats:
         where, params = _window(guild_id, since)
-        answered_filter = f"{where} {'AND' if where else 'WHERE'} outcome = 'answered'"
+        answered_filter = f"{where} {'AND' if where else 'WHERE'} outcome = '{Outcome.ANSWER}'"
         async with self._transaction("read answer statistics", write=False) as conn:
             by_outcome = await conn.execute_fetchall(
                 f"SELECT outcome, COUNT(*) FROM answer_events {where} GROUP BY outcome", params
@@ -471,9 +472,9 @@ class SqliteStore(RecordsEvents):
         counts = {outcome: int(n) for outcome, n in by_outcome}
         return AnswerStats(
             total=sum(counts.values()),
-            answered=counts.get("answered", 0),
-            declined=counts.get("declined", 0),
-            clarify=counts.get("clarify", 0),
+            answered=counts.get(Outcome.ANSWER, 0),
+            declined=counts.get(Outcome.DECLINE, 0),
+            clarify=counts.get(Outcome.CLARIFY, 0),
             answers_per_entry={entry: int(n) for entry, n in per_entry},
         )
 

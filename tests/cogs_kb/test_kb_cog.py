@@ -9,6 +9,7 @@ import discord
 import pytest
 
 from bot.cogs.kb import NOT_MAINTAINER, NOT_MODERATOR, Knowledge
+from bot.outcome import Outcome
 from tests.cogs_kb.conftest import (
     GUILD_ID,
     OTHER_GUILD_ID,
@@ -109,18 +110,18 @@ async def test_moderator_role_holder_sees_gaps(cog, store) -> None:
 async def test_gaps_show_this_server_only_most_asked_first(cog, store, moderator) -> None:
     """Issue 12: sorted by count (was newest first), so what most people missed comes first."""
     now = datetime.now(UTC)
-    await store.record_gap(GUILD_ID, "how do i delete my account", "declined", at=now)
-    await store.record_gap(GUILD_ID, "how do i delete my account", "declined", at=now)
+    await store.record_gap(GUILD_ID, "how do i delete my account", Outcome.DECLINE, at=now)
+    await store.record_gap(GUILD_ID, "how do i delete my account", Outcome.DECLINE, at=now)
     await store.record_gap(
         GUILD_ID,
         "is copilot trained",
-        "low_confidence",
+        Outcome.ANSWER,
         "turn-off",
         0.41,
         at=now.replace(year=2020),
     )
-    await store.record_gap(GUILD_ID, "what about threads", "declined")
-    await store.record_gap(OTHER_GUILD_ID, "secret other server question", "declined")
+    await store.record_gap(GUILD_ID, "what about threads", Outcome.DECLINE)
+    await store.record_gap(OTHER_GUILD_ID, "secret other server question", Outcome.DECLINE)
 
     text = reply_text(await _run(cog, "gaps", moderator, period="week"))
 
@@ -132,17 +133,17 @@ async def test_gaps_show_this_server_only_most_asked_first(cog, store, moderator
 
 
 async def test_maintainer_sees_gaps_of_all_servers(cog, store, owner) -> None:
-    await store.record_gap(OTHER_GUILD_ID, "question from elsewhere", "declined")
+    await store.record_gap(OTHER_GUILD_ID, "question from elsewhere", Outcome.DECLINE)
     text = reply_text(await _run(cog, "gaps", owner, scope="all"))
     assert "all servers" in text and "question from elsewhere" in text
 
 
 async def test_stats_per_entry_feedback_and_decline_rate(cog, store, moderator) -> None:
-    for outcome, entry in [("answered", "turn-off")] * 3 + [("declined", None)]:
+    for outcome, entry in [(Outcome.ANSWER, "turn-off")] * 3 + [(Outcome.DECLINE, None)]:
         await store.record_answer(GUILD_ID, entry, outcome)
     await store.record_feedback(GUILD_ID, "a1", b"k" * 32, "turn-off", True)
     await store.record_feedback(GUILD_ID, "a1", b"j" * 32, "turn-off", False)
-    await store.record_answer(OTHER_GUILD_ID, "regions", "answered")
+    await store.record_answer(OTHER_GUILD_ID, "regions", Outcome.ANSWER)
 
     text = reply_text(await _run(cog, "stats", moderator, period="month"))
 
@@ -219,7 +220,7 @@ async def test_entry_autocomplete(cog, owner) -> None:
 async def test_question_autocomplete_offers_gaps_to_maintainers_only(
     cog, store, owner, moderator
 ) -> None:
-    await store.record_gap(OTHER_GUILD_ID, "can i opt out of copilot", "declined")
+    await store.record_gap(OTHER_GUILD_ID, "can i opt out of copilot", Outcome.DECLINE)
     mine = await cog.question_autocomplete(make_interaction(cog.bot, owner), "copilot")
     assert [c.value for c in mine] == ["copilot", "can i opt out of copilot"]
     theirs = await cog.question_autocomplete(make_interaction(cog.bot, moderator), "copilot")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import get_args
+import pytest
 
 from bot.answering.answer import Outcome
 from bot.cogs.kb import ALL_SERVERS, ReportScope
 from bot.config import Settings
-from bot.discord_ui.records import DIRECT_MESSAGES, RECORDED_AS, stored_guild_id
-from bot.store.base import ANSWER_OUTCOMES
+from bot.services.records import DIRECT_MESSAGES, stored_guild_id
+from bot.store import AnswerRecord, GapRecord
 
 
 def test_the_maintainers_channel_is_not_a_servers_log_channel() -> None:
@@ -19,8 +19,19 @@ def test_the_maintainers_channel_is_not_a_servers_log_channel() -> None:
 
 
 def test_every_outcome_is_recorded_in_the_stores_words() -> None:
-    assert set(RECORDED_AS) == set(get_args(Outcome))
-    assert set(RECORDED_AS.values()) == set(ANSWER_OUTCOMES)
+    """One vocabulary: the engine's outcomes are what answer events and gaps store (there
+    were three: answer/clarify/decline, answered/declined/clarify, declined/low_confidence/
+    clarify); the old stored words are refused."""
+    assert {o.value for o in Outcome} == {"answer", "clarify", "decline"}  # ask --json's words
+    for outcome in Outcome:
+        assert AnswerRecord(1, None, outcome).checked().outcome is outcome
+        assert GapRecord(1, "q", outcome).checked().outcome is outcome
+        assert AnswerRecord(1, None, outcome.value).checked().outcome is outcome  # type: ignore[arg-type]
+    for old in ("answered", "declined", "low_confidence"):
+        with pytest.raises(ValueError):
+            AnswerRecord(1, None, old).checked()  # type: ignore[arg-type]
+        with pytest.raises(ValueError):
+            GapRecord(1, "q", old).checked()  # type: ignore[arg-type]
 
 
 def test_direct_messages_and_all_servers_are_named_apart() -> None:

@@ -8,6 +8,7 @@ import discord
 import pytest
 
 from bot.cogs.setup import NEEDS_MANAGE_SERVER, NOT_MODERATOR, ServerSettings
+from bot.outcome import Outcome
 from bot.store import GuildSettings
 from tests.cogs_kb.conftest import (
     GUILD_ID,
@@ -160,7 +161,7 @@ async def test_removing_unknown_channel_says_so(cog, moderator) -> None:
 
 async def test_removed_from_server_forgets_it(bot, store) -> None:
     await store.update_settings(GUILD_ID, default_region="eu")
-    await store.record_gap(GUILD_ID, "a question", "declined")
+    await store.record_gap(GUILD_ID, "a question", Outcome.DECLINE)
     await store.update_settings(OTHER_GUILD_ID, default_region="uk")
     guild = create_autospec(discord.Guild, instance=True)
     guild.id = GUILD_ID
@@ -182,13 +183,13 @@ async def test_purge_task_runs_while_started_and_stops_on_stop(bot) -> None:
 
 async def test_changes_apply_to_answers_at_once(bot, cog, store, moderator) -> None:
     """The bot keeps a short-lived copy of the settings; /setup replaces it immediately."""
-    assert await bot.recorder.default_region(GUILD_ID) is None  # now held in memory
+    assert await bot.settings_cache.default_region(GUILD_ID) is None  # now held in memory
     await _run(cog, "region", moderator, "uk")
     await _run(cog, "channel_add", moderator, make_channel())
-    held = await bot.recorder.settings(GUILD_ID)
+    held = await bot.settings_cache.settings(GUILD_ID)
     assert held.default_region == "uk" and held.answer_channel_ids == {CHANNEL_ID}
     await _run(cog, "channel_remove", moderator, make_channel())
-    assert (await bot.recorder.settings(GUILD_ID)).answer_channel_ids == frozenset()
+    assert (await bot.settings_cache.settings(GUILD_ID)).answer_channel_ids == frozenset()
 
 
 async def test_settings_are_read_when_a_server_becomes_available(bot, store) -> None:
@@ -197,4 +198,4 @@ async def test_settings_are_read_when_a_server_becomes_available(bot, store) -> 
     guild.id = GUILD_ID
     await bot.on_guild_available(guild)
     await store.update_settings(GUILD_ID, default_region="uk")  # not through /setup
-    assert await bot.recorder.default_region(GUILD_ID) == "eu"  # read at availability
+    assert await bot.settings_cache.default_region(GUILD_ID) == "eu"  # read at availability

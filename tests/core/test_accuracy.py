@@ -1,6 +1,6 @@
 """Matcher quality on the held-out part of the labelled question set.
 
-The split is fixed by a hash of each question (bot.evaluation); thresholds and
+The split is fixed by a hash of each question (bot.tools.evaluation); thresholds and
 knowledge are tuned on the other part only, so these figures are honest estimates.
 """
 
@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.answering import Engine
-from bot.evaluation import evaluate, load_questions
 from bot.knowledge import load_knowledge
+from bot.tools.evaluation import evaluate, load_questions
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = ROOT / "tests" / "data" / "questions.yaml"

@@ -16,9 +16,9 @@ from bot.answering.decide import decide
 from bot.answering.languages import detect
 from bot.answering.matcher import Ranked
 from bot.answering.normalise import clean
-from bot.discord_ui.records import records_for
 from bot.knowledge import load_knowledge
 from bot.presentation.text import to_json_dict
+from bot.services.records import records_for
 
 SHIPPED = Path(__file__).resolve().parents[2] / "knowledge"
 

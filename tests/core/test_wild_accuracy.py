@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process
 from bot.answering import Engine
 from bot.answering.normalise import clean
 from bot.knowledge import load_knowledge
-from bot.wild_evaluation import LANGUAGE_SLICES, OFFTOPIC, SMALLTALK, evaluate_wild, load_wild
+from bot.tools.wild_evaluation import LANGUAGE_SLICES, OFFTOPIC, SMALLTALK, evaluate_wild, load_wild
 
 ROOT = Path(__file__).resolve().parents[2]
 WILD = ROOT / "tests" / "data" / "wild"

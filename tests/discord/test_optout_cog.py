@@ -7,6 +7,7 @@ import pytest
 
 from bot.cogs.catalogue import Catalogue
 from bot.cogs.optout import Optout
+from bot.outcome import Outcome
 
 from .conftest import GUILD_ID, make_interaction
 
@@ -61,7 +62,7 @@ async def test_ask_free_text_goes_through_the_matcher_and_records_gaps(cog, inte
     embed = interaction.response.send_message.await_args.kwargs["embed"]
     assert embed.title == "I don't know that one"
     gaps = await store.gaps(GUILD_ID)
-    assert [(g.text, g.outcome) for g in gaps] == [("recipe for banana bread", "declined")]
+    assert [(g.text, g.outcome) for g in gaps] == [("recipe for banana bread", Outcome.DECLINE)]
 
 
 async def test_ask_with_a_picked_topic_answers_that_topic(cog, interaction, store):
@@ -117,9 +118,9 @@ async def test_sources_lists_every_source_with_links(catalogue, interaction):
 async def test_ask_passes_the_asker_to_the_gap_limits(cog, bot, monkeypatch):
     """Issue 14.5: the per-person gap cap needs who asked (used in memory, never stored)."""
     seen = []
-    real = bot.recorder.limits.allow_gap
+    real = bot.answer_log.limits.allow_gap
     monkeypatch.setattr(
-        bot.recorder.limits, "allow_gap", lambda g, u: seen.append((g, u)) or real(g, u)
+        bot.answer_log.limits, "allow_gap", lambda g, u: seen.append((g, u)) or real(g, u)
     )
     interaction = make_interaction(bot, user_id=77)
     await cog.ask.callback(cog, interaction, question="recipe for banana bread")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.cogs.questions import GREETING_TITLE, Questions
+from bot.outcome import Outcome
 
 from .conftest import BOT_ID, CHANNEL_ID, GUILD_ID, USER_ID, make_message, make_permissions
 
@@ -36,7 +37,7 @@ async def test_mention_when_unsure_declines_politely_and_records_the_gap(cog, st
     assert embed.title == "I don't know that one"
     assert embed.fields[-1].name == "Topics I can help with"
     (gap,) = await store.gaps(GUILD_ID)
-    assert (gap.text, gap.outcome) == ("recipe for banana bread", "declined")
+    assert (gap.text, gap.outcome) == ("recipe for banana bread", Outcome.DECLINE)
 
 
 async def test_bare_mention_gets_a_greeting(cog, store):
@@ -203,9 +204,9 @@ async def test_server_default_region_applies_unless_the_question_names_one(cog, 
 async def test_the_asker_reaches_the_gap_limits(cog, bot, monkeypatch):
     """Issue 14.5: the per-person gap cap needs who asked (used in memory, never stored)."""
     seen = []
-    real = bot.recorder.limits.allow_gap
+    real = bot.answer_log.limits.allow_gap
     monkeypatch.setattr(
-        bot.recorder.limits, "allow_gap", lambda g, u: seen.append((g, u)) or real(g, u)
+        bot.answer_log.limits, "allow_gap", lambda g, u: seen.append((g, u)) or real(g, u)
     )
     await cog.on_message(make_message(f"<@{BOT_ID}> recipe for banana bread", mentions_bot=True))
     assert seen == [(GUILD_ID, USER_ID)]

@@ -14,6 +14,7 @@ from typing import Any
 from bot.app import SHUTDOWN_GRACE
 from bot.discord_ui.traffic import HTTP_CONNECTIONS
 from bot.discord_ui.views import FEEDBACK_REPLIES
+from bot.outcome import Outcome
 from bot.store import FeedbackResult
 from tests.e2e.fake_discord import EPHEMERAL, FakeDiscord, Perm
 from tests.testkit import eventually, nothing_within
@@ -355,7 +356,7 @@ async def test_ask_and_its_autocomplete(fake_discord, world, make_bot, run_bot, 
     assert all(
         b["custom_id"].startswith("ob:c:") for b in declined["data"]["components"][0]["components"]
     )
-    assert [(g.text, g.outcome) for g in gaps] == [("recipe for banana bread", "declined")]
+    assert [(g.text, g.outcome) for g in gaps] == [("recipe for banana bread", Outcome.DECLINE)]
 
 
 async def test_topics_and_sources(fake_discord, world, make_bot, run_bot):

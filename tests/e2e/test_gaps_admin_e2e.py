@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.cogs.kb import ADMIN_GROUP
+from bot.outcome import Outcome
 from tests.e2e.fake_discord import EPHEMERAL, Perm
 from tests.testkit import component_ids as ids
 
@@ -54,9 +55,9 @@ async def test_dismiss_removes_the_gap_for_this_server_and_redraws_the_list(
     moderator = add_moderator(fake_discord, guild_id)
     now = datetime.now(UTC)
     for _ in range(2):
-        await store.record_gap(int(guild_id), "can my boss see my data", "declined", at=now)
-    await store.record_gap(int(guild_id), "question about zebras", "declined", at=now)
-    await store.record_gap(999, "can my boss see my data", "declined", at=now)  # elsewhere
+        await store.record_gap(int(guild_id), "can my boss see my data", Outcome.DECLINE, at=now)
+    await store.record_gap(int(guild_id), "question about zebras", Outcome.DECLINE, at=now)
+    await store.record_gap(999, "can my boss see my data", Outcome.DECLINE, at=now)  # elsewhere
     async with run_bot(make_bot()):
         inter = await fake_discord.send_slash_command(
             "kb gaps", {}, user=moderator, channel_id=world.channel["id"]

@@ -10,6 +10,7 @@ from bot.answering import Engine
 from bot.cogs.kb import SENT_TO_MAINTAINERS
 from bot.discord_ui.pager import NOT_YOUR_LIST
 from bot.knowledge import load_knowledge
+from bot.outcome import Outcome
 from tests.e2e.fake_discord import EPHEMERAL, Perm
 from tests.testkit import component_ids as ids
 
@@ -61,12 +62,12 @@ async def test_gaps_most_asked_first_paged_with_actions(
     fake_discord.add_member(guild_id, owner)
     now = datetime.now(UTC)
     for _ in range(3):
-        await store.record_gap(int(guild_id), "can my boss see my data", "declined", at=now)
-    await store.record_gap(int(guild_id), "how do i turn off ai training", "declined", at=now)
+        await store.record_gap(int(guild_id), "can my boss see my data", Outcome.DECLINE, at=now)
+    await store.record_gap(int(guild_id), "how do i turn off ai training", Outcome.DECLINE, at=now)
     for n in range(7):
         when = now - timedelta(minutes=n)
         await store.record_gap(
-            int(guild_id), f"question number {n} about zebras", "declined", at=when
+            int(guild_id), f"question number {n} about zebras", Outcome.DECLINE, at=when
         )
     async with run_bot(make_bot(maintainer_log_channel_id=int(world.other_channel["id"]))):
         inter = await fake_discord.send_slash_command(

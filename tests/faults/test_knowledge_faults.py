@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.maintenance.reloader import KnowledgeService, ReloadReport
+from bot.services.reloader import KnowledgeService, ReloadReport
 from bot.store import InMemoryStore
 from tests.faults.support import OPTOUT_TITLE, ask, make_bot, slash, title
 from tests.load.harness import engine_for

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.outcome import Outcome
 from bot.store import SqliteStore
 from tests.e2e.fake_discord import BOT_TOKEN, FakeDiscord
 from tests.faults.bot_process import NO_COOLDOWNS, spawn
@@ -134,5 +135,5 @@ async def test_sigkill_mid_write_leaves_a_sound_database(fake_discord, world, da
     async with SqliteStore(database) as store:
         assert (await store.get_settings(guild_id)).default_region == "uk"
         assert (await store.feedback_stats(guild_id)).per_entry["turn-off"].helpful == 1
-        await store.record_answer(guild_id, "turn-off", "answered")  # still writable
+        await store.record_answer(guild_id, "turn-off", Outcome.ANSWER)  # still writable
     assert integrity(database) == "ok"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.discord_ui.views import STORE_DOWN_REPLY
+from bot.outcome import Outcome
 from bot.store import InMemoryStore, SqliteStore, StoreError
 from tests.faults.support import (
     OPTOUT_TITLE,
@@ -81,7 +82,7 @@ async def seeded_db(tmp_path: Path, world) -> Path:
     path = tmp_path / "data" / "bot.sqlite3"
     async with SqliteStore(path) as store:
         await store.update_settings(int(world.guild["id"]), default_region="uk")
-        await store.record_answer(int(world.guild["id"]), "turn-off", "answered")
+        await store.record_answer(int(world.guild["id"]), "turn-off", Outcome.ANSWER)
         await store.record_feedback(int(world.guild["id"]), "m1", b"k" * 32, "turn-off", True)
     return path
 
@@ -125,7 +126,7 @@ async def test_full_disk(fake_discord, world, run_bot, seeded_db):
         assert title(body["data"]) == OPTOUT_TITLE
         with pytest.raises(StoreError, match="full"):
             for n in range(200):
-                await store.record_gap(guild_id, f"{n:03d}" + "x" * 290, "declined")
+                await store.record_gap(guild_id, f"{n:03d}" + "x" * 290, Outcome.DECLINE)
     await assert_earlier_rows_kept(seeded_db, guild_id)
 
 

@@ -1,7 +1,7 @@
 """An answer too long for one Discord embed is refused wherever the bot validates a folder.
 
 The check needs the answering package, so the loader does not run it by itself: the service
-layer adds it (``bot.maintenance.validate``) for ``optout-bot check``, live reload and teach.
+layer adds it (``bot.services.validate``) for ``optout-bot check``, live reload and teach.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 from bot.answering import Engine
 from bot.cli import check
 from bot.knowledge import load_knowledge
-from bot.maintenance import KnowledgeService
-from bot.maintenance.validate import load_validated
+from bot.services import KnowledgeService
+from bot.services.validate import load_validated
 
 TOPICS = Path("entries") / "topics.yaml"
 KNOWLEDGE_PACKAGE = Path(__file__).resolve().parents[2] / "bot" / "knowledge"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.answering import Engine
-from bot.maintenance import KnowledgeService, ReloadReport
+from bot.services import KnowledgeService, ReloadReport
 from tests.kb_copy import copy_kb, engine_for
 
 

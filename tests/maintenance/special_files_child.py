@@ -30,7 +30,7 @@ def make_hostile(path: Path, kind: str) -> None:
 
 
 async def run(op: str, root: Path, kind: str, name: str) -> dict:
-    from bot.maintenance import KnowledgeService, TeachError
+    from bot.services import KnowledgeService, TeachError
     from tests.kb_copy import engine_for
 
     engine = engine_for(root)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from bot.maintenance import TeachError, add_example
+    from bot.services import TeachError, add_example
 
     root, entry, phrasing, start_at = sys.argv[1:5]
     while time.time() < float(start_at):  # both processes begin together

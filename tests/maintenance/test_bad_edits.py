@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.answering import Engine
-from bot.maintenance import KnowledgeService
+from bot.services import KnowledgeService
 from tests.kb_copy import BASE, TOPICS, line_of, replace_in
 from tests.maintenance.conftest import Calls
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from bot.answering import Engine
 from bot.knowledge import load_knowledge
-from bot.maintenance import KnowledgeService
-from bot.maintenance import reloader as reloader_module
+from bot.services import KnowledgeService
+from bot.services import reloader as reloader_module
 from tests.kb_copy import TOPICS, copy_kb, replace_in
 from tests.maintenance.conftest import Calls
 from tests.testkit import nothing_within, wait_until

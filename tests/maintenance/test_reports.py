@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge.problems import Problem
-from bot.maintenance import ReloadReport, TeachResult
-from bot.maintenance.gaps import (
+from bot.outcome import Outcome
+from bot.services import ReloadReport, TeachResult
+from bot.services.gaps import (
     MESSAGE_LIMIT,
     fit_lines,
     format_check,
@@ -21,7 +22,7 @@ from bot.maintenance.gaps import (
     format_teach,
     since_for,
 )
-from bot.maintenance.retention import purge_forever
+from bot.services.retention import purge_forever
 from bot.store import AnswerStats, EntryFeedback, FeedbackStats, GapSummary, InMemoryStore
 from tests.testkit import eventually
 
@@ -68,7 +69,7 @@ def test_check_says_whether_disk_is_live() -> None:
 def test_gaps_fit_and_name_the_closest_entry() -> None:
     gaps = [
         GapSummary(
-            f"question number {i} " + "words " * 40, i + 1, NOW, "low_confidence", "turn-off", 0.42
+            f"question number {i} " + "words " * 40, i + 1, NOW, Outcome.ANSWER, "turn-off", 0.42
         )
         for i in range(200)
     ]
@@ -122,8 +123,8 @@ async def test_purge_loop_deletes_expired_rows_while_running() -> None:
     task = asyncio.create_task(purge_forever(store, every_seconds=0.01))
     try:
         await asyncio.sleep(0.02)
-        await store.record_gap(1, "old question", "declined", at=old)
-        await store.record_gap(1, "new question", "declined")
+        await store.record_gap(1, "old question", Outcome.DECLINE, at=old)
+        await store.record_gap(1, "new question", Outcome.DECLINE)
         gaps = await eventually(lambda: store.gaps(limit=10), lambda g: len(g) == 1, seconds=2)
         assert [g.text for g in gaps] == ["new question"]
     finally:
@@ -159,7 +160,7 @@ def test_teach_notice_escapes_the_maintainers_name_and_the_phrasing() -> None:
 
 
 def test_gap_texts_and_topic_names_cannot_format_the_report() -> None:
-    gaps = [GapSummary("one `gap`\n# two\n> three", 2, NOW, "declined", "x", 0.3)]
+    gaps = [GapSummary("one `gap`\n# two\n> three", 2, NOW, Outcome.DECLINE, "x", 0.3)]
     text = format_gaps(gaps, period="week", scope="this server", titles={"x": TITLE})
     (line,) = [line for line in text.splitlines() if line.startswith("**2×**")]
     assert "`one 'gap' # two > three`" in line  # one code span on one line

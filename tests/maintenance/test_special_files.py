@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge import load_knowledge
-from bot.maintenance import add_example
+from bot.services import add_example
 from tests.kb_copy import copy_kb
 
 from .special_files_child import FILE_SIZE_LIMIT, MEMORY_LIMIT

@@ -13,9 +13,9 @@ import pytest
 
 from bot.answering import Engine
 from bot.knowledge import load_knowledge
-from bot.maintenance import KnowledgeService, TeachError, add_example
-from bot.maintenance import teach as teach_module
-from bot.maintenance.yaml_edit import append_example
+from bot.services import KnowledgeService, TeachError, add_example
+from bot.services import teach as teach_module
+from bot.services.yaml_edit import append_example
 from tests.kb_copy import TOPICS, engine_for, line_of, replace_in
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)

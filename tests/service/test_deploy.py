@@ -133,7 +133,7 @@ def test_dockerfile_install_steps_in_a_fresh_venv(tmp_path: Path) -> None:
         "python",
         "-c",
         "from bot.knowledge import default_knowledge_dir as d\n"
-        "from bot.maintenance.teach import TeachError, add_example\n"
+        "from bot.services.teach import TeachError, add_example\n"
         "try:\n add_example(d(), 'turn-off', 'how can i stop the ai thing', who='m')\n"
         "except TeachError as e:\n print('refused:', e)\n",
     )

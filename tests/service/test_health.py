@@ -113,7 +113,7 @@ def test_interaction_labels_carry_no_user_input() -> None:
         ("bot.errors", logging.ERROR, "interaction"),
         ("bot.app", logging.ERROR, "event"),
         ("bot.records", logging.WARNING, "storage"),
-        ("bot.maintenance.reloader", logging.ERROR, "knowledge"),
+        ("bot.services.reloader", logging.ERROR, "knowledge"),
         ("discord.client", logging.ERROR, "discord"),
         ("bot.app", logging.INFO, None),
     ],

@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.knowledge import load_knowledge
 from bot.knowledge import location as location_module
 from bot.knowledge.location import export_knowledge, inside_installed_package
-from bot.maintenance.teach import TeachError, add_example
+from bot.services.teach import TeachError, add_example
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "kb_min"
 

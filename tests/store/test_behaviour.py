@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.outcome import Outcome
 from bot.store import (
     GAP_TEXT_MAX_CHARS,
     AnswerRecord,
@@ -126,8 +127,8 @@ async def test_settings_validation(store: Store, changes: dict[str, object]) -> 
 async def test_forget_guild_removes_everything_for_that_guild(store: Store, now: datetime) -> None:
     for guild in (GUILD, OTHER):
         await store.update_settings(guild, answer_channel_ids=[1], default_region="us")
-        await store.record_gap(guild, "q", "declined", at=now)
-        await store.record_answer(guild, "e", "answered", at=now)
+        await store.record_gap(guild, "q", Outcome.DECLINE, at=now)
+        await store.record_answer(guild, "e", Outcome.ANSWER, at=now)
         await store.record_feedback(guild, "m1", key(1), "e", True, at=now)
     await store.forget_guild(GUILD)
     assert await store.get_settings(GUILD) == GuildSettings(GUILD)
@@ -143,16 +144,16 @@ async def test_forget_guild_removes_everything_for_that_guild(store: Store, now:
 
 async def test_gaps_grouped_counted_newest_first(store: Store, now: datetime) -> None:
     t = now - timedelta(hours=10)
-    await store.record_gap(GUILD, "how do i opt out", "declined", None, 0.1, at=t)
-    await store.record_gap(GUILD, "is it gdpr", "low_confidence", "gdpr", 0.4, at=t)
+    await store.record_gap(GUILD, "how do i opt out", Outcome.DECLINE, None, 0.1, at=t)
+    await store.record_gap(GUILD, "is it gdpr", Outcome.ANSWER, "gdpr", 0.4, at=t)
     await store.record_gap(
         GUILD, "how do i opt out", "clarify", "opt-out", 0.5, at=t + timedelta(hours=1)
     )
     await store.record_gap(
-        OTHER, "how do i opt out", "declined", None, 0.2, at=t + timedelta(hours=2)
+        OTHER, "how do i opt out", Outcome.DECLINE, None, 0.2, at=t + timedelta(hours=2)
     )
-    await store.record_gap(GUILD, "what about mobile", "declined", at=t + timedelta(hours=3))
-    await store.record_gap(GUILD, "how do i opt out", "low_confidence", "x", 0.3, at=t)
+    await store.record_gap(GUILD, "what about mobile", Outcome.DECLINE, at=t + timedelta(hours=3))
+    await store.record_gap(GUILD, "how do i opt out", Outcome.ANSWER, "x", 0.3, at=t)
 
     mine = await store.gaps(GUILD, since=None, limit=10)
     assert [(g.text, g.count) for g in mine] == [
@@ -171,7 +172,7 @@ async def test_gaps_grouped_counted_newest_first(store: Store, now: datetime) ->
         ("how do i opt out", 4),
         ("is it gdpr", 1),
     ]
-    assert everywhere[1].outcome == "declined"  # the OTHER guild's is newest
+    assert everywhere[1].outcome == Outcome.DECLINE  # the OTHER guild's is newest
 
     assert [g.text for g in await store.gaps(GUILD, limit=1)] == ["what about mobile"]
     since = await store.gaps(GUILD, since=t + timedelta(minutes=30))
@@ -184,14 +185,14 @@ async def test_gaps_grouped_counted_newest_first(store: Store, now: datetime) ->
 
 async def test_gap_ties_break_by_count_then_text(store: Store, now: datetime) -> None:
     for text in ("b", "a", "c", "c"):
-        await store.record_gap(GUILD, text, "declined", at=now)
+        await store.record_gap(GUILD, text, Outcome.DECLINE, at=now)
     assert [(g.text, g.count) for g in await store.gaps(GUILD)] == [("c", 2), ("a", 1), ("b", 1)]
 
 
 async def test_gap_text_capped_at_300_chars(store: Store, now: datetime) -> None:
     long = "x" * 299 + "yz" + "w" * 500
-    await store.record_gap(GUILD, long, "declined", at=now)
-    await store.record_gap(GUILD, long[:300] + "different tail", "declined", at=now)
+    await store.record_gap(GUILD, long, Outcome.DECLINE, at=now)
+    await store.record_gap(GUILD, long[:300] + "different tail", Outcome.DECLINE, at=now)
     (gap,) = await store.gaps(GUILD)
     assert gap.text == long[:300]
     assert len(gap.text) == 300
@@ -201,10 +202,10 @@ async def test_gap_text_capped_at_300_chars(store: Store, now: datetime) -> None
 @pytest.mark.parametrize(
     "args",
     [
-        ("q", "answered"),  # not a gap outcome
-        ("q", "declined", None, float("nan")),
-        ("q", "declined", ""),
-        (123, "declined"),
+        ("q", "answered"),  # the old stored word: no longer an outcome
+        ("q", Outcome.DECLINE, None, float("nan")),
+        ("q", Outcome.DECLINE, ""),
+        (123, Outcome.DECLINE),
     ],
 )
 async def test_gap_validation(store: Store, args: tuple[object, ...]) -> None:
@@ -219,12 +220,12 @@ async def test_gap_validation(store: Store, args: tuple[object, ...]) -> None:
 async def test_stats_counts_and_decline_rate(store: Store, now: datetime) -> None:
     old = now - timedelta(days=2)
     for entry in ("a", "a", "b", "a"):
-        await store.record_answer(GUILD, entry, "answered", at=now)
-    await store.record_answer(GUILD, None, "declined", at=now)
-    await store.record_answer(GUILD, None, "declined", at=old)
+        await store.record_answer(GUILD, entry, Outcome.ANSWER, at=now)
+    await store.record_answer(GUILD, None, Outcome.DECLINE, at=now)
+    await store.record_answer(GUILD, None, Outcome.DECLINE, at=old)
     await store.record_answer(GUILD, "b", "clarify", at=now)
-    await store.record_answer(GUILD, None, "answered", at=now)  # counted, but not per entry
-    await store.record_answer(OTHER, "c", "answered", at=now)
+    await store.record_answer(GUILD, None, Outcome.ANSWER, at=now)  # counted, but not per entry
+    await store.record_answer(OTHER, "c", Outcome.ANSWER, at=now)
 
     stats = await store.stats(GUILD)
     assert stats == AnswerStats(
@@ -249,9 +250,9 @@ async def test_stats_counts_and_decline_rate(store: Store, now: datetime) -> Non
 async def test_record_events_writes_a_batch_like_single_records(
     store: Store, now: datetime, reopen: Reopen
 ) -> None:
-    answers = [AnswerRecord(GUILD, "a", "answered", at=now) for _ in range(300)]
-    answers += [AnswerRecord(OTHER, None, "declined", at=now)]
-    gaps = [GapRecord(GUILD, "bread?", "declined", "a", 0.25, at=now)]
+    answers = [AnswerRecord(GUILD, "a", Outcome.ANSWER, at=now) for _ in range(300)]
+    answers += [AnswerRecord(OTHER, None, Outcome.DECLINE, at=now)]
+    gaps = [GapRecord(GUILD, "bread?", Outcome.DECLINE, "a", 0.25, at=now)]
     gaps += [GapRecord(OTHER, "x" * 310, "clarify", at=now)]  # text is cut as record_gap does
     await store.record_events(answers, gaps)
     await store.record_events([], [])
@@ -264,7 +265,7 @@ async def test_record_events_writes_a_batch_like_single_records(
 
 
 async def test_record_events_is_all_or_nothing(store: Store, now: datetime) -> None:
-    good = AnswerRecord(GUILD, "a", "answered", at=now)
+    good = AnswerRecord(GUILD, "a", Outcome.ANSWER, at=now)
     with pytest.raises(ValueError):
         await store.record_events([good, AnswerRecord(GUILD, "a", "nonsense")])  # type: ignore[arg-type]
     with pytest.raises(ValueError):
@@ -275,9 +276,9 @@ async def test_record_events_is_all_or_nothing(store: Store, now: datetime) -> N
 
 async def test_answer_validation(store: Store) -> None:
     with pytest.raises(ValueError):
-        await store.record_answer(GUILD, "a", "low_confidence")  # type: ignore[arg-type]
+        await store.record_answer(GUILD, "a", "low_confidence")  # type: ignore[arg-type]  # old word
     with pytest.raises(ValueError):
-        await store.record_answer(True, "a", "answered")  # type: ignore[arg-type]
+        await store.record_answer(True, "a", Outcome.ANSWER)  # type: ignore[arg-type]
     assert (await store.stats()).total == 0
 
 
@@ -367,8 +368,8 @@ async def test_purge_at_retention_boundary(make_store, now: datetime) -> None:
         cutoff = now - timedelta(days=7)
         just_old = cutoff - timedelta(microseconds=1)
         for at in (just_old, cutoff, now):
-            await store.record_gap(GUILD, f"q {at.isoformat()}", "declined", at=at)
-            await store.record_answer(GUILD, "a", "answered", at=at)
+            await store.record_gap(GUILD, f"q {at.isoformat()}", Outcome.DECLINE, at=at)
+            await store.record_answer(GUILD, "a", Outcome.ANSWER, at=at)
             await store.record_feedback(GUILD, f"m {at.isoformat()}", key(1), "a", True, at=at)
         await store.update_settings(GUILD, default_region="ch")
         salt = await store.salt()
@@ -400,8 +401,8 @@ async def test_purge_default_now_and_naive_datetimes(make_store) -> None:
     try:
         real_now = datetime.now(UTC)
         naive_old = (real_now - timedelta(days=2)).replace(tzinfo=None)  # taken as UTC
-        await store.record_answer(GUILD, "a", "answered", at=naive_old)
-        await store.record_answer(GUILD, "a", "answered")
+        await store.record_answer(GUILD, "a", Outcome.ANSWER, at=naive_old)
+        await store.record_answer(GUILD, "a", Outcome.ANSWER)
         assert await store.purge() == PurgeResult(answers=1)
     finally:
         await store.close()
@@ -410,8 +411,8 @@ async def test_purge_default_now_and_naive_datetimes(make_store) -> None:
 async def test_open_purges_expired_rows(make_store, reopen: Reopen) -> None:
     store = make_store(retention_days=1)
     await store.open()
-    await store.record_gap(GUILD, "old", "declined", at=datetime.now(UTC) - timedelta(days=3))
-    await store.record_gap(GUILD, "new", "declined")
+    await store.record_gap(GUILD, "old", Outcome.DECLINE, at=datetime.now(UTC) - timedelta(days=3))
+    await store.record_gap(GUILD, "new", Outcome.DECLINE)
     store = await reopen(store)
     try:
         assert [g.text for g in await store.gaps()] == ["new"]
@@ -432,9 +433,9 @@ async def test_concurrent_records_all_persisted(store: Store, reopen: Reopen) ->
     async def one(i: int) -> None:
         match i % 3:
             case 0:
-                await store.record_gap(GUILD, f"q{i % 7}", "declined")
+                await store.record_gap(GUILD, f"q{i % 7}", Outcome.DECLINE)
             case 1:
-                await store.record_answer(GUILD, f"e{i % 5}", "answered")
+                await store.record_answer(GUILD, f"e{i % 5}", Outcome.ANSWER)
             case _:
                 await store.record_feedback(GUILD, f"m{i}", key(i), "e", i % 2 == 0)
 
@@ -462,11 +463,11 @@ async def test_closed_store_raises_store_error(make_store) -> None:
         await store.get_settings(GUILD)
     await store.open()
     await store.open()  # idempotent
-    await store.record_answer(GUILD, "a", "answered")
+    await store.record_answer(GUILD, "a", Outcome.ANSWER)
     await store.close()
     await store.close()  # idempotent
     with pytest.raises(StoreError, match="not open"):
-        await store.record_answer(GUILD, "a", "answered")
+        await store.record_answer(GUILD, "a", Outcome.ANSWER)
     with pytest.raises(StoreError):
         await store.salt()
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bot.outcome import Outcome
 from bot.store import GAP_TEXT_MAX_CHARS, DislikedQuestion, Store
 
 from .test_behaviour import GUILD, OTHER, key
@@ -19,21 +20,21 @@ async def gap_texts(store: Store, guild: int | None) -> dict[str, int]:
 async def test_dismiss_removes_that_gap_for_that_server_only(store: Store, now: datetime) -> None:
     for guild in (GUILD, OTHER):
         for minutes in (1, 2):
-            await store.record_gap(guild, "can my boss see it", "declined", at=now)
+            await store.record_gap(guild, "can my boss see it", Outcome.DECLINE, at=now)
             await store.record_gap(guild, f"other {minutes}", "clarify", at=now)
     assert await store.dismiss_gap(GUILD, "can my boss see it") == 2
     assert await gap_texts(store, GUILD) == {"other 1": 1, "other 2": 1}
     assert (await gap_texts(store, OTHER))["can my boss see it"] == 2
     assert await store.dismiss_gap(GUILD, "can my boss see it") == 0  # already gone
     # a new occurrence starts the gap again
-    await store.record_gap(GUILD, "can my boss see it", "declined", at=now)
+    await store.record_gap(GUILD, "can my boss see it", Outcome.DECLINE, at=now)
     assert (await gap_texts(store, GUILD))["can my boss see it"] == 1
 
 
 async def test_dismiss_for_every_server(store: Store, now: datetime) -> None:
     for guild in (GUILD, OTHER):
-        await store.record_gap(guild, "zebras", "declined", at=now)
-        await store.record_gap(guild, "kept", "declined", at=now)
+        await store.record_gap(guild, "zebras", Outcome.DECLINE, at=now)
+        await store.record_gap(guild, "kept", Outcome.DECLINE, at=now)
     assert await store.dismiss_gap(None, "zebras") == 2
     assert await gap_texts(store, None) == {"kept": 2}
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from bot.outcome import Outcome
 from bot.store import (
     FeedbackResult,
     GuildSettings,
@@ -151,6 +152,50 @@ async def test_upgrades_v1_schema_in_place(pg_schema: str, admin: asyncpg.Connec
 
 
 @needs_postgres
+async def test_a_v4_schemas_old_outcome_words_become_the_one_vocabulary(
+    pg_schema: str, admin: asyncpg.Connection
+) -> None:
+    """Migration 5 rewrites every stored outcome to the engine's words and swaps the CHECKs."""
+    await apply_postgres_migrations(admin, postgres_steps()[:4], schema=pg_schema)
+    await admin.execute(
+        f"""
+        INSERT INTO gaps (guild_id, text, outcome, best_entry_id, confidence, created_at) VALUES
+            ({GUILD}, 'no idea', 'declined', NULL, 0.1, now()),
+            ({GUILD}, 'unsure', 'low_confidence', 'entry-a', 0.5, now()),
+            ({GUILD}, 'which one', 'clarify', 'entry-b', 0.4, now());
+        INSERT INTO answer_events (guild_id, entry_id, outcome, created_at) VALUES
+            ({GUILD}, 'entry-a', 'answered', now()),
+            ({GUILD}, 'entry-a', 'answered', now()),
+            ({GUILD}, NULL, 'declined', now()),
+            ({GUILD}, 'entry-b', 'clarify', now());
+        """
+    )
+    async with pg_store(pg_schema) as store:
+        assert await store.schema_version() == LATEST_VERSION
+        stats = await store.stats(GUILD)
+        assert (stats.answered, stats.declined, stats.clarify) == (2, 1, 1)
+        assert stats.answers_per_entry == {"entry-a": 2}
+        gaps = {g.text: (g.outcome, g.best_entry_id) for g in await store.gaps()}
+        assert gaps == {
+            "no idea": (Outcome.DECLINE, None),
+            "unsure": (Outcome.ANSWER, "entry-a"),
+            "which one": (Outcome.CLARIFY, "entry-b"),
+        }
+    stored = await admin.fetch("SELECT outcome FROM gaps UNION SELECT outcome FROM answer_events")
+    assert {r[0] for r in stored} == {"answer", "clarify", "decline"}
+    with pytest.raises(asyncpg.CheckViolationError):
+        await admin.execute(
+            "INSERT INTO answer_events (guild_id, outcome, created_at)"
+            " VALUES (1, 'answered', now())"
+        )
+    with pytest.raises(asyncpg.CheckViolationError):
+        await admin.execute(
+            "INSERT INTO gaps (guild_id, text, outcome, confidence, created_at)"
+            " VALUES (1, 'q', 'low_confidence', 0, now())"
+        )
+
+
+@needs_postgres
 async def test_failed_migration_rolls_back_its_step(
     pg_schema: str, admin: asyncpg.Connection
 ) -> None:
@@ -202,7 +247,7 @@ async def test_lock_held_beyond_command_timeout_raises_store_error(
         with pytest.raises(StoreError, match="did not answer in time"):
             await store.update_settings(GUILD, default_region="us")
         await tx.rollback()
-        await store.record_answer(GUILD, "a", "answered")  # recovered
+        await store.record_answer(GUILD, "a", Outcome.ANSWER)  # recovered
         assert (await store.get_settings(GUILD)).default_region == "eu"
 
 
@@ -213,14 +258,14 @@ async def test_connections_killed_by_the_server_are_replaced_transparently(
     """A server restart or an idle-connection reaper kills pooled connections: the next calls
     retry on fresh connections instead of failing (nothing had been sent yet)."""
     async with pg_store(pg_schema, min_size=3, max_size=3) as store:
-        await asyncio.gather(*(store.record_gap(GUILD, "kept", "declined") for _ in range(3)))
+        await asyncio.gather(*(store.record_gap(GUILD, "kept", Outcome.DECLINE) for _ in range(3)))
         killed = await admin.fetchval(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
             " WHERE application_name = 'optout-bot' AND datname = current_database()"
         )
         assert killed >= 1
         for _ in range(4):
-            await store.record_gap(GUILD, "after", "declined")
+            await store.record_gap(GUILD, "after", Outcome.DECLINE)
         assert {g.text: g.count for g in await store.gaps(GUILD)} == {"kept": 3, "after": 4}
 
 
@@ -247,7 +292,7 @@ async def test_concurrent_votes_by_one_voter_count_once(pg_schema: str) -> None:
 WORKER = textwrap.dedent(
     """
     import asyncio, hashlib, json, sys, time
-    from bot.store import FeedbackResult, PostgresStore
+    from bot.store import FeedbackResult, Outcome, PostgresStore
 
     url, schema, me, other, n = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:6])
     SHARED, CONTESTED = 900, 901
@@ -262,8 +307,8 @@ WORKER = textwrap.dedent(
             await store.update_settings(me, log_channel_id=me, default_region="eu")
 
             async def work(i):
-                await store.record_gap(SHARED, f"q{i % 5}", "declined")
-                await store.record_answer(SHARED, f"e{me}", "answered")
+                await store.record_gap(SHARED, f"q{i % 5}", Outcome.DECLINE)
+                await store.record_answer(SHARED, f"e{me}", Outcome.ANSWER)
                 await store.record_feedback(SHARED, f"m{me}-{i}", voter(i), "e", True)
                 contested = await store.record_feedback(SHARED, "same", voter(i), "e", True)
                 await store.add_answer_channel(SHARED, me * 1000 + i)

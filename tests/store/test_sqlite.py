@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import FeedbackResult, GuildSettings, SqliteStore, StoreError
+from bot.outcome import Outcome
+from bot.store import (
+    AnswerRecord,
+    FeedbackResult,
+    GapRecord,
+    GuildSettings,
+    SqliteStore,
+    StoreError,
+)
 from bot.store.migrations import (
     LATEST_VERSION,
     MIGRATIONS,
@@ -141,6 +149,77 @@ async def test_upgrades_v1_database_in_place(db_path: Path) -> None:
         assert (await store.feedback_stats(GUILD)).helpful == 1
 
 
+async def test_a_v4_databases_old_outcome_words_become_the_one_vocabulary(
+    db_path: Path,
+) -> None:
+    """Migration 5 rewrites every stored outcome to the engine's words and swaps the CHECKs:
+    answered/declined events and declined/low_confidence gaps, ids and indexes kept."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(db_path)
+    conn.executescript("".join(m.sqlite for m in MIGRATIONS[:4]) + "PRAGMA user_version = 4;")
+    now = _recent()
+    conn.executemany(
+        "INSERT INTO gaps (id, guild_id, text, outcome, best_entry_id, confidence, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (3, GUILD, "no idea", "declined", None, 0.1, now),
+            (5, GUILD, "unsure", "low_confidence", "entry-a", 0.5, now),
+            (8, GUILD, "which one", "clarify", "entry-b", 0.4, now),
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO answer_events (id, guild_id, entry_id, outcome, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [
+            (1, GUILD, "entry-a", "answered", now),
+            (2, GUILD, "entry-a", "answered", now),
+            (4, GUILD, None, "declined", now),
+            (9, GUILD, "entry-b", "clarify", now),
+        ],
+    )
+    conn.commit()
+    conn.close()
+    async with SqliteStore(db_path) as store:
+        assert await store.schema_version() == LATEST_VERSION
+        stats = await store.stats(GUILD)
+        assert (stats.answered, stats.declined, stats.clarify) == (2, 1, 1)
+        assert stats.answers_per_entry == {"entry-a": 2}
+        gaps = {g.text: (g.outcome, g.best_entry_id, g.confidence) for g in await store.gaps()}
+        assert gaps == {
+            "no idea": (Outcome.DECLINE, None, 0.1),
+            "unsure": (Outcome.ANSWER, "entry-a", 0.5),
+            "which one": (Outcome.CLARIFY, "entry-b", 0.4),
+        }
+        await store.record_events(
+            [AnswerRecord(GUILD, "entry-b", Outcome.ANSWER)],
+            [GapRecord(GUILD, "new", Outcome.ANSWER, "entry-b", 0.6)],
+        )
+    conn = sqlite3.connect(db_path)
+    try:
+        assert [r[0] for r in conn.execute("SELECT id FROM gaps ORDER BY id")] == [3, 5, 8, 9]
+        ids = [r[0] for r in conn.execute("SELECT id FROM answer_events ORDER BY id")]
+        assert ids == [1, 2, 4, 9, 10]
+        both = "SELECT outcome FROM gaps UNION SELECT outcome FROM answer_events"
+        assert {r[0] for r in conn.execute(both)} == {"answer", "clarify", "decline"}
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        assert {"gaps_by_time", "gaps_by_guild_time"} <= names
+        assert {"answer_events_by_time", "answer_events_by_guild_time"} <= names
+        assert not names & {"gaps_v5", "answer_events_v5"}
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+            conn.execute(
+                "INSERT INTO answer_events (guild_id, outcome, created_at) VALUES (1, ?, ?)",
+                ("answered", now),
+            )
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+            conn.execute(
+                "INSERT INTO gaps (guild_id, text, outcome, confidence, created_at)"
+                " VALUES (1, 'q', ?, 0, ?)",
+                ("low_confidence", now),
+            )
+    finally:
+        conn.close()
+
+
 async def test_failed_migration_rolls_back_its_step(tmp_path: Path) -> None:
     import aiosqlite
 
@@ -200,14 +279,14 @@ def read_only(path: Path) -> Iterator[None]:
 async def test_read_only_database_raises_store_error_and_keeps_data(db_path: Path) -> None:
     async with SqliteStore(db_path) as store:
         await store.update_settings(GUILD, default_region="hk")
-        await store.record_gap(GUILD, "kept", "declined")
+        await store.record_gap(GUILD, "kept", Outcome.DECLINE)
         salt = await store.salt()
     with read_only(db_path):
         store = SqliteStore(db_path)
         await store.open()  # reading still works, so the bot can keep answering
         try:
             with pytest.raises(StoreError, match="read-only") as info:
-                await store.record_gap(GUILD, "lost", "declined")
+                await store.record_gap(GUILD, "lost", Outcome.DECLINE)
             assert isinstance(info.value.__cause__, sqlite3.Error)
             with pytest.raises(StoreError, match="read-only"):
                 await store.update_settings(GUILD, default_region="us")
@@ -228,31 +307,31 @@ async def test_read_only_database_raises_store_error_and_keeps_data(db_path: Pat
 
 async def test_locked_beyond_busy_timeout_raises_store_error(db_path: Path) -> None:
     async with SqliteStore(db_path, busy_timeout_ms=50) as store:
-        await store.record_answer(GUILD, "a", "answered")
+        await store.record_answer(GUILD, "a", Outcome.ANSWER)
         blocker = sqlite3.connect(db_path, isolation_level=None)
         try:
             blocker.execute("BEGIN IMMEDIATE")
             with pytest.raises(StoreError, match=r"locked .* more than 50 ms"):
-                await store.record_answer(GUILD, "b", "answered")
+                await store.record_answer(GUILD, "b", Outcome.ANSWER)
             blocker.execute("ROLLBACK")
         finally:
             blocker.close()
-        await store.record_answer(GUILD, "c", "answered")
+        await store.record_answer(GUILD, "c", Outcome.ANSWER)
         assert (await store.stats(GUILD)).answers_per_entry == {"a": 1, "c": 1}
 
 
 async def test_disk_full_raises_store_error_and_keeps_committed_rows(db_path: Path) -> None:
     async with SqliteStore(db_path) as store:
-        await store.record_gap(GUILD, "first", "declined")
+        await store.record_gap(GUILD, "first", Outcome.DECLINE)
         conn = store._conn
         assert conn is not None
         pages = next(iter(await conn.execute_fetchall("PRAGMA page_count")))[0]
         await conn.execute(f"PRAGMA max_page_count = {pages + 2}")
         with pytest.raises(StoreError, match="full"):
             for i in range(200):
-                await store.record_gap(GUILD, f"{i:03d}" + "x" * 290, "declined")
+                await store.record_gap(GUILD, f"{i:03d}" + "x" * 290, Outcome.DECLINE)
         await conn.execute("PRAGMA max_page_count = 1073741823")
-        await store.record_gap(GUILD, "after", "declined")
+        await store.record_gap(GUILD, "after", Outcome.DECLINE)
         texts = {g.text for g in await store.gaps(GUILD, limit=500)}
         assert {"first", "after"} <= texts
 
@@ -284,7 +363,7 @@ async def test_killed_writer_leaves_database_consistent(db_path: Path) -> None:
             await store.open()
             i = 0
             while True:
-                await store.record_gap({GUILD}, f"q{{i}}", "declined")
+                await store.record_gap({GUILD}, f"q{{i}}", "decline")
                 i += 1
                 if i == 50:
                     print("ready", flush=True)
@@ -309,7 +388,7 @@ async def test_killed_writer_leaves_database_consistent(db_path: Path) -> None:
         assert len(gaps) >= 50
         # rows were committed in order, so the survivors are exactly q0..q(n-1)
         assert {g.text for g in gaps} == {f"q{i}" for i in range(len(gaps))}
-        await store.record_gap(GUILD, "after restart", "declined")
+        await store.record_gap(GUILD, "after restart", Outcome.DECLINE)
 
 
 PURGED_TEXT = "zqxj purged question 4711"
@@ -331,8 +410,8 @@ async def test_purged_rows_are_gone_from_the_files(
     that. Read the bytes, as someone holding the disk would."""
     old = datetime(2020, 1, 1, tzinfo=UTC)
     async with SqliteStore(db_path, retention_days=30) as store:
-        await store.record_gap(GUILD, PURGED_TEXT, "declined", at=old)
-        await store.record_gap(GUILD + 1, "kept question", "declined")
+        await store.record_gap(GUILD, PURGED_TEXT, Outcome.DECLINE, at=old)
+        await store.record_gap(GUILD + 1, "kept question", Outcome.DECLINE)
         if checkpointed_before:  # a long-running bot: the row already reached the file
             with contextlib.closing(sqlite3.connect(db_path)) as other:
                 other.execute("PRAGMA wal_checkpoint(TRUNCATE)")

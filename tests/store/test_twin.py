@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.outcome import Outcome
 from bot.store import InMemoryStore, PostgresStore, SqliteStore, Store
 
 from .conftest import TEST_DATABASE_URL, drop_schemas, needs_postgres, new_schema_name
@@ -33,7 +34,7 @@ ops = st.one_of(
         st.just("gap"),
         guilds,
         texts,
-        st.sampled_from(["declined", "low_confidence", "clarify"]),
+        st.sampled_from(list(Outcome)),
         entries,
         st.floats(0, 1),
         times,
@@ -42,7 +43,7 @@ ops = st.one_of(
         st.just("answer"),
         guilds,
         entries,
-        st.sampled_from(["answered", "declined", "clarify"]),
+        st.sampled_from(list(Outcome)),
         times,
     ),
     st.tuples(

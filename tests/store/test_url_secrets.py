@@ -14,7 +14,8 @@ from types import SimpleNamespace
 import pytest
 
 from bot.app import OptoutBot
-from bot.services import RetentionJob, Services
+from bot.discord_ui.jobs import RetentionJob
+from bot.services import Services
 from bot.store import PostgresStore, StoreError, open_store
 from bot.store.url_safety import UNPARSEABLE, describe_url, scrub
 
@@ -60,7 +61,9 @@ async def test_failed_open_never_shows_the_password(url, secrets, shown, caplog)
         settings=SimpleNamespace(watch_knowledge=False),
         engine=None,
         store=store,
-        recorder=None,
+        store_guard=None,
+        settings_cache=None,
+        answer_log=None,
         knowledge=None,
         retention=RetentionJob(store),
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from bot.answering import Engine
+from bot.outcome import Outcome
 
 HOLDOUT_PERCENT = 40
 
@@ -100,7 +101,7 @@ def evaluate(engine: Engine, questions: list[Question]) -> Report:
                 )
         if q.expect is None:
             report.out_of_scope += 1
-            if answer.outcome == "decline":
+            if answer.outcome == Outcome.DECLINE:
                 report.declined_right += 1
             else:
                 got = answer.entry_id or f"clarify:{answer.choices[0].id}"
@@ -109,12 +110,12 @@ def evaluate(engine: Engine, questions: list[Question]) -> Report:
             continue
         report.in_scope += 1
         first = answer.entry_id or (answer.choices[0].id if answer.choices else None)
-        if answer.outcome == "answer" and answer.entry_id == q.expect:
+        if answer.outcome == Outcome.ANSWER and answer.entry_id == q.expect:
             report.answered_right += 1
-        elif answer.outcome == "answer":
+        elif answer.outcome == Outcome.ANSWER:
             report.answered_wrong += 1
         report.top1_right += first == q.expect
-        if not (answer.outcome == "answer" and answer.entry_id == q.expect):
+        if not (answer.outcome == Outcome.ANSWER and answer.entry_id == q.expect):
             got = f"{answer.outcome}:{first}"
             report.misses.append(f"{q.expect}: {q.text[:80]!r} -> {got} ({answer.confidence:.2f})")
             report.confusions[(q.expect, got)] += 1

@@ -28,8 +28,8 @@ from bot.knowledge.location import TEACH_REFUSED, inside_installed_package
 from bot.knowledge.problems import Problem
 from bot.knowledge.safe_yaml import MAX_FILE_BYTES, YList, YMap, parse_yaml, read_regular
 from bot.knowledge.schema import KnowledgeBase
-from bot.maintenance.validate import load_validated
-from bot.maintenance.yaml_edit import EditError, append_example, changed_lines
+from bot.services.validate import load_validated
+from bot.services.yaml_edit import EditError, append_example, changed_lines
 
 BACKUP_DIR = ".backups"
 KEEP_BACKUPS = 20  # per file; older backups are pruned

@@ -2,9 +2,11 @@
 stopped together.
 
 `Services.build(settings)` makes the engine (from the knowledge folder), the store, the
-answer log with its settings cache (`Recorder`), the knowledge service (reload, check, teach,
-watch) and the retention job; `start()` and `stop()` own their lifetimes, so cogs only use
-them and never build or start anything themselves.
+settings cache and the answer log (both calling the store through one `StoreGuard`), the
+knowledge service (reload, check, teach, watch) and the retention job; `start()` and
+`stop()` own their lifetimes, so cogs only use them and never build or start anything
+themselves. No Discord here: the front end hands in
+how background jobs are scheduled (`retention=`, discord.ext.tasks in the Discord bot).
 """
 
 from __future__ import annotations
@@ -16,15 +18,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from discord.ext import tasks
-
 from bot.answering.engine import Engine
 from bot.config import Settings
-from bot.discord_ui.records import Recorder
 from bot.knowledge.loader import LoadResult, default_knowledge_dir
-from bot.maintenance import KnowledgeService, ReloadReport
-from bot.maintenance.retention import PURGE_EVERY_SECONDS, purge_once
-from bot.maintenance.validate import load_validated
+from bot.services.records import AnswerLog
+from bot.services.reloader import KnowledgeService, ReloadReport
+from bot.services.retention import Job
+from bot.services.settings_cache import SettingsCache
+from bot.services.store_guard import StoreGuard
+from bot.services.validate import load_validated
 from bot.store import Store, StoreError, open_store
 
 log = logging.getLogger("bot.services")
@@ -40,29 +42,6 @@ class KnowledgeError(RuntimeError):
         lines = [str(p) for p in result.errors]
         super().__init__("the knowledge base has errors:\n" + "\n".join(lines))
         self.result = result
-
-
-class RetentionJob:
-    """Purges expired rows on a schedule while the bot runs: the store purges when it opens,
-    but a bot can run for months, and "30 days" must stay true meanwhile."""
-
-    def __init__(self, store: Store, every_seconds: float = PURGE_EVERY_SECONDS) -> None:
-        self.store = store
-        self.loop = tasks.loop(seconds=every_seconds)(self._purge)
-
-    async def _purge(self) -> None:
-        await purge_once(self.store)
-
-    def start(self) -> None:
-        if not self.loop.is_running():
-            self.loop.start()
-
-    async def stop(self) -> None:
-        task = self.loop.get_task()
-        self.loop.cancel()
-        if task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
 
 def knowledge_folder(settings: Settings, engine: Engine) -> Path:
@@ -81,9 +60,11 @@ class Services:
     settings: Settings
     engine: Engine
     store: Store
-    recorder: Recorder  # the answer log, and each server's settings cache
+    store_guard: StoreGuard  # every store call a reply may wait on: time-boxed, logged once
+    settings_cache: SettingsCache  # each server's settings, kept in memory
+    answer_log: AnswerLog  # answer events and gaps, written in batches
     knowledge: KnowledgeService
-    retention: RetentionJob
+    retention: Job
     _watcher: asyncio.Task | None = field(default=None, repr=False)
 
     @classmethod
@@ -91,11 +72,15 @@ class Services:
         cls,
         settings: Settings,
         *,
+        retention: Callable[[Store], Job],
         engine: Engine | None = None,
         store: Store | None = None,
         report: ReportSink | None = None,
     ) -> Services:
-        """Build (no I/O beyond reading the knowledge): tests pass their engine and store."""
+        """Build (no I/O beyond reading the knowledge): tests pass their engine and store.
+
+        ``retention`` makes the job that purges expired rows from the store on a schedule.
+        """
         if engine is None:
             # The same validation as `check`, reload and teach, render budget included.
             result = load_validated(settings.knowledge_dir, stale_days=settings.stale_days)
@@ -115,7 +100,17 @@ class Services:
             on_problems=report,
             on_reloaded=report,
         )
-        return cls(settings, engine, store, Recorder(store), knowledge, RetentionJob(store))
+        guard = StoreGuard(store)
+        return cls(
+            settings,
+            engine,
+            store,
+            guard,
+            SettingsCache(guard),
+            AnswerLog(guard),
+            knowledge,
+            retention(store),
+        )
 
     @property
     def watcher(self) -> asyncio.Task | None:
@@ -141,7 +136,7 @@ class Services:
                 await self._watcher
             self._watcher = None
         await self.retention.stop()
-        await self.recorder.drain()
+        await self.answer_log.drain()
         try:
             await self.store.close()
         except StoreError as exc:

@@ -3,7 +3,7 @@
 The older set (tests/data/questions.yaml) is close in style to the example phrasings,
 so it measures memory as much as understanding. These questions come by other routes:
 copied verbatim from public pages (with their addresses) and written by helpers who
-never saw the phrasings. The same hash split as bot.evaluation keeps ~40% held out.
+never saw the phrasings. The same hash split as bot.tools.evaluation keeps ~40% held out.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import yaml
 
 from bot.answering import Engine
 from bot.answering.answer import Answer
-from bot.evaluation import HOLDOUT_PERCENT
+from bot.outcome import Outcome
+from bot.tools.evaluation import HOLDOUT_PERCENT
 
 OFFTOPIC = "offtopic"
 SMALLTALK = "smalltalk"
@@ -73,18 +74,18 @@ def verdict(q: WildQuestion, answer: Answer) -> str:
     if q.expect == SMALLTALK:
         if answer.small_talk:
             return "right"
-        return "declined" if answer.outcome == "decline" else "wrong"
+        return "declined" if answer.outcome == Outcome.DECLINE else "wrong"
     if q.expect == OFFTOPIC:
-        if answer.outcome == "answer" and answer.entry_id in ok:
+        if answer.outcome == Outcome.ANSWER and answer.entry_id in ok:
             return "right"  # labelled off-topic, but this entry was also accepted
-        if answer.outcome == "decline" and (not answer.small_talk or SMALLTALK in ok):
+        if answer.outcome == Outcome.DECLINE and (not answer.small_talk or SMALLTALK in ok):
             return "right"
-        if answer.outcome == "decline":
+        if answer.outcome == Outcome.DECLINE:
             return "declined"
         return "wrong"
-    if answer.outcome == "answer":
+    if answer.outcome == Outcome.ANSWER:
         return "right" if answer.entry_id in ok else "wrong"
-    if answer.outcome == "clarify":
+    if answer.outcome == Outcome.CLARIFY:
         return "clarify" if ok & {c.id for c in answer.choices} else "wrong-clarify"
     return "declined"
 

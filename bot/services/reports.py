@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
-from bot.maintenance.reloader import ReloadReport, short
-from bot.maintenance.teach import TeachResult
 from bot.presentation.layout import MESSAGE_LIMIT, escape_markdown, fit
+from bot.services.reloader import ReloadReport, short
+from bot.services.teach import TeachResult
 from bot.store.base import AnswerStats, DislikedQuestion, FeedbackStats
 
 PERIODS: dict[str, int | None] = {"day": 1, "week": 7, "month": 30, "all": None}

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Protocol
 
 from bot.store import Store, StoreError
 
 log = logging.getLogger(__name__)
 
 PURGE_EVERY_SECONDS = 6 * 3600
+
+
+class Job(Protocol):
+    """A background job the composition root starts and stops (the front end's scheduler
+    runs it: `bot.discord_ui.jobs.RetentionJob` on discord.ext.tasks)."""
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 async def purge_once(store: Store) -> None:

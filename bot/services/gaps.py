@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bot.maintenance.reports import (
+from bot.outcome import Outcome
+from bot.presentation.layout import MESSAGE_LIMIT, escape_markdown, fit
+from bot.services.reports import (
     PERIOD_LABELS,
     PERIODS,
     code_span_safe,
@@ -22,7 +24,6 @@ from bot.maintenance.reports import (
     since_for,
     when,
 )
-from bot.presentation.layout import MESSAGE_LIMIT, escape_markdown, fit
 from bot.store.base import GapSummary
 
 __all__ = [
@@ -40,7 +41,12 @@ __all__ = [
     "since_for",
 ]
 
-_OUTCOME = {"declined": "declined", "low_confidence": "low confidence", "clarify": "asked which"}
+#: How a gap's outcome reads in the report (a gap that was answered was answered unsure).
+_OUTCOME = {
+    Outcome.DECLINE: "declined",
+    Outcome.ANSWER: "low confidence",
+    Outcome.CLARIFY: "asked which",
+}
 
 
 def format_gaps(

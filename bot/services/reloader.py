@@ -29,8 +29,8 @@ from bot.knowledge.loader import (
     knowledge_files,
 )
 from bot.knowledge.problems import Problem
-from bot.maintenance.teach import TeachResult, add_example
-from bot.maintenance.validate import FOLDER_CHECKS
+from bot.services.teach import TeachResult, add_example
+from bot.services.validate import FOLDER_CHECKS
 
 log = logging.getLogger(__name__)
 
