@@ -220,7 +220,6 @@ class Index:
     """Everything precomputed from one knowledge snapshot for fast matching."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
-        self.kb = kb
         cleaned = {text: clean_phrasing(text) for e in kb.entries.values() for text in e.examples}
         raw_vocab = {w for text in cleaned.values() for w in text.split()}
         raw_vocab.update(w for e in kb.entries.values() for w in clean(e.title).split())
