@@ -165,6 +165,7 @@ FUZZ_WEIGHT = 0.4
 BETA2 = 0.5  # >1 favours recall of the question's words over precision of the example's
 COVERAGE_WEIGHT = 0.35  # share of the question's weight found anywhere in the entry's vocabulary
 MAX_CANDIDATES = 40
+SHORT_TYPO_LENGTH = 4  # words this long get no typo budget, but a swap or a lost letter
 CORRECTION_MEMO = 20_000  # misspelt words remembered per snapshot before starting over
 COMMON_POSTINGS = 150  # a word in more phrasings than this only adds candidates when needed
 
@@ -375,13 +376,31 @@ class Index:
         if token in common_words():
             return token  # a real word ("kinds") is never bent into another ("kids")
         budget = typo_budget(token)
-        if budget == 0:
+        if budget == 0 and len(token) != SHORT_TYPO_LENGTH:
             return token
         if (fixed := self._corrected.get(token)) is None:
             if len(self._corrected) >= CORRECTION_MEMO:
                 self._corrected.clear()
-            fixed = self._corrected[token] = self._nearest_word(token, budget)
+            nearest = self._nearest_word(token, budget) if budget else self._short_typo(token)
+            fixed = self._corrected[token] = nearest
         return fixed
+
+    def _short_typo(self, token: str) -> str:
+        """A four-letter word is corrected only for the two slips that keep every letter:
+        two swapped ("gdrp", "cnli") or one left out ("legl", "aply"), and only when exactly
+        one known word fits; a changed letter ("date" for "data") is never guessed."""
+        letters = sorted(token)
+        fits = [
+            w
+            for w in self._surface_by_length.get(len(token), ())
+            if sorted(w) == letters and OSA.distance(token, w) == 1
+        ]
+        fits += [
+            w
+            for w in self._surface_by_length.get(len(token) + 1, ())
+            if any(w[:i] + w[i + 1 :] == token for i in range(len(w)))
+        ]
+        return fits[0] if len(set(fits)) == 1 else token
 
     def _nearest_word(self, token: str, budget: int) -> str:
         # Only words whose length is within the budget can be within the budget.

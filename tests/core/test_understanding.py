@@ -262,3 +262,16 @@ def test_one_word_small_talk_is_answered_in_its_language(engine, message, lang) 
 def test_a_forced_language_still_wins_for_small_talk(engine) -> None:
     assert engine.answer("Danke!", lang="fr").lang == "fr"
     assert engine.answer("ok", default_lang="it").lang == "it"
+
+
+@pytest.mark.parametrize(
+    ("word", "fixed"),
+    [
+        ("gdrp", "gdpr"),  # two letters swapped
+        ("legl", "legal"),  # one letter left out
+        ("date", "date"),  # a real word is never bent
+        ("dats", "dats"),  # a changed letter is never guessed on four letters
+    ],
+)
+def test_four_letter_typos_only_swaps_and_lost_letters(engine, word, fixed) -> None:
+    assert engine.index.correct(word) == fixed
