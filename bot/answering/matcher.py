@@ -21,6 +21,7 @@ from rapidfuzz.distance import OSA
 
 from bot.answering.languages import (
     FUNCTION_WORDS,
+    LANGUAGE_MARGIN,
     common_words,
     detect,
     foreign_function_words,
@@ -302,15 +303,21 @@ class Index:
         self._catcher_only = frozenset(catcher_terms - answer_terms)
         # ...and of those, the names ("glassdoor", "mastodon"): no form of the word as the
         # catchers write it is an everyday word ("money", "system" are not names).
+        # Names are read from the English phrasings only: the other languages' word lists are
+        # short, so their everyday verbs ("aktivieren", "wijzigen") would pass for names and
+        # decline in-scope questions; brands are written the same in every language.
         surfaces: dict[str, set[str]] = defaultdict(set)
         for entry in kb.entries.values():
             if entry.kind != "answer":
                 for example in entry.examples:
-                    for word in cleaned[example].split():
-                        surfaces[stem(word)].add(word)
+                    words = cleaned[example].split()
+                    lang, margin = detect(example, words)
+                    if lang == "en" and margin >= LANGUAGE_MARGIN:
+                        for word in words:
+                            surfaces[stem(word)].add(word)
         everyday = common_words()
         self._catcher_names = frozenset(
-            t for t in self._catcher_only if not (surfaces.get(t, {t}) & everyday)
+            t for t in self._catcher_only if t in surfaces and not (surfaces[t] & everyday)
         )
 
     def small_talk(self, words: list[str]) -> str | None:

@@ -275,3 +275,11 @@ def test_a_forced_language_still_wins_for_small_talk(engine) -> None:
 )
 def test_four_letter_typos_only_swaps_and_lost_letters(engine, word, fixed) -> None:
     assert engine.index.correct(word) == fixed
+
+
+def test_only_english_catcher_phrasings_name_things(engine) -> None:
+    """Brands an off-topic entry knows decline a question outright; another language's
+    everyday verb that only a catcher happens to use ("wijzigen", "zeig") must not."""
+    names = engine.index._catcher_names
+    assert {"glassdoor", "reddit", "tiktok"} <= names
+    assert not {"wijzigen", "zeig", "cancelar", "opzeggen"} & names
