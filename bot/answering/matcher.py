@@ -156,9 +156,21 @@ _ADDRESS_WORDS = frozenset({"bot", "everyone", "all", "guys", "folks", "team", "
 _SMALL_TALK_GRAMMAR = _ALL_FUNCTION_WORDS | STOPWORDS | _ADDRESS_WORDS
 
 
+# Text in these languages is stemmed with its own Snowball stemmer (German and Dutch verbs:
+# "ausschalte" meets "ausschalten"); on the tune split the Spanish and Italian stemmers lost
+# more than they won, so those two keep the English one like every other word.
+_OWN_STEMMERS = {
+    "de": snowballstemmer.stemmer("german"),
+    "nl": snowballstemmer.stemmer("dutch"),
+    "fr": snowballstemmer.stemmer("french"),
+}
+
+
 @lru_cache(maxsize=50_000)
-def stem(word: str) -> str:
-    return _STEMMER.stemWord(word) if word.isalpha() else word
+def stem(word: str, lang: str = "en") -> str:
+    if not word.isalpha():
+        return word
+    return _OWN_STEMMERS.get(lang, _STEMMER).stemWord(word)
 
 
 LEX_WEIGHT = 0.6
@@ -254,8 +266,10 @@ class Index:
         self._example_tokens: list[frozenset[str]] = []
         entry_tokens: dict[str, set[str]] = defaultdict(set)
         for entry in kb.entries.values():
-            for example in entry.examples:
-                tokens = self._terms(self.slots.find(example, cleaned[example].split()).tokens)
+            for k, example in enumerate(entry.examples):
+                words = cleaned[example].split()
+                slots = self.slots.find(example, words, exact=True)
+                tokens = self._terms(slots.tokens, entry.example_lang(k))
                 if not tokens:
                     continue
                 self._example_entry.append(entry.id)
@@ -421,7 +435,7 @@ class Index:
         best = process.extractOne(token, near, scorer=OSA.distance, score_cutoff=budget)
         return best[0] if best is not None else token
 
-    def _terms(self, tokens: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    def _terms(self, tokens: tuple[str, ...] | list[str], lang: str = "en") -> tuple[str, ...]:
         """Content words, typo-corrected and stemmed, so "opting" meets "opt out"."""
         terms = []
         for token in tokens:
@@ -429,14 +443,14 @@ class Index:
                 continue
             fixed = self.correct(token)
             if fixed not in STOPWORDS:
-                terms.append(stem(fixed))
+                terms.append(stem(fixed, lang))
         return tuple(terms)
 
     def analyse(self, question: str, words: list[str] | None = None) -> Query:
         """The question's slots and content terms (`words`: its clean() words, if known)."""
         words = clean(question).split() if words is None else words
         slots = self.slots.find(question, words)
-        content = self._terms(slots.tokens)
+        content = self._terms(slots.tokens, detect(question, words)[0])
         unknown = sum(1 for term in content if term not in self._vocab_set)
         return Query(question, slots, content, unknown, tuple(words))
 

@@ -118,8 +118,10 @@ class SlotFinder:
         budget = typo_budget(alias_word)
         return budget > 0 and OSA.distance(token, alias_word, score_cutoff=budget) <= budget
 
-    def find(self, raw: str, tokens: list[str]) -> Slots:
-        found, out = self._scan(raw, tokens)
+    def find(self, raw: str, tokens: list[str], *, exact: bool = False) -> Slots:
+        """`exact`: aliases only as written (the knowledge's own phrasings are spelt as meant,
+        and the misspelling look-ups are most of the cost of indexing them)."""
+        found, out = self._scan(raw, tokens, exact)
         for pattern, folded, kind, ident in self._exact_case:
             if pattern.search(raw):
                 found.append((kind, ident, ALIAS))
@@ -128,7 +130,9 @@ class SlotFinder:
         platforms = [ident for kind, ident, _ in found if kind == "platform"]
         return Slots(_resolve_platform(platforms), _strongest_region(found), tuple(out))
 
-    def _scan(self, raw: str, tokens: list[str]) -> tuple[list[tuple[str, str, int]], list[str]]:
+    def _scan(
+        self, raw: str, tokens: list[str], exact: bool = False
+    ) -> tuple[list[tuple[str, str, int]], list[str]]:
         """Aliases found (kind, id, strength), and the words with each alias replaced by its
         placeholder, so matching compares what is asked rather than where."""
         found: list[tuple[str, str, int]] = []
@@ -136,7 +140,7 @@ class SlotFinder:
         lang = detect(raw, tokens)[0] if any(t in FALSE_FRIENDS for t in tokens) else "en"
         i = 0
         while i < len(tokens):
-            hit = self._match_at(tokens, i)
+            hit = self._exact_at(tokens, i) if exact else self._match_at(tokens, i)
             if hit is None or self._false_friend(raw, tokens, i, hit, lang):
                 out.append(tokens[i])
                 i += 1
@@ -169,6 +173,14 @@ class SlotFinder:
         before = tokens[i - 1] if i > 0 else ""
         after = tokens[i + width] if i + width < len(tokens) else ""
         return before in _LANGUAGE_BEFORE or after in _LANGUAGE_AFTER
+
+    def _exact_at(self, tokens: list[str], i: int) -> tuple[int, str, str] | None:
+        if tokens[i] in self._alias_firsts:
+            for width in range(min(MAX_ALIAS_WORDS, len(tokens) - i), 0, -1):
+                key = tuple(tokens[i : i + width])
+                if key in self._phrases:
+                    return (width, *self._phrases[key])
+        return None
 
     def _match_at(self, tokens: list[str], i: int) -> tuple[int, str, str] | None:
         token = tokens[i]

@@ -32,6 +32,7 @@ from bot.knowledge.schema import (
     Region,
     Source,
 )
+from bot.knowledge.translations import LANGUAGES as TRANSLATED
 from bot.knowledge.translations import build_translations
 
 SECTIONS = (
@@ -611,9 +612,11 @@ def _add_phrasings(
     problems: list[Problem],
 ) -> dict[str, Entry]:
     """Phrasings kept in their own files (one per language) join their entry's examples."""
-    extra: dict[str, list[str]] = {}
+    extra: dict[str, list[tuple[str, str]]] = {}
     rule = F.Field("strlist", True, F.MAX_EXAMPLE)
     for item in items:
+        lang = Path(item.label).stem
+        lang = lang if lang in TRANSLATED else "en"
         for ident, texts in item.value.items():
             line = F.line_of(item.value, ident)
             if ident not in entries_items:
@@ -625,11 +628,19 @@ def _add_phrasings(
                 continue
             for text, text_line in zip(texts, texts.item_lines, strict=True):
                 if _note_phrasing(text, ident, item.label, text_line, seen, problems):
-                    extra.setdefault(ident, []).append(text.strip())
-    return {
-        ident: replace(entry, examples=entry.examples + tuple(extra.get(ident, ())))
-        for ident, entry in entries.items()
-    }
+                    extra.setdefault(ident, []).append((text.strip(), lang))
+    return {ident: _with_phrasings(entry, extra.get(ident, [])) for ident, entry in entries.items()}
+
+
+def _with_phrasings(entry: Entry, added: list[tuple[str, str]]) -> Entry:
+    if not added:
+        return entry
+    own = tuple(entry.example_lang(i) for i in range(len(entry.examples)))
+    return replace(
+        entry,
+        examples=entry.examples + tuple(text for text, _ in added),
+        example_langs=own + tuple(lang for _, lang in added),
+    )
 
 
 def _add_premises(

@@ -74,6 +74,9 @@ class Entry:
     shared_region_notes: bool = False
     premises: tuple[Premise, ...] = ()
     short_title: str | None = None
+    # The language of each example, in the same order ("en" when empty or shorter): phrasings
+    # kept in a language's own file are stemmed as that language.
+    example_langs: tuple[str, ...] = ()
     file: str = ""
     line: int = 0
 
@@ -81,6 +84,10 @@ class Entry:
     def label(self) -> str:
         """The title as a button or menu label: short_title when the title is long."""
         return self.short_title or self.title
+
+    def example_lang(self, i: int) -> str:
+        """The language example `i` is written in."""
+        return self.example_langs[i] if i < len(self.example_langs) else "en"
 
     @property
     def is_howto(self) -> bool:
