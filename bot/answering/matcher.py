@@ -180,7 +180,8 @@ COVERAGE_WEIGHT = 0.35  # share of the question's weight found anywhere in the e
 MAX_CANDIDATES = 40
 SHORT_TYPO_LENGTH = 4  # words this long get no typo budget, but a swap or a lost letter
 CORRECTION_MEMO = 20_000  # misspelt words remembered per snapshot before starting over
-COMMON_POSTINGS = 150  # a word in more phrasings than this only adds candidates when needed
+# A word in more phrasings than this adds only its lightest phrasings as candidates.
+COMMON_POSTINGS = 80
 
 
 def clamp_limit(limit: int, most: int) -> int:
