@@ -21,7 +21,6 @@ from rapidfuzz.distance import OSA
 
 from bot.answering.languages import (
     FUNCTION_WORDS,
-    LANGUAGE_MARGIN,
     common_words,
     detect,
     foreign_function_words,
@@ -324,11 +323,9 @@ class Index:
         surfaces: dict[str, set[str]] = defaultdict(set)
         for entry in kb.entries.values():
             if entry.kind != "answer":
-                for example in entry.examples:
-                    words = cleaned[example].split()
-                    lang, margin = detect(example, words)
-                    if lang == "en" and margin >= LANGUAGE_MARGIN:
-                        for word in words:
+                for k, example in enumerate(entry.examples):
+                    if entry.example_lang(k) == "en":
+                        for word in cleaned[example].split():
                             surfaces[stem(word)].add(word)
         everyday = common_words()
         self._catcher_names = frozenset(
