@@ -80,6 +80,10 @@ class SlotFinder:
                 for alias in (*item.aliases, *broad, *hints, own):
                     strength = HINT if alias in hints else BROAD if alias in broad else ALIAS
                     self._add_alias(alias, kind, ident, strength)
+        # One search says whether any capitals-only alias ("US", "CH") is there at all.
+        self._any_exact_case = re.compile(
+            "|".join(p.pattern for p, *_ in self._exact_case) or r"(?!)"
+        )
         self._single_word = [k[0] for k in self._phrases if len(k) == 1 and len(k[0]) >= 5]
         self._multi_word: dict[int, dict[str, tuple[tuple[str, ...], str, str]]] = {}
         for key, (kind, ident) in self._phrases.items():
@@ -122,7 +126,8 @@ class SlotFinder:
         """`exact`: aliases only as written (the knowledge's own phrasings are spelt as meant,
         and the misspelling look-ups are most of the cost of indexing them)."""
         found, out = self._scan(raw, tokens, exact)
-        for pattern, folded, kind, ident in self._exact_case:
+        exact_case = self._exact_case if self._any_exact_case.search(raw) else ()
+        for pattern, folded, kind, ident in exact_case:
             if pattern.search(raw):
                 found.append((kind, ident, ALIAS))
                 placeholder = PLATFORM_TOKEN if kind == "platform" else REGION_TOKEN
