@@ -25,8 +25,8 @@ WILD = ROOT / "tests" / "data" / "wild"
 # not met yet; the README gives today's figures for every slice, before and after.
 FLOORS = {
     "ALL English in scope": ("right", 0.62),
-    "ALL English off-topic": ("right", 0.65),
-    "ALL five languages": ("right", 0.55),
+    "ALL English off-topic": ("right", 0.70),
+    "ALL five languages": ("right", 0.58),
 }
 
 
