@@ -283,3 +283,15 @@ def test_only_english_catcher_phrasings_name_things(engine) -> None:
     names = engine.index._catcher_names
     assert {"glassdoor", "reddit", "tiktok"} <= names
     assert not {"wijzigen", "zeig", "cancelar", "opzeggen"} & names
+
+
+def test_a_phrasing_is_stemmed_as_the_language_of_its_file(engine) -> None:
+    """Phrasings from knowledge/phrasings/de.yaml are German, the entry's own are English, so
+    a German verb form meets its phrasing ("ausschalte" / "ausschalten")."""
+    entry = engine.kb.entries["turn-off"]
+    langs = {entry.examples[i]: entry.example_lang(i) for i in range(len(entry.examples))}
+    assert langs["how do i turn it off"] == "en"
+    assert langs["ki training abschalten kurz erklärt"] == "de"
+    assert set(entry.example_langs) >= {"en", "fr", "de", "nl", "es", "it"}
+    german = engine.index.analyse("wie schalte ich das KI-Training aus").content
+    assert "schalt" in german  # the German stemmer's form, not the English one ("schalte")
