@@ -178,7 +178,13 @@ BETA2 = 0.5  # >1 favours recall of the question's words over precision of the e
 COVERAGE_WEIGHT = 0.35  # share of the question's weight found anywhere in the entry's vocabulary
 MAX_CANDIDATES = 40
 SHORT_TYPO_LENGTH = 4  # words this long get no typo budget, but a swap or a lost letter
-CORRECTION_MEMO = 20_000  # misspelt words remembered per snapshot before starting over
+CORRECTION_MEMO = 20_000
+# Particles a German or Dutch verb sends to the end of the clause, and how far back its verb is.
+SEPARABLE_PARTICLES: dict[str, frozenset[str]] = {
+    "de": frozenset({"aus", "ab", "an", "auf", "ein", "zu", "mit", "weg", "zuruck", "los"}),
+    "nl": frozenset({"uit", "af", "aan", "op", "in", "mee", "toe", "weg", "terug", "los"}),
+}
+SEPARABLE_REACH = 8  # misspelt words remembered per snapshot before starting over
 # A word in more phrasings than this adds only its lightest phrasings as candidates.
 COMMON_POSTINGS = 80
 
@@ -444,11 +450,30 @@ class Index:
                 terms.append(stem(fixed, lang))
         return tuple(terms)
 
+    def _separable_verbs(self, tokens: tuple[str, ...] | list[str], lang: str) -> tuple[str, ...]:
+        """German and Dutch split a verb and send its particle to the end ("schakel het uit",
+        "schalte das aus"): the joined verb ("uitschakel", "ausschalt") as a term too, when
+        the knowledge knows it."""
+        particles = SEPARABLE_PARTICLES.get(lang)
+        if not particles:
+            return ()
+        found = []
+        for j, particle in enumerate(tokens):
+            if particle not in particles:
+                continue
+            for i in range(j - 1, max(-1, j - SEPARABLE_REACH), -1):
+                joined = stem(particle + tokens[i], lang)
+                if joined in self._vocab_set:
+                    found.append(joined)
+                    break
+        return tuple(found)
+
     def analyse(self, question: str, words: list[str] | None = None) -> Query:
         """The question's slots and content terms (`words`: its clean() words, if known)."""
         words = clean(question).split() if words is None else words
         slots = self.slots.find(question, words)
-        content = self._terms(slots.tokens, detect(question, words)[0])
+        lang = detect(question, words)[0]
+        content = self._terms(slots.tokens, lang) + self._separable_verbs(slots.tokens, lang)
         unknown = sum(1 for term in content if term not in self._vocab_set)
         return Query(question, slots, content, unknown, tuple(words))
 

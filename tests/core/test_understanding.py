@@ -295,3 +295,16 @@ def test_a_phrasing_is_stemmed_as_the_language_of_its_file(engine) -> None:
     assert set(entry.example_langs) >= {"en", "fr", "de", "nl", "es", "it"}
     german = engine.index.analyse("wie schalte ich das KI-Training aus").content
     assert "schalt" in german  # the German stemmer's form, not the English one ("schalte")
+
+
+@pytest.mark.parametrize(
+    ("question", "joined"),
+    [
+        ("hoe schakel ik het uit", "uitschakel"),
+        ("wie schalte ich das KI-Training aus", "ausschalt"),
+    ],
+)
+def test_a_split_verb_is_also_read_joined(engine, question, joined) -> None:
+    """German and Dutch send a verb's particle to the end; the joined verb is a term too."""
+    assert joined in engine.index.analyse(question).content
+    assert "uitschakel" not in engine.index.analyse("hoe schakel ik het").content
