@@ -164,6 +164,8 @@ def slice_names(q: WildQuestion) -> list[str]:
         names.append("ALL real")
     if q.lang in LANGUAGE_SLICES:
         names += [f"ALL {q.lang}", "ALL five languages"]
+        if q.source.startswith("written"):
+            names.append(f"ALL written {q.lang}")  # both written sets: issue 13's measure
     elif q.lang == "en":
         if q.in_scope:
             names.append("ALL English in scope")

@@ -59,6 +59,9 @@ def test_the_set_has_every_kind_and_language() -> None:
     assert {"non-native", "opinion", "offtopic-near", "smalltalk"} <= slices
     holdout = load_wild(WILD, "holdout")
     assert 0.3 < len(holdout) / len(questions) < 0.5
+    # Issue 13 reads each language on its held-out written questions: enough to read.
+    held = Counter(q.lang for q in holdout if q.source.startswith("written"))
+    assert all(held[lang] >= 20 for lang in LANGUAGE_SLICES), held
 
 
 def test_every_label_is_a_real_entry(engine: Engine) -> None:
