@@ -151,7 +151,13 @@ SMALL_TALK_MAX_WORDS = 8
 _PROPER_NOUN = re.compile(r"(?<=[\w,;:] )[A-Z][A-Za-z]{2,}")
 MAX_PROPER_SCAN = 300
 _ALL_FUNCTION_WORDS = frozenset().union(*FUNCTION_WORDS.values())
-_ADDRESS_WORDS = frozenset({"bot", "everyone", "all", "guys", "folks", "team", "mate", "buddy"})
+# Who a greeting or a thanks is addressed to, in the six languages ("thanks everyone",
+# "salut tout le monde", "danke euch allen", "hola a todos").
+_ADDRESS_WORDS = frozenset(
+    {"bot", "everyone", "all", "guys", "folks", "team", "mate", "buddy"}
+    | {"tout", "monde", "tous", "toutes", "zusammen", "alle", "allen", "leute"}
+    | {"allemaal", "iedereen", "todos", "todas", "tutti", "ragazzi"}
+)
 _SMALL_TALK_GRAMMAR = _ALL_FUNCTION_WORDS | STOPWORDS | _ADDRESS_WORDS
 
 
@@ -163,6 +169,24 @@ _OWN_STEMMERS = {
     "nl": snowballstemmer.stemmer("dutch"),
     "fr": snowballstemmer.stemmer("french"),
 }
+
+
+# A question may open with a greeting and whom it greets ("hi all,", "hey guys,", "salut tout
+# le monde,"): words that say nothing about the question ("all" is a topic word otherwise).
+_GREETINGS = frozenset(
+    {"hi", "hello", "hey", "heya", "hiya", "yo", "howdy", "morning", "evening"}
+    | {"salut", "bonjour", "bonsoir", "coucou", "hallo", "moin", "servus", "gruezi", "hoi"}
+    | {"hola", "buenas", "ciao", "salve", "buongiorno", "buonasera"}
+)
+
+
+def _without_greeting(words: list[str]) -> list[str]:
+    if not words or words[0] not in _GREETINGS:
+        return words
+    k = 1
+    while k < len(words) and (words[k] in _ADDRESS_WORDS or words[k] in _GREETINGS):
+        k += 1
+    return words[k:] or words
 
 
 @lru_cache(maxsize=50_000)
@@ -319,6 +343,10 @@ class Index:
         self._small_talk_words = frozenset(w for text in self._small_talk for w in text.split())
         # Words that make a message small talk rather than grammar ("thanks", not "it").
         self._small_talk_signal = self._small_talk_words - _ALL_FUNCTION_WORDS
+        self._small_talk_by_word: dict[str, list[str]] = defaultdict(list)
+        for text in self._small_talk:
+            for word in set(text.split()) & self._small_talk_signal:
+                self._small_talk_by_word[word].append(text)
         # Words only the off-topic catchers know ("meta", "password", "joke").
         self._catcher_only = frozenset(catcher_terms - answer_terms)
         # ...and of those, the names ("glassdoor", "mastodon"): no form of the word as the
@@ -348,7 +376,11 @@ class Index:
             return None
         if not any(w in self._small_talk_signal for w in words):
             return None
-        best = process.extractOne(" ".join(words), self._small_talk_texts, scorer=fuzz.WRatio)
+        # Among the phrasings that share a small-talk word with the message: "thanks everyone"
+        # is a thanks, however close "yo" may look to a fuzzy scorer.
+        sharing = {t for w in words for t in self._small_talk_by_word.get(w, ())}
+        texts = sorted(sharing) or self._small_talk_texts
+        best = process.extractOne(" ".join(words), texts, scorer=fuzz.WRatio)
         return self._small_talk[best[0]] if best else None
 
     def names_something_else(self, query: Query) -> bool:
@@ -471,7 +503,7 @@ class Index:
     def analyse(self, question: str, words: list[str] | None = None) -> Query:
         """The question's slots and content terms (`words`: its clean() words, if known)."""
         words = clean(question).split() if words is None else words
-        slots = self.slots.find(question, words)
+        slots = self.slots.find(question, _without_greeting(words))
         lang = detect(question, words)[0]
         content = self._terms(slots.tokens, lang) + self._separable_verbs(slots.tokens, lang)
         unknown = sum(1 for term in content if term not in self._vocab_set)

@@ -308,3 +308,24 @@ def test_a_split_verb_is_also_read_joined(engine, question, joined) -> None:
     """German and Dutch send a verb's particle to the end; the joined verb is a term too."""
     assert joined in engine.index.analyse(question).content
     assert "uitschakel" not in engine.index.analyse("hoe schakel ik het").content
+
+
+@pytest.mark.parametrize(
+    ("message", "entry"),
+    [
+        ("thanks everyone", "smalltalk-thanks"),  # not "hi", however close "yo" looks
+        ("hello everyone", "smalltalk-hello"),
+        ("merci à tous", "smalltalk-thanks"),
+        ("hallo zusammen", "smalltalk-hello"),
+    ],
+)
+def test_small_talk_picks_the_entry_of_its_own_words(engine, message, entry) -> None:
+    answer = engine.answer(message, lang="en")
+    assert answer.small_talk and answer.body == engine.kb.entries[entry].answer.strip()
+
+
+@pytest.mark.parametrize(
+    "question", ["hi all, how do I opt out?", "hey guys, how do i turn this off"]
+)
+def test_a_greeting_before_a_question_says_nothing_about_it(engine, question) -> None:
+    assert engine.answer(question).entry_id == "turn-off"
