@@ -135,6 +135,8 @@ def _between_answers(case: _Case, best: Ranked, *, answers_only: bool = False) -
         if case.strict or not case.index.about_the_setting(case.query):
             return Decision("decline", "too close to an off-topic entry", best, second)
         return Decision("answer", "close to an off-topic entry but about the setting", best)
+    if (by_place := _by_region(case, best, second)) is not None:
+        return by_place
     includes = case.kb.entries[best.entry_id].includes
     if second.entry_id in includes:
         return Decision("answer", f"{best.entry_id} includes {second.entry_id}", best, second)
@@ -143,3 +145,20 @@ def _between_answers(case: _Case, best: Ranked, *, answers_only: bool = False) -
     if case.strict:
         return Decision("decline", "two topics too close to call", best, second)
     return Decision("clarify", "two topics too close to call", best, second)
+
+
+def _by_region(case: _Case, best: Ranked, second: Ranked) -> Decision | None:
+    """Two close answers, one about certain regions only (Canada and Hong Kong): the place the
+    question names decides ("canada?" is that entry; "uk?" is the other)."""
+    region = case.query.slots.region
+    if region is None:
+        return None
+    regions = case.index.regions_of
+    for one, other in ((best, second), (second, best)):
+        own = regions(one.entry_id)
+        if own is None or regions(other.entry_id) is not None:
+            continue
+        if region in own:
+            return Decision("answer", f"{one.entry_id} is about {region}", one, other)
+        return Decision("answer", f"{one.entry_id} is about other regions", other, one)
+    return None

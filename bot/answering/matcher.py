@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -180,6 +180,18 @@ _GREETINGS = frozenset(
 )
 
 
+def _specific_regions(counts: Counter[str]) -> frozenset[str] | None:
+    """The one or two regions nearly all of an entry's place-naming phrasings name, if it has
+    enough of them to tell."""
+    total = sum(counts.values())
+    if total < REGION_SPECIFIC_MIN:
+        return None
+    top = counts.most_common(2)
+    if sum(n for _, n in top) >= REGION_SPECIFIC_SHARE * total:
+        return frozenset(r for r, n in top if n >= REGION_SPECIFIC_SHARE * total / 10)
+    return None
+
+
 def _without_greeting(words: list[str]) -> list[str]:
     if not words or words[0] not in _GREETINGS:
         return words
@@ -203,6 +215,10 @@ COVERAGE_WEIGHT = 0.35  # share of the question's weight found anywhere in the e
 MAX_CANDIDATES = 40
 SHORT_TYPO_LENGTH = 4  # words this long get no typo budget, but a swap or a lost letter
 CORRECTION_MEMO = 20_000
+# An entry whose phrasings that name a place (at least this many) name one or two regions
+# this often is about those regions only (canada-hongkong, cnil).
+REGION_SPECIFIC_MIN = 20
+REGION_SPECIFIC_SHARE = 0.95
 # Particles a German or Dutch verb sends to the end of the clause, and how far back its verb is.
 SEPARABLE_PARTICLES: dict[str, frozenset[str]] = {
     "de": frozenset({"aus", "ab", "an", "auf", "ein", "zu", "mit", "weg", "zuruck", "los"}),
@@ -295,10 +311,13 @@ class Index:
         self._example_text: list[str] = []
         self._example_tokens: list[frozenset[str]] = []
         entry_tokens: dict[str, set[str]] = defaultdict(set)
+        named: dict[str, Counter[str]] = defaultdict(Counter)
         for entry in kb.entries.values():
             for k, example in enumerate(entry.examples):
                 words = cleaned[example].split()
                 slots = self.slots.find(example, words, exact=True)
+                if slots.region:
+                    named[entry.id][slots.region] += 1
                 tokens = self._terms(slots.tokens, entry.example_lang(k))
                 if not tokens:
                     continue
@@ -307,6 +326,7 @@ class Index:
                 self._example_tokens.append(frozenset(tokens))
                 entry_tokens[entry.id].update(tokens)
         self._entry_vocab = {e: frozenset(toks) for e, toks in entry_tokens.items()}
+        self._entry_regions = {e: _specific_regions(counts) for e, counts in named.items()}
         return entry_tokens
 
     def _weigh(self, entry_tokens: dict[str, set[str]]) -> None:
@@ -415,6 +435,11 @@ class Index:
             stem(clean(m.group(0))) for m in _PROPER_NOUN.finditer(query.raw[:MAX_PROPER_SCAN])
         }
         return bool(terms & names)
+
+    def regions_of(self, entry_id: str) -> frozenset[str] | None:
+        """The regions an entry is about, when its phrasings name only those ("Canada", "Hong
+        Kong" for canada-hongkong); None for an entry about everywhere."""
+        return self._entry_regions.get(entry_id)
 
     def about_the_setting(self, query: Query) -> bool:
         """Names AI training or the setting, and nothing only an off-topic catcher knows."""

@@ -329,3 +329,17 @@ def test_small_talk_picks_the_entry_of_its_own_words(engine, message, entry) -> 
 )
 def test_a_greeting_before_a_question_says_nothing_about_it(engine, question) -> None:
     assert engine.answer(question).entry_id == "turn-off"
+
+
+def test_an_entry_about_certain_regions_is_known_from_its_phrasings(engine) -> None:
+    assert engine.index.regions_of("canada-hongkong") == frozenset({"ca", "hk"})
+    assert engine.index.regions_of("turn-off") is None
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [("uk?", "regions"), ("canada?", "canada-hongkong"), ("hong kong?", "canada-hongkong")],
+)
+def test_the_place_named_decides_between_general_and_regional_entries(engine, question, entry):
+    answer = engine.answer(question)
+    assert (answer.outcome, answer.entry_id) == ("answer", entry)
