@@ -119,6 +119,8 @@ def test_over_the_limits_and_unknown_ids_are_errors(kb_copy: Path) -> None:
         ("eu quero desativar o treino", None, None, "en"),  # Portuguese: no translation
         # Spanish "por" is Portuguese too; Portuguese is no rival we could answer in.
         ("enlace directo por favor", None, None, "es"),
+        # Spanish and Italian share "un" and "al": plainly not English, the Italian words decide.
+        ("Posso presentare un reclamo al Garante?", None, None, "it"),
     ],
 )
 def test_choose_language(text, forced, default, lang) -> None:
