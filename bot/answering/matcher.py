@@ -180,6 +180,21 @@ _GREETINGS = frozenset(
 )
 
 
+# "how does LinkedIn use my data" asks for an explanation, "how do I opt out" for steps: "how"
+# before these words is not the how-to's word.
+_EXPLAINING = frozenset({"does", "is", "are", "did", "was", "were", "will", "has", "have"})
+
+
+def _how_it_works(words: list[str]) -> list[str]:
+    if "how" not in words:
+        return words
+    return [
+        w
+        for i, w in enumerate(words)
+        if not (w == "how" and i + 1 < len(words) and words[i + 1] in _EXPLAINING)
+    ]
+
+
 def _specific_regions(counts: Counter[str]) -> frozenset[str] | None:
     """The one or two regions nearly all of an entry's place-naming phrasings name, if it has
     enough of them to tell."""
@@ -193,6 +208,7 @@ def _specific_regions(counts: Counter[str]) -> frozenset[str] | None:
 
 
 def _without_greeting(words: list[str]) -> list[str]:
+    words = _how_it_works(words)
     if not words or words[0] not in _GREETINGS:
         return words
     k = 1

@@ -343,3 +343,12 @@ def test_an_entry_about_certain_regions_is_known_from_its_phrasings(engine) -> N
 def test_the_place_named_decides_between_general_and_regional_entries(engine, question, entry):
     answer = engine.answer(question)
     assert (answer.outcome, answer.entry_id) == ("answer", entry)
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [("how are my posts used", "data-used"), ("how do I opt out", "turn-off")],
+)
+def test_how_does_it_work_is_not_how_do_i(engine, question, entry) -> None:
+    """'how' before 'does/is/are' asks for an explanation, not the how-to's steps."""
+    assert engine.answer(question).entry_id == entry
