@@ -107,7 +107,7 @@ class Engine:
             )
         if (talk := index.small_talk(words)) is not None:
             entry = kb.entries[talk]
-            lang = small_talk_language(question, words, lang, forced)
+            lang = small_talk_language(question, words, lang, forced, default_lang)
             return compose_entry(kb, entry, question=question, confidence=1.0, lang=lang)
         query = index.analyse(question, words)
         platform = platform or query.slots.platform

@@ -266,10 +266,13 @@ def choose_language(
     return default if default in ANSWER_LANGUAGES else "en"
 
 
-def small_talk_language(raw: str, words: list[str], chosen: str, forced: str | None) -> str:
-    """A one-line reply's language: as chosen, unless nothing forced it and the text was too
-    short to read, when a word that belongs to one language only ("Danke") is enough."""
-    if forced is not None or detect(raw, words)[1] >= LANGUAGE_MARGIN:
+def small_talk_language(
+    raw: str, words: list[str], chosen: str, forced: str | None, default: str | None = None
+) -> str:
+    """A one-line reply's language: as chosen, unless nothing forced it, no server default
+    breaks the tie and the text was too short to read, when a word that belongs to one
+    language only ("Danke") is enough for a one-line reply (never to read a question)."""
+    if forced is not None or default is not None or detect(raw, words)[1] >= LANGUAGE_MARGIN:
         return chosen
     return lean(raw, words) or chosen
 

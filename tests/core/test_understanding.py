@@ -262,6 +262,7 @@ def test_one_word_small_talk_is_answered_in_its_language(engine, message, lang) 
 def test_a_forced_language_still_wins_for_small_talk(engine) -> None:
     assert engine.answer("Danke!", lang="fr").lang == "fr"
     assert engine.answer("ok", default_lang="it").lang == "it"
+    assert engine.answer("Danke!", default_lang="it").lang == "it"  # a server default wins
 
 
 @pytest.mark.parametrize(
