@@ -24,9 +24,11 @@ WILD = ROOT / "tests" / "data" / "wild"
 # figures. Issue 10's targets (English 90%, off-topic 95%, each language 80%, wrong 3%) are
 # not met yet; the README gives today's figures for every slice, before and after.
 FLOORS = {
-    "ALL English in scope": ("right", 0.62),
+    "ALL English in scope": ("right", 0.64),
     "ALL English off-topic": ("right", 0.70),
-    "ALL five languages": ("right", 0.58),
+    "ALL five languages": ("right", 0.65),
+    # Issue 13's measure, each language's written questions (both sets): today 83-96%.
+    **{f"ALL written {lang}": ("right", 0.75) for lang in LANGUAGE_SLICES},
 }
 
 
