@@ -230,7 +230,7 @@ BETA2 = 0.5  # >1 favours recall of the question's words over precision of the e
 COVERAGE_WEIGHT = 0.35  # share of the question's weight found anywhere in the entry's vocabulary
 MAX_CANDIDATES = 40
 SHORT_TYPO_LENGTH = 4  # words this long get no typo budget, but a swap or a lost letter
-CORRECTION_MEMO = 20_000
+CORRECTION_MEMO = 20_000  # misspelt words remembered per snapshot before starting over
 # An entry whose phrasings that name a place (at least this many) name one or two regions
 # this often is about those regions only (canada-hongkong, cnil).
 REGION_SPECIFIC_MIN = 20
@@ -240,7 +240,7 @@ SEPARABLE_PARTICLES: dict[str, frozenset[str]] = {
     "de": frozenset({"aus", "ab", "an", "auf", "ein", "zu", "mit", "weg", "zuruck", "los"}),
     "nl": frozenset({"uit", "af", "aan", "op", "in", "mee", "toe", "weg", "terug", "los"}),
 }
-SEPARABLE_REACH = 8  # misspelt words remembered per snapshot before starting over
+SEPARABLE_REACH = 8
 # A word in more phrasings than this adds only its lightest phrasings as candidates.
 COMMON_POSTINGS = 80
 
