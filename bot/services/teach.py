@@ -21,15 +21,17 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.answering import Engine
-from bot.answering.normalise import has_markup_or_link
+from bot.answering.languages import LANGUAGE_MARGIN, detect
+from bot.answering.normalise import clean, has_markup_or_link
 from bot.knowledge.fields import MAX_EXAMPLE, did_you_mean
 from bot.knowledge.loader import DEFAULT_STALE_DAYS, LoadResult, example_key
 from bot.knowledge.location import TEACH_REFUSED, inside_installed_package
 from bot.knowledge.problems import Problem
 from bot.knowledge.safe_yaml import MAX_FILE_BYTES, YList, YMap, parse_yaml, read_regular
 from bot.knowledge.schema import KnowledgeBase
+from bot.knowledge.translations import LANGUAGES as TRANSLATED
 from bot.services.validate import load_validated
-from bot.services.yaml_edit import EditError, append_example, changed_lines
+from bot.services.yaml_edit import EditError, append_example, append_phrasing, changed_lines
 
 BACKUP_DIR = ".backups"
 KEEP_BACKUPS = 20  # per file; older backups are pruned
@@ -194,13 +196,16 @@ def _add_locked(
     if owner is not None:
         where = "this entry" if owner == entry_id else f"entry '{owner}'"
         raise TeachError(f"“{phrasing}” is already an example of {where}; nothing to add.")
-    path = entry_path(root, entry.file)
+    label, path = _target(root, entry.file, phrasing)
     original = _read(path)
     try:
-        new_text = append_example(original, entry_id, phrasing)
+        if label == entry.file:
+            new_text = append_example(original, entry_id, phrasing)
+        else:
+            new_text = append_phrasing(original, entry_id, phrasing)
     except EditError as exc:
-        raise TeachError(f"{entry.file}: {exc}") from None
-    check = _validate_edit(root, entry.file, new_text, stale_days, now.date())
+        raise TeachError(f"{label}: {exc}") from None
+    check = _validate_edit(root, label, new_text, stale_days, now.date())
     if not check.ok:
         raise TeachError(
             "The change would not validate, so nothing was saved.", tuple(check.errors)
@@ -213,20 +218,20 @@ def _add_locked(
             moved,
         )
     if _read(path) != original:
-        raise TeachError(f"{entry.file} changed while teaching; try again.")
+        raise TeachError(f"{label} changed while teaching; try again.")
     try:
         backup = backup_file(root, path, original, now)
         atomic_write(path, new_text)
     except OSError as exc:
         raise TeachError(
-            f"Cannot write {entry.file}: {exc.strerror or exc}. Nothing was changed; the bot "
+            f"Cannot write {label}: {exc.strerror or exc}. Nothing was changed; the bot "
             "needs a writable knowledge folder (KNOWLEDGE_DIR) to learn phrasings."
         ) from exc
     return TeachResult(
         entry_id=entry_id,
         entry_title=entry.title,
         phrasing=phrasing,
-        file=entry.file,
+        file=label,
         line=_example_line(new_text, entry_id),
         backup=backup,
         who=who,
@@ -260,8 +265,24 @@ def _validate_edit(root: Path, label: str, text: str, stale_days: int, today: da
     return load_validated(root, stale_days=stale_days, today=today, replacing={label: text})
 
 
+def _target(root: Path, entry_file: str, phrasing: str) -> tuple[str, Path]:
+    """Where a taught phrasing goes: a question plainly written in French, German, Dutch,
+    Spanish or Italian joins that language's phrasings file (matched and stemmed as that
+    language); anything else joins the entry's own examples."""
+    words = clean(phrasing).split()
+    lang, margin = detect(phrasing, words)
+    own = root / "phrasings" / f"{lang}.yaml"
+    if lang in TRANSLATED and margin >= LANGUAGE_MARGIN and own.is_file():
+        return f"{root.name}/phrasings/{lang}.yaml", own
+    return entry_file, entry_path(root, entry_file)
+
+
 def _example_line(text: str, entry_id: str) -> int:
     data, _ = parse_yaml(text, "")
+    phrasings = data.get("phrasings") if isinstance(data, YMap) else None
+    if isinstance(phrasings, YMap):
+        texts = phrasings.get(entry_id)
+        return texts.item_lines[-1] if isinstance(texts, YList) and texts.item_lines else 0
     entries = data.get("entries") if isinstance(data, YMap) else None
     for item in entries if isinstance(entries, YList) else ():
         if isinstance(item, YMap) and item.get("id") == entry_id:

@@ -109,3 +109,32 @@ def append_example(text: str, entry_id: str, phrasing: str) -> str:
     if last >= 0:
         _move_trailing_comments(examples, last)
     return bom + _dump(yaml, doc).replace("\n", newline)
+
+
+def append_phrasing(text: str, entry_id: str, phrasing: str) -> str:
+    """Return a language's phrasings file (``phrasings: {entry-id: [...]}``) with ``phrasing``
+    appended under ``entry_id``, adding that list when the entry has none there yet."""
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    body = text[len(bom) :].replace("\r\n", "\n")
+    try:
+        indent = _best_indent(body)
+        yaml = _yaml(indent)
+        doc = yaml.load(body)
+    except YAMLError as exc:
+        raise EditError(f"cannot parse the file for editing: {exc}") from None
+    phrasings = doc.get("phrasings") if hasattr(doc, "get") else None
+    if not hasattr(phrasings, "get"):
+        raise EditError("the file has no 'phrasings' map to add to")
+    texts = phrasings.get(entry_id)
+    if texts is None:
+        sample = next((v[0] for v in phrasings.values() if isinstance(v, list) and v), None)
+        phrasings[entry_id] = [_styled(phrasing, sample)]
+        return bom + _dump(yaml, doc).replace("\n", newline)
+    if not isinstance(texts, list) or not hasattr(texts, "ca"):
+        raise EditError(f"'{entry_id}' is not a list of phrasings in this file")
+    last = len(texts) - 1
+    texts.append(_styled(phrasing, texts[last] if texts else None))
+    if last >= 0:
+        _move_trailing_comments(texts, last)
+    return bom + _dump(yaml, doc).replace("\n", newline)

@@ -277,3 +277,44 @@ def test_backups_of_one_file_never_prune_another_files(kb_dir: Path, monkeypatch
         "entries__opt-out.v2.20261120T090100000000Z.yaml",
         "entries__opt-out.v2.20261120T090200000000Z.yaml",
     ]
+
+
+def _german_file(kb_dir: Path, body: str) -> Path:
+    path = kb_dir / "phrasings" / "de.yaml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_a_question_in_another_language_joins_that_languages_phrasings(kb_dir: Path) -> None:
+    """Taught German is stored (and so stemmed) as German, beside the other German phrasings."""
+    path = _german_file(
+        kb_dir,
+        "# German phrasings\nphrasings:\n  private-messages:\n"
+        '    - "werden meine nachrichten gelesen"  # first\n',
+    )
+    topics_before = (kb_dir / TOPICS).read_text(encoding="utf-8")
+    question = "liest linkedin meine privaten nachrichten für die ki mit"
+    result = add_example(kb_dir, "private-messages", question, who="Mod", now=NOW)
+    text = path.read_text(encoding="utf-8")
+    assert f'    - "{question}"' in text and "# first" in text
+    assert (kb_dir / TOPICS).read_text(encoding="utf-8") == topics_before
+    assert result.file == "knowledge/phrasings/de.yaml"
+    assert result.line == line_of(path, question)
+    entry = load_knowledge(kb_dir).kb.entries["private-messages"]
+    assert entry.examples[-1] == question
+    assert entry.example_lang(len(entry.examples) - 1) == "de"
+
+
+def test_a_language_file_without_the_entry_gets_its_list(kb_dir: Path) -> None:
+    path = _german_file(kb_dir, 'phrasings:\n  turn-off:\n    - "wie schalte ich das aus"\n')
+    question = "werden meine privaten nachrichten für die ki gelesen"
+    add_example(kb_dir, "private-messages", question, who="Mod", now=NOW)
+    assert f'  private-messages:\n    - "{question}"' in path.read_text(encoding="utf-8")
+    assert load_knowledge(kb_dir).kb.entries["private-messages"].examples[-1] == question
+
+
+def test_without_a_file_for_its_language_a_question_joins_the_entry(kb_dir: Path) -> None:
+    question = "liest linkedin meine privaten nachrichten für die ki mit"
+    result = add_example(kb_dir, "private-messages", question, who="Mod", now=NOW)
+    assert result.file == "knowledge/entries/topics.yaml"
