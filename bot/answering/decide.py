@@ -151,14 +151,17 @@ def _by_region(case: _Case, best: Ranked, second: Ranked) -> Decision | None:
     """Two close answers, one about certain regions only (Canada and Hong Kong): the place the
     question names decides ("canada?" is that entry; "uk?" is the other)."""
     region = case.query.slots.region
-    if region is None:
-        return None
+    if region is None or case.strict:
+        return None  # unprompted answers never settle a close call
     regions = case.index.regions_of
     for one, other in ((best, second), (second, best)):
         own = regions(one.entry_id)
         if own is None or regions(other.entry_id) is not None:
             continue
-        if region in own:
-            return Decision("answer", f"{one.entry_id} is about {region}", one, other)
-        return Decision("answer", f"{one.entry_id} is about other regions", other, one)
+        chosen, reason = (one, f"is about {region}") if region in own else (other, "")
+        if chosen.score < case.t.answer:
+            return None
+        unchosen = other if chosen is one else one
+        why = f"{one.entry_id} {reason}" if reason else f"{one.entry_id} is about other regions"
+        return Decision("answer", why, chosen, unchosen)
     return None

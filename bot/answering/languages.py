@@ -178,13 +178,17 @@ def _evidence() -> dict[str, tuple[tuple[str, float], ...]]:
     return {word: tuple(pairs) for word, pairs in table.items()}
 
 
+MAX_DETECT_CHARS = 1200  # normalise.MAX_INPUT_CHARS: nothing past it is read anywhere
+
+
 def detect(raw: str, words: list[str]) -> tuple[str, float]:
     """The question's language and a margin (0 when unsure). `words` are clean() tokens.
 
     English is the answer when the evidence is thin: fewer than two words that point
     elsewhere never switch the language.
     """
-    return _detect(raw, tuple(words))
+    # Only as much of the text as clean() reads: the cache below never keeps a wall of text.
+    return _detect(raw[:MAX_DETECT_CHARS], tuple(words))
 
 
 def _scores(raw: str, words: tuple[str, ...]) -> tuple[dict[str, float], dict[str, int]]:
@@ -272,7 +276,11 @@ def small_talk_language(
     """A one-line reply's language: as chosen, unless nothing forced it, no server default
     breaks the tie and the text was too short to read, when a word that belongs to one
     language only ("Danke") is enough for a one-line reply (never to read a question)."""
-    if forced is not None or default is not None or detect(raw, words)[1] >= LANGUAGE_MARGIN:
+    if (
+        forced is not None
+        or default in ANSWER_LANGUAGES
+        or detect(raw, words)[1] >= LANGUAGE_MARGIN
+    ):
         return chosen
     return lean(raw, words) or chosen
 

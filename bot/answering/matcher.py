@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import math
 import re
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,11 +22,12 @@ from rapidfuzz.distance import OSA
 
 from bot.answering.languages import (
     FUNCTION_WORDS,
+    LANGUAGE_MARGIN,
     common_words,
     detect,
     foreign_function_words,
 )
-from bot.answering.normalise import clean, clean_phrasing
+from bot.answering.normalise import PHRASING_MEMO, clean, clean_phrasing
 from bot.answering.slots import PLATFORM_TOKEN, REGION_TOKEN, SlotFinder, Slots, typo_budget
 from bot.knowledge.schema import KnowledgeBase
 
@@ -217,11 +219,35 @@ def _without_greeting(words: list[str]) -> list[str]:
     return words[k:] or words
 
 
-@lru_cache(maxsize=50_000)
+_STEM_LOCK = threading.Lock()  # Snowball stemmers must not be called from two threads at once
+MAX_STEM_LENGTH = 40  # no real word is longer; longer ones are kept as they are, uncached
+
+
 def stem(word: str, lang: str = "en") -> str:
-    if not word.isalpha():
+    if len(word) > MAX_STEM_LENGTH or not word.isalpha():
         return word
-    return _OWN_STEMMERS.get(lang, _STEMMER).stemWord(word)
+    return _stem(word, lang)
+
+
+@lru_cache(maxsize=50_000)
+def _stem(word: str, lang: str) -> str:
+    with _STEM_LOCK:  # the index is built in a worker thread while questions are answered
+        return _OWN_STEMMERS.get(lang, _STEMMER).stemWord(word)
+
+
+@lru_cache(maxsize=PHRASING_MEMO)
+def _phrasing_stemming_language(phrasing: str) -> str:
+    """stemming_language() of one of the knowledge's phrasings, remembered across reloads
+    (like its clean() form: the knowledge's text only, never a member's question)."""
+    return stemming_language(phrasing, clean_phrasing(phrasing).split())
+
+
+def stemming_language(text: str, words: list[str]) -> str:
+    """The language a text is stemmed as: its own when it is plainly German, Dutch or French
+    (the same lead that picks the answer's language), else English. Questions and the
+    knowledge's phrasings use this one rule, so a phrasing always meets itself."""
+    lang, margin = detect(text, words)
+    return lang if lang in _OWN_STEMMERS and margin >= LANGUAGE_MARGIN else "en"
 
 
 LEX_WEIGHT = 0.6
@@ -312,7 +338,9 @@ class Index:
         self._weigh(entry_tokens)
         self._titles = {e.id: clean(e.title) for e in kb.entries.values() if e.kind == "answer"}
         self._index_off_topic(kb, cleaned)
-        self._about = frozenset(self._terms(ABOUT_THE_SETTING))
+        self._about = frozenset(
+            term for lang in ("en", *_OWN_STEMMERS) for term in self._terms(ABOUT_THE_SETTING, lang)
+        )
         self.premises = tuple(
             PremiseRule(frozenset(terms), entry.id, premise.say)
             for entry in kb.entries.values()
@@ -334,7 +362,10 @@ class Index:
                 slots = self.slots.find(example, words, exact=True)
                 if slots.region:
                     named[entry.id][slots.region] += 1
-                tokens = self._terms(slots.tokens, entry.example_lang(k))
+                lang = entry.example_lang(k)
+                if lang != "en":  # a file's language, confirmed by the text itself
+                    lang = _phrasing_stemming_language(example)
+                tokens = self._terms(slots.tokens, lang)
                 if not tokens:
                     continue
                 self._example_entry.append(entry.id)
@@ -534,18 +565,18 @@ class Index:
         for j, particle in enumerate(tokens):
             if particle not in particles:
                 continue
-            for i in range(j - 1, max(-1, j - SEPARABLE_REACH), -1):
+            for i in range(j - 1, max(-1, j - SEPARABLE_REACH - 1), -1):
                 joined = stem(particle + tokens[i], lang)
                 if joined in self._vocab_set:
                     found.append(joined)
                     break
-        return tuple(found)
+        return tuple(dict.fromkeys(found))
 
     def analyse(self, question: str, words: list[str] | None = None) -> Query:
         """The question's slots and content terms (`words`: its clean() words, if known)."""
         words = clean(question).split() if words is None else words
         slots = self.slots.find(question, _without_greeting(words))
-        lang = detect(question, words)[0]
+        lang = stemming_language(question, words)
         content = self._terms(slots.tokens, lang) + self._separable_verbs(slots.tokens, lang)
         unknown = sum(1 for term in content if term not in self._vocab_set)
         return Query(question, slots, content, unknown, tuple(words))

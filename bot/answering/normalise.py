@@ -54,8 +54,8 @@ def clean(text: str) -> str:
 @lru_cache(maxsize=PHRASING_MEMO)
 def clean_phrasing(text: str) -> str:
     """clean() for the knowledge's own phrasings, remembered: the loader (duplicate check) and
-    the index both need them, and a reload sees mostly the same ones again. Never used for
-    members' messages, so no question is kept."""
+    the index both need them, and a reload sees mostly the same ones again. Used only for the
+    knowledge's text and the phrasing a moderator teaches, never for a member's message."""
     return clean(text)
 
 

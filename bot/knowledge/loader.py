@@ -616,6 +616,16 @@ def _add_phrasings(
     rule = F.Field("strlist", True, F.MAX_EXAMPLE)
     for item in items:
         lang = Path(item.label).stem
+        if lang not in (*TRANSLATED, "en"):
+            problems.append(
+                Problem(
+                    item.label,
+                    1,
+                    f"'{lang}' is not a language code ({', '.join(('en', *TRANSLATED))}): "
+                    "these phrasings are matched as English; name the file after its language",
+                    severity="warning",
+                )
+            )
         lang = lang if lang in TRANSLATED else "en"
         for ident, texts in item.value.items():
             line = F.line_of(item.value, ident)

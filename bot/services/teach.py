@@ -62,7 +62,7 @@ class TeachResult:
     reformatted_lines: int  # lines the round trip changed besides the addition (normally 0)
 
 
-def clean_phrasing(text: str) -> str:
+def tidy_phrasing(text: str) -> str:
     """One tidy line, or TeachError saying what is wrong with it."""
     text = unicodedata.normalize("NFC", text or "")
     text = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text)
@@ -143,7 +143,7 @@ def add_example(
     if inside_installed_package(root):
         raise TeachError(TEACH_REFUSED)
     now = now or datetime.now(UTC)
-    phrasing = clean_phrasing(phrasing)
+    phrasing = tidy_phrasing(phrasing)
     with teach_lock(root):
         return _add_locked(root, entry_id, phrasing, who, now, stale_days)
 
@@ -199,10 +199,15 @@ def _add_locked(
     label, path = _target(root, entry.file, phrasing)
     original = _read(path)
     try:
-        if label == entry.file:
+        new_text = None
+        if label != entry.file:
+            try:
+                new_text = append_phrasing(original, entry_id, phrasing)
+            except EditError:  # a language file we cannot add to: the entry's own list
+                label, path = entry.file, entry_path(root, entry.file)
+                original = _read(path)
+        if new_text is None:
             new_text = append_example(original, entry_id, phrasing)
-        else:
-            new_text = append_phrasing(original, entry_id, phrasing)
     except EditError as exc:
         raise TeachError(f"{label}: {exc}") from None
     check = _validate_edit(root, label, new_text, stale_days, now.date())

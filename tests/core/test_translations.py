@@ -192,3 +192,16 @@ def test_german_dates_are_not_sentence_ends() -> None:
     text = "Erfasst seit **3. Nov 2025**: der Schalter ist an. Zweiter Satz. Dritter."
     assert sentences(text, 1, 300) == "Erfasst seit **3. Nov 2025**: der Schalter ist an."
     assert sentences("Voir z. B. Art. 6 RGPD. Ensuite.", 1, 300) == "Voir z. B. Art. 6 RGPD."
+
+
+def test_a_phrasings_file_not_named_after_a_language_is_a_warning(kb_copy: Path) -> None:
+    (kb_copy / "phrasings").mkdir(exist_ok=True)
+    (kb_copy / "phrasings" / "extra.yaml").write_text(
+        'phrasings:\n  turn-off:\n    - "wie mache ich das weg bitte"\n', encoding="utf-8"
+    )
+    result = load_knowledge(kb_copy)
+    assert result.kb is not None
+    warnings = [str(p) for p in result.problems if p.severity == "warning"]
+    assert any("extra.yaml" in w and "not a language code" in w for w in warnings), warnings
+    entry = result.kb.entries["turn-off"]
+    assert entry.example_lang(entry.examples.index("wie mache ich das weg bitte")) == "en"

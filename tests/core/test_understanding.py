@@ -353,3 +353,26 @@ def test_the_place_named_decides_between_general_and_regional_entries(engine, qu
 def test_how_does_it_work_is_not_how_do_i(engine, question, entry) -> None:
     """'how' before 'does/is/are' asks for an explanation, not the how-to's steps."""
     assert engine.answer(question).entry_id == entry
+
+
+def test_every_phrasing_ranks_its_own_entry_first(engine) -> None:
+    """A phrasing and a question are stemmed by one rule, so the knowledge's own phrasings
+    (ranked as questions) find their entry; small talk is answered before ranking."""
+    own = total = 0
+    for entry in engine.kb.entries.values():
+        if entry.kind == "smalltalk":
+            continue
+        for text in entry.examples:
+            total += 1
+            ranked = engine.index.rank(engine.index.analyse(text))
+            own += bool(ranked) and ranked[0].entry_id == entry.id
+    assert own >= 0.99 * total, (own, total)
+
+
+def test_a_plainly_english_question_keeps_english_stems(engine) -> None:
+    assert "page" in engine.index.analyse("company page ai training").content  # not "pag"
+
+
+def test_the_setting_words_are_known_in_every_stemmer(engine) -> None:
+    query = engine.index.analyse("Wie kann ich bei LinkedIn das Trainieren deaktivieren?")
+    assert engine.index.about_the_setting(query)
