@@ -20,6 +20,8 @@ PLATFORM_TOKEN = "platform"
 REGION_TOKEN = "region"
 MAX_ALIAS_WORDS = 4
 MEMO_LIMIT = 20_000  # distinct words remembered per snapshot before the memo starts over
+EXACT_SCAN_MEMO = 32_768  # phrasings' exact scans remembered across reloads (knowledge text only)
+_EXACT_SCANS: dict[tuple[int, str], Slots] = {}
 # A country or city beats an area ("Europe"), which beats a hint ("GDPR", "I'm French").
 ALIAS, BROAD, HINT = 3, 2, 1
 
@@ -93,6 +95,16 @@ class SlotFinder:
             {key[0] for by_width in self._multi_word.values() for key, _, _ in by_width.values()}
         )
         self._alias_firsts = frozenset(key[0] for key in self._phrases)
+        # What the exact scans depend on: the same aliases give the same scan of a phrasing.
+        self._signature = hash(
+            (
+                tuple(sorted(self._phrases.items())),
+                tuple(sorted(self._strength.items())),
+                tuple(
+                    (p.pattern, folded, kind, ident) for p, folded, kind, ident in self._exact_case
+                ),
+            )
+        )
         self._could_start: dict[str, bool] = {}
         self._single: dict[str, tuple[int, str, str] | None] = {}
         self._plain: set[str] = set()  # words that start no alias, not even misspelt
@@ -124,7 +136,19 @@ class SlotFinder:
 
     def find(self, raw: str, tokens: list[str], *, exact: bool = False) -> Slots:
         """`exact`: aliases only as written (the knowledge's own phrasings are spelt as meant,
-        and the misspelling look-ups are most of the cost of indexing them)."""
+        and the misspelling look-ups are most of the cost of indexing them). Exact scans of a
+        phrasing are remembered for as long as the aliases stay the same, so a reload that
+        changed no place name scans only the phrasings it has not seen."""
+        if not exact:
+            return self._find(raw, tokens, exact)
+        key = (self._signature, raw)
+        if (slots := _EXACT_SCANS.get(key)) is None:
+            if len(_EXACT_SCANS) >= EXACT_SCAN_MEMO:
+                _EXACT_SCANS.clear()
+            slots = _EXACT_SCANS[key] = self._find(raw, tokens, exact)
+        return slots
+
+    def _find(self, raw: str, tokens: list[str], exact: bool) -> Slots:
         found, out = self._scan(raw, tokens, exact)
         exact_case = self._exact_case if self._any_exact_case.search(raw) else ()
         for pattern, folded, kind, ident in exact_case:

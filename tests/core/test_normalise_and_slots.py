@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.answering.normalise import MAX_INPUT_CHARS, clean
@@ -73,3 +75,20 @@ def test_word_forms_meet_through_stemming(fixture_engine) -> None:
     index = fixture_engine.index
     assert index.analyse("opting out").content == index.analyse("opt out").content
     assert index.analyse("trained").content == index.analyse("training").content
+
+
+def test_a_phrasings_exact_scan_is_reused_only_while_the_aliases_stay_the_same() -> None:
+    from dataclasses import replace as dc_replace
+
+    from bot.answering.slots import SlotFinder
+    from bot.knowledge import load_knowledge
+
+    kb = load_knowledge(Path(__file__).resolve().parents[2] / "knowledge").kb
+    text = "does this apply in the uk"
+    first = SlotFinder(kb, frozenset()).find(text, text.split(), exact=True)
+    again = SlotFinder(kb, frozenset()).find(text, text.split(), exact=True)
+    assert again is first and first.region == "uk"
+    uk = dc_replace(kb.regions["uk"], aliases=())  # a reload that removed the UK's names
+    changed = dc_replace(kb, regions={**kb.regions, "uk": uk})
+    rescanned = SlotFinder(changed, frozenset()).find(text, text.split(), exact=True)
+    assert rescanned is not first and rescanned.region != "uk"
