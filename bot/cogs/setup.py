@@ -8,7 +8,7 @@ itself. Replies are ephemeral and say what the bot cannot do yet (missing permis
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -16,6 +16,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_ui.choices import REGION_CHOICES
+from bot.discord_ui.i18n import say
+from bot.knowledge.locales import UI_TEXTS, ui_text
 from bot.knowledge.translations import LANGUAGES as TRANSLATED
 from bot.permissions import can_manage_server, is_server_moderator
 from bot.presentation.layout import MESSAGE_LIMIT, fit
@@ -27,6 +29,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: The bot's text for a key, in one language: (key, **placeholders) -> text.
+Words = Callable[..., str]
+
 DEFAULT_REGION_CHOICES = [
     app_commands.Choice(name="No default (ask or guess)", value="none"),
     *REGION_CHOICES,
@@ -36,35 +41,38 @@ LANGUAGE_CHOICES = [
     *(app_commands.Choice(name=name, value=code) for code, name in TRANSLATED.items()),
 ]
 LANGUAGE_NAMES = {c.value: c.name for c in LANGUAGE_CHOICES}
-NOT_MODERATOR = (
-    "Only this server's moderators can change its settings (Manage Server, or the moderator "
-    "role set with `/setup moderator-role`)."
-)
-NEEDS_MANAGE_SERVER = "Changing the moderator role needs the Manage Server permission."
-NO_STORAGE = "Settings cannot be saved right now (storage unavailable). Try again later."
+NOT_MODERATOR = UI_TEXTS["setup_not_moderator"]
+NEEDS_MANAGE_SERVER = UI_TEXTS["setup_needs_manage_server"]
+NO_STORAGE = UI_TEXTS["setup_no_storage"]
 AnswerChannel = discord.TextChannel | discord.ForumChannel
 
 
-def describe_settings(gs: GuildSettings, *, message_content: bool) -> str:
-    """The whole configuration in a few lines, with what is missing to make it work."""
-    channels = ", ".join(f"<#{c}>" for c in sorted(gs.answer_channel_ids)) or "none"
+def describe_settings(
+    gs: GuildSettings, *, message_content: bool, words: Words | None = None
+) -> str:
+    """The whole configuration in a few lines, with what is missing to make it work
+    (`words`: the moderator's language; English by default)."""
+    say = words or english
+    none = say("setup_none")
+    channels = ", ".join(f"<#{c}>" for c in sorted(gs.answer_channel_ids)) or none
+    role = f"<@&{gs.moderator_role_id}>" if gs.moderator_role_id else none
+    log_channel = f"<#{gs.log_channel_id}>" if gs.log_channel_id else none
     lines = [
-        "**Settings for this server**",
-        f"Answer channels: {channels}",
-        f"Auto-answers in those channels: {'on' if gs.auto_answer else 'off'}",
-        f"Moderator role: {f'<@&{gs.moderator_role_id}>' if gs.moderator_role_id else 'none'}"
-        " (people with Manage Server are always moderators)",
-        f"Log channel: {f'<#{gs.log_channel_id}>' if gs.log_channel_id else 'none'}",
-        f"Default region: {gs.default_region or 'none'}",
-        "Answer language when a question does not show one: "
-        + LANGUAGE_NAMES.get(gs.default_language or "en", "English"),
+        say("setup_title"),
+        say("setup_channels", channels=channels),
+        say("setup_auto", state=say("setup_on") if gs.auto_answer else say("setup_off")),
+        say("setup_role", role=role),
+        say("setup_log", channel=log_channel),
+        say("setup_region", region=gs.default_region or none),
+        say("setup_language", language=LANGUAGE_NAMES.get(gs.default_language or "en", "English")),
     ]
     if gs.answer_channel_ids and gs.auto_answer and not message_content:
-        lines.append(
-            "⚠️ The bot runs without the Message Content intent, so in answer channels it only "
-            "answers when mentioned."
-        )
+        lines.append(say("setup_no_intent"))
     return "\n".join(lines)
+
+
+def english(key: str, **values: Any) -> str:
+    return ui_text({}, "en", key, **values)
 
 
 def missing_permissions(
@@ -103,20 +111,28 @@ class ServerSettings(commands.Cog):
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
+    def _describe(self, interaction: discord.Interaction[OptoutBot], gs: GuildSettings) -> str:
+        """The settings in the moderator's Discord language."""
+        return describe_settings(
+            gs,
+            message_content=self.bot.settings.message_content,
+            words=lambda key, **values: say(interaction, key, **values),
+        )
+
     async def _settings_or_refuse(
         self, interaction: discord.Interaction[OptoutBot]
     ) -> GuildSettings | None:
         if interaction.guild_id is None:
-            await self._reply(interaction, "That only works in a server.")
+            await self._reply(interaction, say(interaction, "error_server_only"))
             return None
         try:
             gs = await self.bot.store.get_settings(interaction.guild_id)
         except StoreError:
-            await self._reply(interaction, NO_STORAGE)
+            await self._reply(interaction, say(interaction, "setup_no_storage"))
             return None
         if not is_server_moderator(interaction.user, gs):
             log.info("/setup refused: not a moderator")
-            await self._reply(interaction, NOT_MODERATOR)
+            await self._reply(interaction, say(interaction, "setup_not_moderator"))
             return None
         return gs
 
@@ -130,10 +146,10 @@ class ServerSettings(commands.Cog):
         try:
             gs = await write
         except StoreError:
-            await self._reply(interaction, NO_STORAGE)
+            await self._reply(interaction, say(interaction, "setup_no_storage"))
             return
         self.bot.settings_cache.remember_settings(gs)
-        text = describe_settings(gs, message_content=self.bot.settings.message_content)
+        text = self._describe(interaction, gs)
         await self._reply(interaction, (note + "\n\n" if note else "") + text)
 
     async def _change(
@@ -146,8 +162,7 @@ class ServerSettings(commands.Cog):
     async def show(self, interaction: discord.Interaction[OptoutBot]) -> None:
         gs = await self._settings_or_refuse(interaction)
         if gs is not None:
-            text = describe_settings(gs, message_content=self.bot.settings.message_content)
-            await self._reply(interaction, text)
+            await self._reply(interaction, self._describe(interaction, gs))
 
     @channel.command(name="add", description="Answer questions in this channel")
     @app_commands.describe(channel="A text or forum channel")
@@ -159,9 +174,9 @@ class ServerSettings(commands.Cog):
         me = getattr(interaction.guild, "me", None)
         needed = ("view_channel", "send_messages", "send_messages_in_threads", "embed_links")
         missing = missing_permissions(channel, me, *needed)
-        note = f"✅ I'll answer questions in {channel.mention}."
+        note = say(interaction, "setup_channel_added", channel=channel.mention)
         if missing:
-            note += f"\n⚠️ I'm missing these permissions there: {', '.join(missing)}."
+            note += "\n" + say(interaction, "setup_missing_here", missing=", ".join(missing))
         write = self.bot.store.add_answer_channel(interaction.guild_id, channel.id)
         await self._save(interaction, write, note)
 
@@ -174,10 +189,13 @@ class ServerSettings(commands.Cog):
         if gs is None:
             return
         if channel.id not in gs.answer_channel_ids:
-            await self._reply(interaction, f"{channel.mention} is not an answer channel.")
+            text = say(interaction, "setup_not_answer_channel", channel=channel.mention)
+            await self._reply(interaction, text)
             return
         write = self.bot.store.remove_answer_channel(interaction.guild_id, channel.id)
-        await self._save(interaction, write, f"Removed {channel.mention}.")
+        await self._save(
+            interaction, write, say(interaction, "setup_removed", channel=channel.mention)
+        )
 
     @setup_group.command(name="moderator-role", description="Who else may use /setup and /kb gaps")
     @app_commands.describe(role="Members with this role count as moderators; leave empty to clear")
@@ -187,19 +205,12 @@ class ServerSettings(commands.Cog):
         if await self._settings_or_refuse(interaction) is None:
             return
         if not can_manage_server(interaction.user):
-            await self._reply(interaction, NEEDS_MANAGE_SERVER)
+            await self._reply(interaction, say(interaction, "setup_needs_manage_server"))
             return
         if role is not None and (role.is_default() or role.managed):
-            await self._reply(
-                interaction, "Pick a role people are given, not @everyone or a bot's."
-            )
+            await self._reply(interaction, say(interaction, "setup_pick_role"))
             return
-        note = (
-            "Role holders can use these commands once a server admin allows the role under "
-            "Server Settings → Integrations (Discord hides them otherwise)."
-            if role
-            else "Moderator role cleared."
-        )
+        note = say(interaction, "setup_role_note" if role else "setup_role_cleared")
         await self._change(interaction, note, moderator_role_id=role.id if role else None)
 
     @setup_group.command(
@@ -218,7 +229,12 @@ class ServerSettings(commands.Cog):
             me = getattr(interaction.guild, "me", None)
             missing = missing_permissions(channel, me, "view_channel", "send_messages")
             if missing:
-                note = f"⚠️ I can't post in {channel.mention}: missing {', '.join(missing)}."
+                note = say(
+                    interaction,
+                    "setup_cant_post",
+                    channel=channel.mention,
+                    missing=", ".join(missing),
+                )
         await self._change(interaction, note, log_channel_id=channel.id if channel else None)
 
     @setup_group.command(name="region", description="The region assumed when a question names none")

@@ -87,6 +87,40 @@ UI_TEXTS: dict[str, str] = {
     "error_server_only": "That only works in a server.",
     "error_check_failed": "You can't use that here.",
     "error_bad_option": "I couldn't understand one of the options. Please pick from the list.",
+    # /setup replies (moderators)
+    "setup_not_moderator": (
+        "Only this server's moderators can change its settings (Manage Server, or the "
+        "moderator role set with `/setup moderator-role`)."
+    ),
+    "setup_needs_manage_server": "Changing the moderator role needs the Manage Server permission.",
+    "setup_no_storage": (
+        "Settings cannot be saved right now (storage unavailable). Try again later."
+    ),
+    "setup_title": "**Settings for this server**",
+    "setup_channels": "Answer channels: {channels}",
+    "setup_auto": "Auto-answers in those channels: {state}",
+    "setup_on": "on",
+    "setup_off": "off",
+    "setup_none": "none",
+    "setup_role": "Moderator role: {role} (people with Manage Server are always moderators)",
+    "setup_log": "Log channel: {channel}",
+    "setup_region": "Default region: {region}",
+    "setup_language": "Answer language when a question does not show one: {language}",
+    "setup_no_intent": (
+        "⚠️ The bot runs without the Message Content intent, so in answer channels it "
+        "only answers when mentioned."
+    ),
+    "setup_channel_added": "✅ I'll answer questions in {channel}.",
+    "setup_missing_here": "⚠️ I'm missing these permissions there: {missing}.",
+    "setup_not_answer_channel": "{channel} is not an answer channel.",
+    "setup_removed": "Removed {channel}.",
+    "setup_pick_role": "Pick a role people are given, not @everyone or a bot's.",
+    "setup_role_note": (
+        "Role holders can use these commands once a server admin allows the role under "
+        "Server Settings → Integrations (Discord hides them otherwise)."
+    ),
+    "setup_role_cleared": "Moderator role cleared.",
+    "setup_cant_post": "⚠️ I can't post in {channel}: missing {missing}.",
 }
 BUTTON_KEYS = frozenset(
     {

@@ -199,3 +199,24 @@ async def test_settings_are_read_when_a_server_becomes_available(bot, store) -> 
     await bot.on_guild_available(guild)
     await store.update_settings(GUILD_ID, default_region="uk")  # not through /setup
     assert await bot.settings_cache.default_region(GUILD_ID) == "eu"  # read at availability
+
+
+def test_settings_are_described_in_the_moderators_language() -> None:
+    """/setup replies follow the moderator's Discord language, from knowledge/locales/."""
+    from pathlib import Path
+
+    from bot.cogs.setup import describe_settings
+    from bot.knowledge import load_knowledge
+    from bot.knowledge.locales import ui_text
+
+    kb = load_knowledge(Path(__file__).resolve().parents[2] / "knowledge").kb
+    gs = GuildSettings(GUILD_ID, answer_channel_ids=frozenset({CHANNEL_ID}), auto_answer=True)
+    german = describe_settings(
+        gs, message_content=False, words=lambda key, **v: ui_text(kb.locales, "de", key, **v)
+    )
+    english = describe_settings(gs, message_content=False)
+    assert german.splitlines()[0] == ui_text(kb.locales, "de", "setup_title")
+    assert german.splitlines()[0] != english.splitlines()[0] == "**Settings for this server**"
+    assert f"<#{CHANNEL_ID}>" in german and "Message Content" in german
+    for lang in ("fr", "de", "nl", "es", "it"):
+        assert kb.locales[lang].ui.get("setup_not_moderator"), lang
