@@ -107,7 +107,6 @@ class SlotFinder:
         )
         self._could_start: dict[str, bool] = {}
         self._single: dict[str, tuple[int, str, str] | None] = {}
-        self._plain: set[str] = set()  # words that start no alias, not even misspelt
         alias_words = {w for key in self._phrases for w in key}
         everyday = common_words() | frozenset().union(*FUNCTION_WORDS.values())
         # Everyday words of any language never bend into a place: "meine" is not "Maine".
@@ -212,21 +211,8 @@ class SlotFinder:
         return None
 
     def _match_at(self, tokens: list[str], i: int) -> tuple[int, str, str] | None:
-        token = tokens[i]
-        if token not in self._alias_firsts:
-            if token in self._plain:
-                return None  # most words: known to be no alias, however spelt (remembered)
-            hit = self._fuzzy_at(tokens, i)
-            if hit is None and not self._could_start[token] and self._single[token] is None:
-                if len(self._plain) >= MEMO_LIMIT:
-                    self._plain.clear()
-                self._plain.add(token)
-            return hit
-        for width in range(min(MAX_ALIAS_WORDS, len(tokens) - i), 0, -1):
-            key = tuple(tokens[i : i + width])
-            if key in self._phrases:
-                return (width, *self._phrases[key])
-        return self._fuzzy_at(tokens, i)
+        """An alias as written, else a misspelt one."""
+        return self._exact_at(tokens, i) or self._fuzzy_at(tokens, i)
 
     def _fuzzy_at(self, tokens: list[str], i: int) -> tuple[int, str, str] | None:
         """Misspelt aliases: every word within its own typo budget; known words never bend."""
