@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import difflib
 import io
+from collections.abc import Callable
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -83,58 +84,63 @@ def _move_trailing_comments(examples: Any, last: int) -> None:
     examples.ca.items[last + 1] = [moved, None, None, None]
 
 
-def append_example(text: str, entry_id: str, phrasing: str) -> str:
-    """Return ``text`` with ``phrasing`` appended to entry ``entry_id``'s examples."""
+def _edit(text: str, change: Callable[[Any], None]) -> str:
+    """Round-trip ``text``, let ``change`` edit the loaded document, dump it back with the
+    file's own BOM, line endings and indentation."""
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     newline = "\r\n" if "\r\n" in text else "\n"
     body = text[len(bom) :].replace("\r\n", "\n")
     try:
-        indent = _best_indent(body)
-        yaml = _yaml(indent)
+        yaml = _yaml(_best_indent(body))
         doc = yaml.load(body)
     except YAMLError as exc:
         raise EditError(f"cannot parse the file for editing: {exc}") from None
-    entries = doc.get("entries") if hasattr(doc, "get") else None
-    entry = next(
-        (e for e in entries or () if hasattr(e, "get") and e.get("id") == entry_id),
-        None,
-    )
-    if entry is None:
-        raise EditError(f"entry '{entry_id}' is not defined in this file")
-    examples = entry.get("examples")
-    if not isinstance(examples, list) or not hasattr(examples, "ca"):
-        raise EditError(f"entry '{entry_id}' has no 'examples' list to add to")
-    last = len(examples) - 1
-    examples.append(_styled(phrasing, examples[last] if examples else None))
-    if last >= 0:
-        _move_trailing_comments(examples, last)
+    change(doc)
     return bom + _dump(yaml, doc).replace("\n", newline)
+
+
+def _append(texts: Any, phrasing: str) -> None:
+    """Add ``phrasing`` to a list, quoted like its last item, keeping trailing comments below."""
+    last = len(texts) - 1
+    texts.append(_styled(phrasing, texts[last] if texts else None))
+    if last >= 0:
+        _move_trailing_comments(texts, last)
+
+
+def append_example(text: str, entry_id: str, phrasing: str) -> str:
+    """Return ``text`` with ``phrasing`` appended to entry ``entry_id``'s examples."""
+
+    def change(doc: Any) -> None:
+        entries = doc.get("entries") if hasattr(doc, "get") else None
+        entry = next(
+            (e for e in entries or () if hasattr(e, "get") and e.get("id") == entry_id),
+            None,
+        )
+        if entry is None:
+            raise EditError(f"entry '{entry_id}' is not defined in this file")
+        examples = entry.get("examples")
+        if not isinstance(examples, list) or not hasattr(examples, "ca"):
+            raise EditError(f"entry '{entry_id}' has no 'examples' list to add to")
+        _append(examples, phrasing)
+
+    return _edit(text, change)
 
 
 def append_phrasing(text: str, entry_id: str, phrasing: str) -> str:
     """Return a language's phrasings file (``phrasings: {entry-id: [...]}``) with ``phrasing``
     appended under ``entry_id``, adding that list when the entry has none there yet."""
-    bom = "\ufeff" if text.startswith("\ufeff") else ""
-    newline = "\r\n" if "\r\n" in text else "\n"
-    body = text[len(bom) :].replace("\r\n", "\n")
-    try:
-        indent = _best_indent(body)
-        yaml = _yaml(indent)
-        doc = yaml.load(body)
-    except YAMLError as exc:
-        raise EditError(f"cannot parse the file for editing: {exc}") from None
-    phrasings = doc.get("phrasings") if hasattr(doc, "get") else None
-    if not hasattr(phrasings, "get"):
-        raise EditError("the file has no 'phrasings' map to add to")
-    texts = phrasings.get(entry_id)
-    if texts is None:
-        sample = next((v[0] for v in phrasings.values() if isinstance(v, list) and v), None)
-        phrasings[entry_id] = [_styled(phrasing, sample)]
-        return bom + _dump(yaml, doc).replace("\n", newline)
-    if not isinstance(texts, list) or not hasattr(texts, "ca"):
-        raise EditError(f"'{entry_id}' is not a list of phrasings in this file")
-    last = len(texts) - 1
-    texts.append(_styled(phrasing, texts[last] if texts else None))
-    if last >= 0:
-        _move_trailing_comments(texts, last)
-    return bom + _dump(yaml, doc).replace("\n", newline)
+
+    def change(doc: Any) -> None:
+        phrasings = doc.get("phrasings") if hasattr(doc, "get") else None
+        if not hasattr(phrasings, "get"):
+            raise EditError("the file has no 'phrasings' map to add to")
+        texts = phrasings.get(entry_id)
+        if texts is None:
+            sample = next((v[0] for v in phrasings.values() if isinstance(v, list) and v), None)
+            phrasings[entry_id] = [_styled(phrasing, sample)]
+        elif isinstance(texts, list) and hasattr(texts, "ca"):
+            _append(texts, phrasing)
+        else:
+            raise EditError(f"'{entry_id}' is not a list of phrasings in this file")
+
+    return _edit(text, change)
