@@ -22,7 +22,7 @@ from rapidfuzz.distance import OSA
 
 from bot.answering.languages import (
     FUNCTION_WORDS,
-    LANGUAGE_MARGIN,
+    choose_language,
     common_words,
     detect,
     foreign_function_words,
@@ -246,8 +246,8 @@ def stemming_language(text: str, words: list[str]) -> str:
     """The language a text is stemmed as: its own when it is plainly German, Dutch or French
     (the same lead that picks the answer's language), else English. Questions and the
     knowledge's phrasings use this one rule, so a phrasing always meets itself."""
-    lang, margin = detect(text, words)
-    return lang if lang in _OWN_STEMMERS and margin >= LANGUAGE_MARGIN else "en"
+    lang = choose_language(text, words)
+    return lang if lang in _OWN_STEMMERS else "en"
 
 
 LEX_WEIGHT = 0.6

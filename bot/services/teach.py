@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.answering import Engine
-from bot.answering.languages import LANGUAGE_MARGIN, detect
+from bot.answering.languages import choose_language
 from bot.answering.normalise import clean, has_markup_or_link
 from bot.knowledge.fields import MAX_EXAMPLE, did_you_mean
 from bot.knowledge.loader import DEFAULT_STALE_DAYS, LoadResult, example_key
@@ -29,7 +29,6 @@ from bot.knowledge.location import TEACH_REFUSED, inside_installed_package
 from bot.knowledge.problems import Problem
 from bot.knowledge.safe_yaml import MAX_FILE_BYTES, YList, YMap, parse_yaml, read_regular
 from bot.knowledge.schema import KnowledgeBase
-from bot.knowledge.translations import LANGUAGES as TRANSLATED
 from bot.services.validate import load_validated
 from bot.services.yaml_edit import EditError, append_example, append_phrasing, changed_lines
 
@@ -274,10 +273,9 @@ def _target(root: Path, entry_file: str, phrasing: str) -> tuple[str, Path]:
     """Where a taught phrasing goes: a question plainly written in French, German, Dutch,
     Spanish or Italian joins that language's phrasings file (matched and stemmed as that
     language); anything else joins the entry's own examples."""
-    words = clean(phrasing).split()
-    lang, margin = detect(phrasing, words)
+    lang = choose_language(phrasing, clean(phrasing).split())  # the rule answers use
     own = root / "phrasings" / f"{lang}.yaml"
-    if lang in TRANSLATED and margin >= LANGUAGE_MARGIN and own.is_file():
+    if lang != "en" and own.is_file():
         return f"{root.name}/phrasings/{lang}.yaml", own
     return entry_file, entry_path(root, entry_file)
 
