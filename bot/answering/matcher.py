@@ -209,7 +209,8 @@ def _specific_regions(counts: Counter[str]) -> frozenset[str] | None:
     return None
 
 
-def _without_greeting(words: list[str]) -> list[str]:
+def _question_words(words: list[str]) -> list[str]:
+    """The words that say what is asked: no opening greeting, no explanatory "how"."""
     words = _how_it_works(words)
     if not words or words[0] not in _GREETINGS:
         return words
@@ -575,7 +576,7 @@ class Index:
     def analyse(self, question: str, words: list[str] | None = None) -> Query:
         """The question's slots and content terms (`words`: its clean() words, if known)."""
         words = clean(question).split() if words is None else words
-        slots = self.slots.find(question, _without_greeting(words))
+        slots = self.slots.find(question, _question_words(words))
         lang = stemming_language(question, words)
         content = self._terms(slots.tokens, lang) + self._separable_verbs(slots.tokens, lang)
         unknown = sum(1 for term in content if term not in self._vocab_set)
