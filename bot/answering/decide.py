@@ -158,10 +158,11 @@ def _by_region(case: _Case, best: Ranked, second: Ranked) -> Decision | None:
         own = regions(one.entry_id)
         if own is None or regions(other.entry_id) is not None:
             continue
-        chosen, reason = (one, f"is about {region}") if region in own else (other, "")
+        if region in own:
+            chosen, unchosen, why = one, other, f"{one.entry_id} is about {region}"
+        else:
+            chosen, unchosen, why = other, one, f"{one.entry_id} is about other regions"
         if chosen.score < case.t.answer:
             return None
-        unchosen = other if chosen is one else one
-        why = f"{one.entry_id} {reason}" if reason else f"{one.entry_id} is about other regions"
         return Decision("answer", why, chosen, unchosen)
     return None

@@ -15,6 +15,7 @@ import math
 from functools import cache, lru_cache
 from pathlib import Path
 
+from bot.answering.normalise import MAX_INPUT_CHARS
 from bot.knowledge.translations import LANGUAGES as TRANSLATED
 
 LANGUAGES: tuple[str, ...] = ("en", "fr", "de", "nl", "es", "it", "pt")
@@ -178,9 +179,6 @@ def _evidence() -> dict[str, tuple[tuple[str, float], ...]]:
     return {word: tuple(pairs) for word, pairs in table.items()}
 
 
-MAX_DETECT_CHARS = 1200  # normalise.MAX_INPUT_CHARS: nothing past it is read anywhere
-
-
 def detect(raw: str, words: list[str]) -> tuple[str, float]:
     """The question's language and a margin (0 when unsure). `words` are clean() tokens.
 
@@ -188,7 +186,7 @@ def detect(raw: str, words: list[str]) -> tuple[str, float]:
     elsewhere never switch the language.
     """
     # Only as much of the text as clean() reads: the cache below never keeps a wall of text.
-    return _detect(raw[:MAX_DETECT_CHARS], tuple(words))
+    return _detect(raw[:MAX_INPUT_CHARS], tuple(words))
 
 
 def _scores(raw: str, words: tuple[str, ...]) -> tuple[dict[str, float], dict[str, int]]:
