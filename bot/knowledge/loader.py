@@ -19,6 +19,7 @@ from bot.answering.normalise import clean_phrasing
 from bot.knowledge import copy_hosts
 from bot.knowledge import fields as F
 from bot.knowledge.entry_rules import EntryDraft, entry_problems
+from bot.knowledge.lent_names import lent_names
 from bot.knowledge.locales import build_locales
 from bot.knowledge.problems import Problem
 from bot.knowledge.safe_yaml import YList, YMap, parse_yaml, read_text
@@ -322,6 +323,7 @@ def _build(
     entries = _entries(entries_items, sources, problems, today, stale_days)
     seen = _check_examples(entries_items, problems)
     entries = _add_phrasings(c.items["phrasings"], entries, entries_items, seen, problems)
+    problems += lent_names(seen, {ident: entry.kind for ident, entry in entries.items()})
     entries = _add_premises(c.items["premises"], entries, entries_items, problems)
     messages = {k: v[0] for k, v in c.messages.items()}
     translations = build_translations(

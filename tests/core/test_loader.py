@@ -340,3 +340,52 @@ def test_an_entry_breaking_several_rules_reports_each_in_rule_order(kb_copy: Pat
     ], [str(p) for p in errors]
     assert errors[0].line == line_of(kb_copy, TOPICS, "kind: answr")
     assert errors[1].line == line_of(kb_copy, TOPICS, "sources: [help-page, newz]")
+
+
+def _lent(root: Path) -> list[str]:
+    result = load_knowledge(root, stale_days=100_000)
+    assert result.ok, [str(p) for p in result.errors]
+    return [str(p) for p in result.problems if "otherwise only the off-topic" in p.message]
+
+
+def test_an_answer_phrasing_borrowing_an_off_topic_name_is_a_warning(kb_copy: Path) -> None:
+    """One answer phrasing naming Mastodon in passing makes the name shared, and questions
+    about Mastodon's own AI training would be answered as about LinkedIn's setting."""
+    edit(
+        kb_copy,
+        TOPICS,
+        "      - reset my password\n",
+        "      - reset my password\n      - opt out of mastodon training\n",
+    )
+    assert _lent(kb_copy) == []
+    (kb_copy / "phrasings").mkdir()
+    (kb_copy / "phrasings" / "en.yaml").write_text(
+        "phrasings:\n  turn-off:\n    - a friend on mastodon says i should opt out, how\n",
+        encoding="utf-8",
+    )
+    assert _lent(kb_copy) == [
+        "knowledge/phrasings/en.yaml:3: warning: a phrasing of 'turn-off' names 'mastodon', "
+        "which otherwise only the off-topic entries know: questions about mastodon would then "
+        "be answered as about this setting; reword the phrasing without it"
+    ]
+
+
+def test_shared_and_everyday_words_are_not_borrowed_names(kb_copy: Path) -> None:
+    # "password" is an everyday word; "glassdoor" is used by three answer phrasings, so it is
+    # the answer entries' own word as much as the off-topic one's.
+    edit(
+        kb_copy,
+        TOPICS,
+        "      - reset my password\n",
+        "      - reset my password\n      - glassdoor reviews\n",
+    )
+    (kb_copy / "phrasings").mkdir()
+    (kb_copy / "phrasings" / "en.yaml").write_text(
+        "phrasings:\n  turn-off:\n"
+        "    - is my password used, how do i opt out\n"
+        "    - glassdoor and linkedin both, opt out\n"
+        "    - like glassdoor, can i switch it off\n"
+        "    - opt out as on glassdoor\n",
+        encoding="utf-8",
+    )
+    assert _lent(kb_copy) == []

@@ -1,0 +1,58 @@
+"""A warning for a phrasing that lends an off-topic word to an answer entry.
+
+The engine declines a question that names something only the off-topic entries know
+("Mastodon", "Grok", "Slack"). One answer phrasing that mentions such a name in passing
+("I posted the link on Mastodon") makes the name shared, and from then on "how do I opt out
+of Mastodon training on my posts" is answered as if it were about LinkedIn's setting.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from bot.answering.languages import common_words
+from bot.knowledge.problems import Problem
+
+# A word this many answer phrasings use is the answer entries' own word too, not a lent one.
+LENT_AT_MOST = 2
+MIN_NAME_LENGTH = 4
+
+
+def _english(label: str) -> bool:
+    """Entry files hold English phrasings; a phrasings file is named after its language."""
+    return "phrasings" not in Path(label).parts or Path(label).stem == "en"
+
+
+def lent_names(
+    phrasings: Mapping[str, tuple[str, str, int]], kinds: Mapping[str, str]
+) -> Iterator[Problem]:
+    """`phrasings`: each phrasing's clean form -> (entry id, file, line); `kinds`: entry id ->
+    kind. Warns at each answer phrasing that uses an uncommon word otherwise found only in
+    off-topic phrasings."""
+    catcher_words: set[str] = set()
+    in_answers: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+    for text, (ident, label, line) in phrasings.items():
+        kind = kinds.get(ident)
+        words = {w for w in text.split() if len(w) >= MIN_NAME_LENGTH and w.isalpha()}
+        if kind == "decline" and _english(label):
+            # Names are read from English phrasings, as the engine reads them: the other
+            # languages' word lists are short, so their everyday words would pass for names.
+            catcher_words.update(words)
+        elif kind == "answer":
+            for word in words:
+                in_answers[word].append((ident, label, line))
+    everyday = common_words()
+    for word in sorted(catcher_words - everyday):
+        uses = in_answers.get(word, ())
+        if 0 < len(uses) <= LENT_AT_MOST:
+            for ident, label, line in uses:
+                yield Problem(
+                    label,
+                    line,
+                    f"a phrasing of '{ident}' names '{word}', which otherwise only the off-topic "
+                    f"entries know: questions about {word} would then be answered as about this "
+                    "setting; reword the phrasing without it",
+                    severity="warning",
+                )
