@@ -178,3 +178,39 @@ def test_search_topics_clamps_any_limit(fixture_engine: Engine, text: str, limit
 def test_nearest_titles_clamps_any_limit(fixture_engine: Engine, limit: int) -> None:
     found = fixture_engine.index.nearest_titles("zzzz qqqq", limit)
     assert len(found) == max(0, min(limit, 3))
+
+
+_EVERY_ANSWER = """
+from pathlib import Path
+from bot.answering import Engine
+from bot.knowledge import load_knowledge
+from bot.tools.wild_evaluation import load_wild
+engine = Engine(load_knowledge("knowledge").kb)
+for q in load_wild(Path("tests/data/wild")):
+    a = engine.answer(q.text)
+    print(a.outcome, a.entry_id, a.confidence, [s for s in a.suggestions])
+"""
+
+
+def test_answers_do_not_depend_on_the_processs_hash_seed() -> None:
+    """Sets of words are iterated in a per-process order: no score may depend on it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", _EVERY_ANSWER],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout
+        for seed in ("1", "2")
+    ]
+    assert runs[0].count("\n") > 1000
+    assert runs[0] == runs[1]

@@ -376,3 +376,29 @@ def test_a_plainly_english_question_keeps_english_stems(engine) -> None:
 def test_the_setting_words_are_known_in_every_stemmer(engine) -> None:
     query = engine.index.analyse("Wie kann ich bei LinkedIn das Trainieren deaktivieren?")
     assert engine.index.about_the_setting(query)
+
+
+def test_the_entry_that_uses_the_questions_words_more_often_gains(kb_copy, monkeypatch) -> None:
+    """Naive Bayes over each entry's phrasings: one phrasing of `regions` holds both rare
+    words, but `private-messages` uses each of them again and again, so its share of the
+    question's likelihood is higher and `regions` loses points against it."""
+    import bot.answering.matcher as matcher
+
+    (kb_copy / "phrasings").mkdir()
+    (kb_copy / "phrasings" / "en.yaml").write_text(
+        "phrasings:\n  private-messages:\n"
+        + "".join(f"    - zebra note {n}\n    - quokka note {n}\n" for n in "abcdef")
+        + "  regions:\n    - zebra quokka region list today\n",
+        encoding="utf-8",
+    )
+    kb = load_knowledge(kb_copy, stale_days=100_000).kb
+
+    def lead(weight: float) -> float:
+        monkeypatch.setattr(matcher, "NB_WEIGHT", weight)
+        index = matcher.Index(kb)
+        scores = {r.entry_id: r.score for r in index.rank(index.analyse("zebra quokka"))}
+        return scores["private-messages"] - scores["regions"]
+
+    without, with_bayes = lead(0.0), lead(0.2)
+    assert with_bayes > without
+    assert with_bayes - without > 5  # up to NB_WEIGHT * 100 = 20 points
