@@ -31,7 +31,7 @@ def lent_names(
     """`phrasings`: each phrasing's clean form -> (entry id, file, line); `kinds`: entry id ->
     kind. Warns at each answer phrasing that uses an uncommon word otherwise found only in
     off-topic phrasings."""
-    catcher_words: set[str] = set()
+    catcher_words: dict[str, tuple[str, int]] = {}
     in_answers: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
     for text, (ident, label, line) in phrasings.items():
         kind = kinds.get(ident)
@@ -39,20 +39,22 @@ def lent_names(
         if kind == "decline" and _english(label):
             # Names are read from English phrasings, as the engine reads them: the other
             # languages' word lists are short, so their everyday words would pass for names.
-            catcher_words.update(words)
+            for word in words:
+                catcher_words.setdefault(word, (label, line))
         elif kind == "answer":
             for word in words:
                 in_answers[word].append((ident, label, line))
     everyday = common_words()
-    for word in sorted(catcher_words - everyday):
+    for word in sorted(catcher_words.keys() - everyday):
         uses = in_answers.get(word, ())
         if 0 < len(uses) <= LENT_AT_MOST:
+            where = "{}:{}".format(*catcher_words[word])
             for ident, label, line in uses:
                 yield Problem(
                     label,
                     line,
                     f"a phrasing of '{ident}' names '{word}', which otherwise only the off-topic "
-                    f"entries know: questions about {word} would then be answered as about this "
-                    "setting; reword the phrasing without it",
+                    f"entries know (as at {where}): questions about {word} would then be answered "
+                    "as about this setting; reword one of the two",
                     severity="warning",
                 )

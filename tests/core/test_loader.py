@@ -365,8 +365,9 @@ def test_an_answer_phrasing_borrowing_an_off_topic_name_is_a_warning(kb_copy: Pa
     )
     assert _lent(kb_copy) == [
         "knowledge/phrasings/en.yaml:3: warning: a phrasing of 'turn-off' names 'mastodon', "
-        "which otherwise only the off-topic entries know: questions about mastodon would then "
-        "be answered as about this setting; reword the phrasing without it"
+        "which otherwise only the off-topic entries know (as at knowledge/entries/topics.yaml:"
+        f"{line_of(kb_copy, TOPICS, 'mastodon')}): questions about mastodon would then be "
+        "answered as about this setting; reword one of the two"
     ]
 
 
