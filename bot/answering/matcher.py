@@ -2,8 +2,10 @@
 
 Each example is scored on two things: how much of the question's weighted vocabulary
 it explains (rare words weigh more, unknown words count against), and a rapidfuzz
-word-order-free similarity. An entry's score is its best example (Rasa-style max).
-Then: answer, ask which of two when the top two are too close, or decline.
+word-order-free similarity. An entry's score is its best example (Rasa-style max), plus
+how much of the question its whole vocabulary explains, less how far its naive Bayes share
+of the question trails the likeliest entry's. decide.py then answers, asks which of two, or
+declines.
 """
 
 from __future__ import annotations
@@ -616,7 +618,8 @@ class Index:
         return Query(question, slots, content, unknown, tuple(words))
 
     def rank(self, query: Query) -> list[Ranked]:
-        """Entries by their best example's score, best first."""
+        """Entries by their best phrasing's score, how much of the question their whole
+        vocabulary explains, and how far their naive Bayes share trails the likeliest's."""
         tokens = frozenset(query.content)
         if not tokens:
             return []
