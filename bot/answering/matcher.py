@@ -118,8 +118,12 @@ STOPWORDS = frozenset(
 )
 
 ENGLISH_STOPWORDS = STOPWORDS
+# What French elision leaves of a pronoun or a conjunction ("s'opposer", "qu'est-ce",
+# "j'ai", "d'utiliser", "m'opposer": clean() splits them off) says nothing about the topic
+# (tune: French 76.2 -> 77.5%). "l'" (the) and "t" (English "can't") stay words.
+ELIDED = frozenset({"c", "d", "j", "m", "n", "s", "qu"})
 # French, German, Dutch, Spanish, Italian and Portuguese grammar words carry no topic either.
-STOPWORDS = ENGLISH_STOPWORDS | foreign_function_words()
+STOPWORDS = ENGLISH_STOPWORDS | ELIDED | foreign_function_words()
 
 # Words that make a question about LinkedIn's AI training or this setting: a close call
 # between an answer and an off-topic catcher goes to the answer when one is present.

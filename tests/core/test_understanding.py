@@ -98,6 +98,15 @@ def test_elision_splits_the_article() -> None:
     assert clean("don't") == "dont"  # English contractions are unchanged
 
 
+def test_elided_pronouns_are_not_topic_words(engine) -> None:
+    """What elision leaves of "s'", "m'", "qu'", "j'", "d'" says nothing about the question."""
+    content = engine.index.analyse(
+        "Qu'est-ce que j'ai ? Comment m'opposer, s'opposer d'abord"
+    ).content
+    assert not {"qu", "j", "m", "s", "d"} & set(content)
+    assert {"comment", "oppos"} <= set(content)
+
+
 @pytest.mark.parametrize(
     ("text", "lang"),
     [
