@@ -32,20 +32,20 @@ def lent_names(
     kind. Warns at each answer phrasing that uses an uncommon word otherwise found only in
     off-topic phrasings."""
     catcher_words: dict[str, tuple[str, int]] = {}
-    in_answers: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
     for text, (ident, label, line) in phrasings.items():
-        kind = kinds.get(ident)
-        words = {w for w in text.split() if len(w) >= MIN_NAME_LENGTH and w.isalpha()}
-        if kind == "decline" and _english(label):
+        if kinds.get(ident) == "decline" and _english(label):
             # Names are read from English phrasings, as the engine reads them: the other
             # languages' word lists are short, so their everyday words would pass for names.
-            for word in words:
-                catcher_words.setdefault(word, (label, line))
-        elif kind == "answer":
-            for word in words:
+            for word in text.split():
+                if len(word) >= MIN_NAME_LENGTH and word.isalpha():
+                    catcher_words.setdefault(word, (label, line))
+    names = catcher_words.keys() - common_words()
+    in_answers: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+    for text, (ident, label, line) in phrasings.items():
+        if kinds.get(ident) == "answer":
+            for word in names.intersection(text.split()):
                 in_answers[word].append((ident, label, line))
-    everyday = common_words()
-    for word in sorted(catcher_words.keys() - everyday):
+    for word in sorted(names):
         uses = in_answers.get(word, ())
         if 0 < len(uses) <= LENT_AT_MOST:
             where = "{}:{}".format(*catcher_words[word])
