@@ -24,11 +24,11 @@ WILD = ROOT / "tests" / "data" / "wild"
 # figures. Issue 10's targets (English 90%, off-topic 95%, each language 80%, wrong 3%) are
 # not met yet; the README gives today's figures for every slice, before and after.
 FLOORS = {
-    "ALL English in scope": ("right", 0.64),
-    "ALL English off-topic": ("right", 0.70),
-    "ALL five languages": ("right", 0.65),
-    # Issue 13's measure, each language's written questions (both sets): today 83-96%.
-    **{f"ALL written {lang}": ("right", 0.75) for lang in LANGUAGE_SLICES},
+    "ALL English in scope": ("right", 0.68),  # today 72.3%
+    "ALL English off-topic": ("right", 0.72),  # today 76.8%
+    "ALL five languages": ("right", 0.74),  # both sets, real and written: today 79.1%
+    # Issue 13's measure, each language's written questions (both sets): today 87-96%.
+    **{f"ALL written {lang}": ("right", 0.80) for lang in LANGUAGE_SLICES},
 }
 
 
