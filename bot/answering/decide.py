@@ -21,6 +21,7 @@ class Decision:
     reason: str
     best: Ranked | None = None
     second: Ranked | None = None
+    sure: bool = False  # an answer entry leads by the margin: nothing else overrides it
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +131,7 @@ def _between_answers(case: _Case, best: Ranked, *, answers_only: bool = False) -
         return Decision("decline", f"best score {best.score:.1f} under the threshold", best)
     second = case.after(best, answers_only=answers_only)
     if second is None or best.score - second.score >= case.margin:
-        return Decision("answer", "clear winner", best, second)
+        return Decision("answer", "clear winner", best, second, sure=True)
     if case.kind(second) != "answer":
         if case.strict or not case.index.about_the_setting(case.query):
             return Decision("decline", "too close to an off-topic entry", best, second)

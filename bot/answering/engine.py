@@ -115,10 +115,17 @@ class Engine:
         ranked = index.rank(query)
         decision = decide(kb, index, query, ranked, t, strict=strict)
         premise = None if strict else index.premise(query)
-        if premise is not None and (
+        best = decision.best
+        if premise is not None and decision.sure and best and best.entry_id != premise.entry_id:
+            # Another entry is sure ("missed the deadline, does opting out still do anything"
+            # holds "missing ... opted out" but asks about a late opt-out): the belief's words
+            # met by chance, so neither its entry nor its correcting line is shown.
+            premise = None
+        elif premise is not None and (
             decision.best is None or decision.best.entry_id != premise.entry_id
         ):
-            # A wrong belief we know about: its entry answers, with the correction on top.
+            # A wrong belief we know about, and nothing else is sure: its entry answers,
+            # with the correction on top.
             score = decision.best.score if decision.best else 0.0
             decision = Decision(
                 "answer",

@@ -179,6 +179,15 @@ def test_close_call_with_a_catcher_goes_to_the_answer_when_about_the_setting(eng
     assert engine.answer("how do I opt out of Meta AI training in Europe").outcome == "decline"
 
 
+def test_a_wrong_beliefs_words_met_by_chance_do_not_override_a_sure_answer(engine) -> None:
+    """ "missed ... opting out" holds the words of "missing, so opted out" (a known wrong belief),
+    but asks about opting out late, which one entry is sure of: that entry answers, and no
+    correcting line about a missing toggle is shown."""
+    answer = engine.answer("I missed the november deadline, is opting out now still worth it?")
+    assert engine.index.premise(engine.index.analyse(answer.question)) is not None
+    assert (answer.outcome, answer.entry_id, answer.premise) == ("answer", "late-opt-out", None)
+
+
 @pytest.mark.parametrize(
     ("question", "entry", "says"),
     [
