@@ -17,6 +17,7 @@ import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from math import fsum  # exact sums: a set's word order (per process) never changes a score
 
 import snowballstemmer
 from rapidfuzz import fuzz, process
@@ -433,7 +434,7 @@ class Index:
         for i, tokens in enumerate(self._example_tokens):
             for token in tokens:
                 self._postings[token].append(i)
-        self._example_weight = [sum(self._idf[t] for t in toks) for toks in self._example_tokens]
+        self._example_weight = [fsum(self._idf[t] for t in toks) for toks in self._example_tokens]
         self._lightest = {
             t: heapq.nsmallest(2 * MAX_CANDIDATES, ids, key=self._example_weight.__getitem__)
             for t, ids in self._postings.items()
@@ -629,7 +630,7 @@ class Index:
         tokens = frozenset(query.content)
         if not tokens:
             return []
-        q_weight = sum(self._idf.get(t, self._unknown_idf) for t in tokens)
+        q_weight = fsum(self._idf.get(t, self._unknown_idf) for t in tokens)
         top = self._top_lexical(tokens, q_weight)
         if not top:
             return []
@@ -646,7 +647,7 @@ class Index:
         lead = max(shares.values(), default=0.0)
         for entry_id, score in best.items():
             vocab = self._entry_vocab[entry_id]
-            coverage = sum(self._idf[t] for t in tokens if t in vocab) / q_weight
+            coverage = fsum(self._idf[t] for t in tokens if t in vocab) / q_weight
             mixed = (1 - COVERAGE_WEIGHT) * score + COVERAGE_WEIGHT * coverage
             best[entry_id] = 100 * (mixed + NB_WEIGHT * (shares.get(entry_id, 0.0) - lead))
         return [Ranked(e, s) for e, s in sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))]
@@ -679,7 +680,7 @@ class Index:
         b2q = BETA2 * q_weight
         scale = -(1 + BETA2)
         scored = [
-            (scale * sum(map(weight, wanted & tokens_of[i])) / (b2q + base[i]), i)
+            (scale * fsum(map(weight, wanted & tokens_of[i])) / (b2q + base[i]), i)
             for i in candidates
         ]
         return heapq.nsmallest(MAX_CANDIDATES, scored)

@@ -186,14 +186,17 @@ from bot.answering import Engine
 from bot.knowledge import load_knowledge
 from bot.tools.wild_evaluation import load_wild
 engine = Engine(load_knowledge("knowledge").kb)
+index = engine.index
 for q in load_wild(Path("tests/data/wild")):
     a = engine.answer(q.text)
-    print(a.outcome, a.entry_id, a.confidence, [s for s in a.suggestions])
+    ranked = [(r.entry_id, r.score.hex()) for r in index.rank(index.analyse(q.text))]
+    print(a.outcome, a.entry_id, a.confidence, list(a.suggestions), ranked)
 """
 
 
 def test_answers_do_not_depend_on_the_processs_hash_seed() -> None:
-    """Sets of words are iterated in a per-process order: no score may depend on it."""
+    """Sets of words are iterated in a per-process order: no score may depend on it, to the
+    last bit (a last-bit difference can move a phrasing across the candidates' cut)."""
     import os
     import subprocess
     import sys
@@ -207,10 +210,11 @@ def test_answers_do_not_depend_on_the_processs_hash_seed() -> None:
             env={**os.environ, "PYTHONHASHSEED": seed},
             capture_output=True,
             text=True,
-            check=True,
             timeout=120,
-        ).stdout
-        for seed in ("1", "2")
+        )
+        for seed in ("1", "2", "3")
     ]
-    assert runs[0].count("\n") > 1000
-    assert runs[0] == runs[1]
+    for run in runs:
+        assert run.returncode == 0, run.stderr[-2000:]
+    assert runs[0].stdout.count("\n") > 1000
+    assert runs[0].stdout == runs[1].stdout == runs[2].stdout
