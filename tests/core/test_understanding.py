@@ -179,6 +179,27 @@ def test_close_call_with_a_catcher_goes_to_the_answer_when_about_the_setting(eng
     assert engine.answer("how do I opt out of Meta AI training in Europe").outcome == "decline"
 
 
+def _belief_statements() -> list[tuple[str, str]]:
+    kb = load_knowledge(Path(__file__).resolve().parents[2] / "knowledge").kb
+    assert kb is not None
+    return [
+        (question.format(when), premise.say)
+        for entry in kb.entries.values()
+        for premise in entry.premises
+        for when in premise.when
+        for question in ("someone told me {}, is that right?", "is it true that {}?")
+    ]
+
+
+@pytest.mark.parametrize(("question", "says"), _belief_statements())
+def test_every_known_wrong_belief_stated_plainly_gets_its_correction(engine, question, says):
+    answer = engine.answer(question)
+    assert answer.outcome == "answer" and answer.premise == says.strip(), (
+        answer.outcome,
+        answer.entry_id,
+    )
+
+
 def test_a_wrong_beliefs_words_met_by_chance_do_not_override_a_sure_answer(engine) -> None:
     """ "missed ... opting out" holds the words of "missing, so opted out" (a known wrong belief),
     but asks about opting out late, which one entry is sure of: that entry answers, and no
