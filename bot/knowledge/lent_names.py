@@ -8,15 +8,18 @@ of Mastodon training on my posts" is answered as if it were about LinkedIn's set
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from bot.answering.languages import common_words
 from bot.knowledge.problems import Problem
 
-# A word this many answer phrasings use is the answer entries' own word too, not a lent one.
+# A word more answer phrasings than this use is the answer entries' own word too, not a lent
+# one; a word fewer off-topic phrasings than MIN_CATCHER_USES use is not yet theirs either (an
+# everyday word such as "duplicate" may appear once on each side).
 LENT_AT_MOST = 2
+MIN_CATCHER_USES = 2
 MIN_NAME_LENGTH = 4
 
 
@@ -32,14 +35,16 @@ def lent_names(
     kind. Warns at each answer phrasing that uses an uncommon word otherwise found only in
     off-topic phrasings."""
     catcher_words: dict[str, tuple[str, int]] = {}
+    catcher_uses: Counter[str] = Counter()
     for text, (ident, label, line) in phrasings.items():
         if kinds.get(ident) == "decline" and _english(label):
             # Names are read from English phrasings, as the engine reads them: the other
             # languages' word lists are short, so their everyday words would pass for names.
-            for word in text.split():
+            for word in set(text.split()):
                 if len(word) >= MIN_NAME_LENGTH and word.isalpha():
                     catcher_words.setdefault(word, (label, line))
-    names = catcher_words.keys() - common_words()
+                    catcher_uses[word] += 1
+    names = {w for w, n in catcher_uses.items() if n >= MIN_CATCHER_USES} - common_words()
     in_answers: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
     for text, (ident, label, line) in phrasings.items():
         if kinds.get(ident) == "answer":

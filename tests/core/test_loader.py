@@ -355,7 +355,8 @@ def test_an_answer_phrasing_borrowing_an_off_topic_name_is_a_warning(kb_copy: Pa
         kb_copy,
         TOPICS,
         "      - reset my password\n",
-        "      - reset my password\n      - opt out of mastodon training\n",
+        "      - reset my password\n      - opt out of mastodon training\n"
+        "      - is mastodon training ai on my toots\n",
     )
     assert _lent(kb_copy) == []
     (kb_copy / "phrasings").mkdir()
@@ -366,8 +367,8 @@ def test_an_answer_phrasing_borrowing_an_off_topic_name_is_a_warning(kb_copy: Pa
     assert _lent(kb_copy) == [
         "knowledge/phrasings/en.yaml:3: warning: a phrasing of 'turn-off' names 'mastodon', "
         "which otherwise only the off-topic entries know (as at knowledge/entries/topics.yaml:"
-        f"{line_of(kb_copy, TOPICS, 'mastodon')}): questions about mastodon would then be "
-        "answered as about this setting; reword one of the two"
+        f"{line_of(kb_copy, TOPICS, 'opt out of mastodon')}): questions about mastodon would "
+        "then be answered as about this setting; reword one of the two"
     ]
 
 

@@ -179,6 +179,17 @@ def test_close_call_with_a_catcher_goes_to_the_answer_when_about_the_setting(eng
     assert engine.answer("how do I opt out of Meta AI training in Europe").outcome == "decline"
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "do private chats get used for ai on tiktok",
+        "copy paste link to turn off ai training on glassdoor",
+    ],
+)
+def test_another_services_name_declines_even_when_our_words_fit_well(engine, question) -> None:
+    assert engine.answer(question).outcome == "decline"
+
+
 def _belief_statements() -> list[tuple[str, str]]:
     kb = load_knowledge(Path(__file__).resolve().parents[2] / "knowledge").kb
     assert kb is not None
