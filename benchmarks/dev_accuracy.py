@@ -1,16 +1,18 @@
 """The dev set (tests/data/dev/dev.yaml), used for tuning decisions beside the wild set's tune
-split: `python benchmarks/dev_accuracy.py [-v]`. Not a held-out measure."""
+split: `python benchmarks/dev_accuracy.py [-v]`. Not a held-out measure. Scored by the wild
+set's own verdict() (right / which one / declined / wrong)."""
 
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 import yaml
 
 from bot.answering import Engine
 from bot.knowledge import load_knowledge
-from bot.outcome import Outcome
+from bot.tools.wild_evaluation import OFFTOPIC, WildQuestion, verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,23 +24,21 @@ def main(argv: list[str]) -> int:
         return 1
     engine = Engine(result.kb)
     data = yaml.safe_load((ROOT / "tests" / "data" / "dev" / "dev.yaml").read_text("utf-8"))
-    off = [q for q in data["questions"] if q["expect"] == "offtopic"]
-    ins = [q for q in data["questions"] if q["expect"] != "offtopic"]
-    declined = [q for q in off if engine.answer(q["q"]).outcome == Outcome.DECLINE]
-    answers = [(q, engine.answer(q["q"])) for q in ins]
-    right = sum(a.answered and a.entry_id == q["expect"] for q, a in answers)
-    wrong = sum(a.answered and a.entry_id != q["expect"] for q, a in answers)
-    print(
-        f"dev: off-topic declined {len(declined)}/{len(off)} ({len(declined) / len(off):.1%}); "
-        f"in scope right {right}/{len(ins)} ({right / len(ins):.1%}), answered wrong {wrong}"
-    )
+    questions = [WildQuestion(q["q"], q["expect"], "dev", "dev") for q in data["questions"]]
+    counts: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}
+    misses = []
+    for q in questions:
+        result_kind = verdict(q, engine.answer(q.text))
+        counts[q.expect == OFFTOPIC][result_kind] += 1
+        if result_kind != "right":
+            misses.append(f"  {q.expect}: {q.text[:90]!r} -> {result_kind}")
+    for off_topic, name in ((True, "off-topic declined"), (False, "in scope right")):
+        c = counts[off_topic]
+        total = sum(c.values())
+        share = c["right"] / total if total else 0.0
+        print(f"dev {name}: {c['right']}/{total} ({share:.1%}); {dict(c)}")
     if "-v" in argv:
-        for q in off:
-            if q not in declined:
-                print(f"  not declined: {q['q'][:90]!r}")
-        for q, a in answers:
-            if not (a.answered and a.entry_id == q["expect"]):
-                print(f"  {q['expect']}: {q['q'][:90]!r} -> {a.outcome}:{a.entry_id or '-'}")
+        print("\n".join(misses))
     return 0
 
 

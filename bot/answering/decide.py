@@ -21,7 +21,7 @@ class Decision:
     reason: str
     best: Ranked | None = None
     second: Ranked | None = None
-    sure: bool = False  # an answer entry leads by the margin: nothing else overrides it
+    sure: bool = False  # an answer entry leads the next by the margin, or has no rival
 
 
 @dataclass(frozen=True, slots=True)
