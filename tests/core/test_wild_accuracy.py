@@ -24,7 +24,7 @@ WILD = ROOT / "tests" / "data" / "wild"
 # figures. Issue 10's targets (English 90%, off-topic 95%, each language 80%, wrong 3%) are
 # not met yet; the README gives today's figures for every slice, before and after.
 FLOORS = {
-    "ALL English in scope": ("right", 0.68),  # today 73.0%
+    "ALL English in scope": ("right", 0.68),  # today 72.3%
     "ALL English off-topic": ("right", 0.72),  # today 78.6%
     "ALL five languages": ("right", 0.74),  # both sets, real and written: today 78.0%
     # Issue 13's measure, each language's written questions (both sets): today 90-96%.
