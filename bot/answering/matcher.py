@@ -284,9 +284,8 @@ COMMON_POSTINGS = 80
 # two entries uses the question's words more often. The likeliest keeps its score, so the
 # answer threshold keeps its meaning; the runner-up typically drops ~16 points, so margins
 # between entries widen (strict_margin and foreign_margin were raised for it). On the wild
-# tune split: English in scope 68.0 -> 76.8%,
-# five languages 81.4 -> 83.2%, off-topic 88.2 -> 89.5% (weights 0.1-0.5 and smoothing
-# 0.3-2 tried; 0.15-0.2 and 0.5-1 are a plateau).
+# tune split: English in scope 68.0 -> 76.8%, five languages 81.4 -> 83.2%, off-topic 88.2 ->
+# 89.5% (weights 0.1-0.5 and smoothing 0.3-2 tried; 0.15-0.2 and 0.5-1 are a plateau).
 NB_ALPHA = 1.0  # must stay above 0: a term an entry never uses would have log(0)
 NB_WEIGHT = 0.2
 
@@ -361,6 +360,7 @@ class Index:
         self._corrected: dict[str, str] = {}
         entry_tokens = self._index_examples(kb, cleaned)
         self._weigh(entry_tokens)
+        self._bag_counts()
         self._titles = {e.id: clean(e.title) for e in kb.entries.values() if e.kind == "answer"}
         self._index_off_topic(kb, cleaned)
         self._about = frozenset(
@@ -398,17 +398,17 @@ class Index:
                 self._example_tokens.append(frozenset(tokens))
                 entry_tokens[entry.id].update(tokens)
         self._entry_vocab = {e: frozenset(toks) for e, toks in entry_tokens.items()}
-        self._bag_counts(entry_tokens)
         self._entry_regions = {e: _specific_regions(counts) for e, counts in named.items()}
         return entry_tokens
 
-    def _bag_counts(self, entry_tokens: dict[str, set[str]]) -> None:
+    def _bag_counts(self) -> None:
         """Per entry, in how many of its phrasings each term occurs (a phrasing counts a term
-        once), and the naive Bayes denominator: their total plus the smoothing."""
+        once), and the naive Bayes denominator: their total plus the smoothing over the whole
+        vocabulary (after _weigh, which builds it)."""
         counts: dict[str, Counter[str]] = defaultdict(Counter)
         for entry_id, tokens in zip(self._example_entry, self._example_tokens, strict=True):
             counts[entry_id].update(tokens)
-        vocab = len({t for toks in entry_tokens.values() for t in toks}) or 1
+        vocab = len(self._vocab_set)
         self._bag = dict(counts)
         self._bag_denominator = {
             e: math.log(sum(c.values()) + NB_ALPHA * vocab) for e, c in counts.items()
