@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.answering.languages import common_words
 from bot.knowledge.problems import Problem
+from bot.knowledge.translations import LANGUAGES as TRANSLATED
 
 # A word more answer phrasings than this use is the answer entries' own word too, not a lent
 # one; a word fewer off-topic phrasings than MIN_CATCHER_USES use is not yet theirs either (an
@@ -24,8 +25,9 @@ MIN_NAME_LENGTH = 4
 
 
 def _english(label: str) -> bool:
-    """Entry files hold English phrasings; a phrasings file is named after its language."""
-    return "phrasings" not in Path(label).parts or Path(label).stem == "en"
+    """The loader's rule: entry files hold English phrasings, and a phrasings file not named
+    after one of the translated languages is read as English too."""
+    return "phrasings" not in Path(label).parts or Path(label).stem not in TRANSLATED
 
 
 def lent_names(
@@ -33,11 +35,11 @@ def lent_names(
 ) -> Iterator[Problem]:
     """`phrasings`: each phrasing's clean form -> (entry id, file, line); `kinds`: entry id ->
     kind. Warns at each answer phrasing that uses an uncommon word otherwise found only in
-    off-topic phrasings."""
+    off-topic and small-talk phrasings (the engine's catchers: every entry not an answer)."""
     catcher_words: dict[str, tuple[str, int]] = {}
     catcher_uses: Counter[str] = Counter()
     for text, (ident, label, line) in phrasings.items():
-        if kinds.get(ident) == "decline" and _english(label):
+        if kinds.get(ident) != "answer" and _english(label):
             # Names are read from English phrasings, as the engine reads them: the other
             # languages' word lists are short, so their everyday words would pass for names.
             for word in set(text.split()):

@@ -391,3 +391,15 @@ def test_shared_and_everyday_words_are_not_borrowed_names(kb_copy: Path) -> None
         encoding="utf-8",
     )
     assert _lent(kb_copy) == []
+
+
+def test_a_misnamed_phrasings_file_is_english_for_borrowed_names_too(kb_copy: Path) -> None:
+    """The loader reads phrasings/english.yaml as English; so does the borrowed-name check."""
+    (kb_copy / "phrasings").mkdir()
+    (kb_copy / "phrasings" / "english.yaml").write_text(
+        "phrasings:\n  offtopic-account:\n"
+        "    - opt out of mastodon training\n    - is mastodon training ai on my toots\n"
+        "  turn-off:\n    - a friend on mastodon says i should opt out, how\n",
+        encoding="utf-8",
+    )
+    assert len(_lent(kb_copy)) == 1
