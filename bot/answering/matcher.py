@@ -667,7 +667,11 @@ class Index:
         Candidates come from the rarer words first: a phrasing that shares only "linkedin"
         and "ai" with the question cannot reach the top, so the thousands of such postings
         are read only when the rarer words found too few."""
-        known = sorted((t for t in tokens if t in self._idf), key=lambda t: len(self._postings[t]))
+        # Ties in rarity are broken by the word itself: a set's order changes per process, and
+        # which of two equally rare words is read first decides where the candidates stop.
+        known = sorted(
+            (t for t in tokens if t in self._idf), key=lambda t: (len(self._postings[t]), t)
+        )
         candidates: set[int] = set()
         for token in known:
             postings = self._postings[token]

@@ -187,9 +187,12 @@ from bot.knowledge import load_knowledge
 from bot.tools.wild_evaluation import load_wild
 engine = Engine(load_knowledge("knowledge").kb)
 index = engine.index
-for q in load_wild(Path("tests/data/wild")):
-    a = engine.answer(q.text)
-    ranked = [(r.entry_id, r.score.hex()) for r in index.rank(index.analyse(q.text))]
+from bot.tools.evaluation import load_questions
+questions = [q.text for q in load_wild(Path("tests/data/wild"))]
+questions += [q.text for q in load_questions(Path("tests/data/questions.yaml"))]
+for text in questions:
+    a = engine.answer(text)
+    ranked = [(r.entry_id, r.score.hex()) for r in index.rank(index.analyse(text))]
     print(a.outcome, a.entry_id, a.confidence, list(a.suggestions), ranked)
 """
 
@@ -212,9 +215,9 @@ def test_answers_do_not_depend_on_the_processs_hash_seed() -> None:
             text=True,
             timeout=120,
         )
-        for seed in ("1", "2", "3")
+        for seed in ("1", "2", "3", "4")
     ]
     for run in runs:
         assert run.returncode == 0, run.stderr[-2000:]
-    assert runs[0].stdout.count("\n") > 1000
-    assert runs[0].stdout == runs[1].stdout == runs[2].stdout
+    assert runs[0].stdout.count("\n") > 1400
+    assert all(run.stdout == runs[0].stdout for run in runs[1:])
