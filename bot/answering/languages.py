@@ -12,6 +12,7 @@ never decides.
 from __future__ import annotations
 
 import math
+import re
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -139,6 +140,10 @@ _LETTERS: dict[str, str] = {
     "õ": "pt",
 }
 
+_LETTER_PATTERN = re.compile("[" + "".join(_LETTERS) + "]")
+# Words whose language evidence is remembered (the knowledge's words and recent questions').
+EVIDENCE_MEMO = 16_384
+
 
 @cache
 def frequency_rank(lang: str) -> dict[str, int]:
@@ -166,17 +171,22 @@ def _weight(rank: int | None) -> float:
 
 
 @cache
-def _evidence() -> dict[str, tuple[tuple[str, float], ...]]:
-    """Per word, the languages it points to and how strongly (computed once)."""
-    table: dict[str, list[tuple[str, float]]] = {}
+def _marked(lang: str) -> frozenset[str]:
+    return FUNCTION_WORDS[lang] | QUESTION_WORDS[lang]
+
+
+@lru_cache(maxsize=EVIDENCE_MEMO)
+def _evidence(word: str) -> tuple[tuple[str, float], ...]:
+    """The languages a word points to and how strongly. Read per word, when first met, rather
+    than as a table of every listed word: building that table took 45 ms of the first load."""
+    pairs = []
     for lang in LANGUAGES:
-        marked = FUNCTION_WORDS[lang] | QUESTION_WORDS[lang]
-        for word in set(frequency_rank(lang)) | marked:
-            rank = frequency_rank(lang).get(word)
-            weight = 0.3 * _weight(rank) + (1.0 if word in marked else 0.0)
-            if weight:
-                table.setdefault(word, []).append((lang, weight))
-    return {word: tuple(pairs) for word, pairs in table.items()}
+        weight = 0.3 * _weight(frequency_rank(lang).get(word))
+        if word in _marked(lang):
+            weight += 1.0
+        if weight:
+            pairs.append((lang, weight))
+    return tuple(pairs)
 
 
 def detect(raw: str, words: list[str]) -> tuple[str, float]:
@@ -193,16 +203,14 @@ def _scores(raw: str, words: tuple[str, ...]) -> tuple[dict[str, float], dict[st
     """Per language: the weight of the words and letters pointing to it, and their count."""
     scores = dict.fromkeys(LANGUAGES, 0.0)
     evidence = dict.fromkeys(LANGUAGES, 0)
-    table = _evidence()
     for word in words:
-        for lang, weight in table.get(word, ()):
+        for lang, weight in _evidence(word):
             scores[lang] += weight
             evidence[lang] += 1
-    for ch in raw.casefold():
-        lang = _LETTERS.get(ch)
-        if lang:
-            scores[lang] += 0.6
-            evidence[lang] += 1
+    for ch in _LETTER_PATTERN.findall(raw.casefold()):
+        lang = _LETTERS[ch]
+        scores[lang] += 0.6
+        evidence[lang] += 1
     return scores, evidence
 
 
