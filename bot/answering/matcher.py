@@ -460,6 +460,7 @@ class Index:
         self._small_talk_words = frozenset(w for text in self._small_talk for w in text.split())
         # Words that make a message small talk rather than grammar ("thanks", not "it").
         self._small_talk_signal = self._small_talk_words - _ALL_FUNCTION_WORDS
+        self._small_talk_marks = self._small_talk_marks_of(kb, cleaned)
         self._small_talk_by_word: dict[str, list[str]] = defaultdict(list)
         for text in self._small_talk:
             for word in set(text.split()) & self._small_talk_signal:
@@ -483,6 +484,27 @@ class Index:
             t for t in self._catcher_only if t in surfaces and not (surfaces[t] & everyday)
         )
 
+    def _small_talk_marks_of(self, kb: KnowledgeBase, cleaned: dict[str, str]) -> frozenset[str]:
+        """The small-talk words that mark a message as small talk: those found in a larger share
+        of the small-talk phrasings than of the answer phrasings. "stop" ("stop giving me
+        nonsense") and "what" are questions' words too, so "what doesn't it stop?" is a question;
+        "thanks" and "hi" stay marks."""
+        shares: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        for entry in kb.entries.values():
+            if entry.kind not in ("smalltalk", "answer"):
+                continue
+            side = 0 if entry.kind == "smalltalk" else 1
+            for example in entry.examples:
+                for word in set(cleaned[example].split()):
+                    shares[word][side] += 1
+        n_talk = sum(len(e.examples) for e in kb.entries.values() if e.kind == "smalltalk")
+        n_answer = sum(len(e.examples) for e in kb.entries.values() if e.kind == "answer")
+        return frozenset(
+            w
+            for w in self._small_talk_signal
+            if shares[w][0] * max(1, n_answer) > shares[w][1] * max(1, n_talk)
+        )
+
     def small_talk(self, words: list[str]) -> str | None:
         """The small-talk entry for "hi", "thanks!", "that worked 👍": short messages made only
         of small-talk words (and grammar), so "hi, how do I opt out" is still a question.
@@ -491,7 +513,7 @@ class Index:
             return None
         if not all(w in self._small_talk_words or w in _SMALL_TALK_GRAMMAR for w in words):
             return None
-        if not any(w in self._small_talk_signal for w in words):
+        if not any(w in self._small_talk_marks for w in words):
             return None
         # Among the phrasings that share a small-talk word with the message: "thanks everyone"
         # is a thanks, however close "yo" may look to a fuzzy scorer.

@@ -144,6 +144,15 @@ def test_small_talk_gets_one_friendly_line_and_no_gap(engine, question, entry) -
     assert to_json_dict(answer)["small_talk"] is True
 
 
+def test_words_small_talk_shares_with_questions_do_not_make_small_talk(engine) -> None:
+    """"what" and "stop" are in small-talk phrasings ("what?", "stop giving me nonsense") but
+    are questions' words more often: together they are a question, not a rude remark."""
+    answer = engine.answer("what does it stop?")
+    assert not answer.small_talk and answer.entry_id == "not-covered"
+    assert "stop" not in engine.index._small_talk_marks
+    assert {"thanks", "hi", "bye", "danke"} <= engine.index._small_talk_marks
+
+
 def test_a_question_after_hello_is_still_a_question(engine) -> None:
     answer = engine.answer("hi, how do I opt out on android")
     assert (answer.entry_id, answer.platform, answer.small_talk) == ("turn-off", "android", False)
