@@ -132,7 +132,7 @@ class Engine:
         region = region or query.slots.region or _valid_region(default_region)
         ranked = index.rank(query)
         decision = decide(kb, index, query, ranked, t, strict=strict)
-        premise = None if strict else index.premise(query)
+        premise = None if strict else index.premise(query, lang)
         if premise is not None and _met_by_chance(premise, decision, ranked, t):
             premise = None
         elif premise is not None and not (
@@ -202,8 +202,8 @@ class Engine:
         )
         if decision.kind == "catch":
             return replace(answer, suggestions=() if answer.small_talk else tuple(suggestions))
-        if premise is not None and answer.lang == "en":
-            answer = replace(answer, premise=premise.say)  # the wrong beliefs are in English
+        if premise is not None and answer.lang == premise.lang:
+            answer = replace(answer, premise=premise.say)  # only in the answer's own language
         second = decision.second
         if second and second.entry_id in best_entry.includes:
             extra = Suggestion(second.entry_id, words.short_title(kb.entries[second.entry_id]))

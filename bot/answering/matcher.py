@@ -334,6 +334,7 @@ class PremiseRule:
     terms: frozenset[str]
     entry_id: str
     say: str
+    lang: str = "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,11 +368,11 @@ class Index:
             term for lang in ("en", *_OWN_STEMMERS) for term in self._terms(ABOUT_THE_SETTING, lang)
         )
         self.premises = tuple(
-            PremiseRule(frozenset(terms), entry.id, premise.say)
+            PremiseRule(frozenset(terms), entry.id, premise.say, premise.lang)
             for entry in kb.entries.values()
             for premise in entry.premises
             for when in premise.when
-            if (terms := self._terms(self.slots.find(when, clean(when).split()).tokens))
+            if (terms := self._premise_terms(when, premise.lang))
         )
 
     def _index_examples(self, kb: KnowledgeBase, cleaned: dict[str, str]) -> dict[str, set[str]]:
@@ -565,10 +566,19 @@ class Index:
         terms = set(query.content)
         return bool(terms & self._about) and not terms & self._catcher_only
 
-    def premise(self, query: Query) -> PremiseRule | None:
-        """The first wrong belief whose words all appear in the question."""
+    def _premise_terms(self, when: str, lang: str) -> tuple[str, ...]:
+        """A `when` item's terms, stemmed as a question in its language would be."""
+        return self._terms(
+            self.slots.find(when, clean(when).split()).tokens,
+            lang if lang in _OWN_STEMMERS else "en",
+        )
+
+    def premise(self, query: Query, lang: str = "en") -> PremiseRule | None:
+        """The first wrong belief whose words all appear in the question, one written in the
+        question's language first (its correcting line can then be shown)."""
         terms = set(query.content)
-        return next((p for p in self.premises if p.terms <= terms), None)
+        fits = [p for p in self.premises if p.terms <= terms]
+        return next((p for p in fits if p.lang == lang), fits[0] if fits else None)
 
     def correct(self, token: str) -> str:
         """Map a misspelt word to the nearest known word within its typo budget."""

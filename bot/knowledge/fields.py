@@ -90,6 +90,9 @@ PREMISE_FIELDS = {
     "entry": Field("id", True),
     "when": Field("strlist", True, MAX_ALIAS),
     "say": Field("text", True, MAX_PREMISE),
+    # The language the `when` words and the `say` line are written in (default English):
+    # the line is shown when the answer is in that language.
+    "lang": Field("str", False, 2),
 }
 MESSAGE_KEYS = {
     "region_overview": True,

@@ -36,6 +36,8 @@ from bot.knowledge.schema import (
 from bot.knowledge.translations import LANGUAGES as TRANSLATED
 from bot.knowledge.translations import build_translations
 
+PREMISE_LANGUAGES = ("en", *TRANSLATED)
+
 SECTIONS = (
     "sources",
     "regions",
@@ -672,8 +674,16 @@ def _add_premises(
             line = F.line_of(item.value, "entry")
             problems.append(Problem(item.label, line, f"unknown entry '{ident}'{hint}"))
             continue
+        lang = item.value.get("lang", "en")
+        if lang not in PREMISE_LANGUAGES:
+            line = F.line_of(item.value, "lang")
+            known = ", ".join(PREMISE_LANGUAGES)
+            problems.append(
+                Problem(item.label, line, f"unknown language '{lang}' (one of {known})")
+            )
+            continue
         when = tuple(w.strip() for w in item.value["when"])
-        found.setdefault(ident, []).append(Premise(when, item.value["say"].strip()))
+        found.setdefault(ident, []).append(Premise(when, item.value["say"].strip(), lang))
     return {
         ident: replace(entry, premises=tuple(found.get(ident, ())))
         for ident, entry in entries.items()

@@ -49,6 +49,7 @@ class Premise:
 
     when: tuple[str, ...]
     say: str
+    lang: str = "en"
 
 
 @dataclass(frozen=True, slots=True)

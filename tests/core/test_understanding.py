@@ -145,7 +145,7 @@ def test_small_talk_gets_one_friendly_line_and_no_gap(engine, question, entry) -
 
 
 def test_words_small_talk_shares_with_questions_do_not_make_small_talk(engine) -> None:
-    """"what" and "stop" are in small-talk phrasings ("what?", "stop giving me nonsense") but
+    """ "what" and "stop" are in small-talk phrasings ("what?", "stop giving me nonsense") but
     are questions' words more often: together they are a question, not a rude remark."""
     answer = engine.answer("what does it stop?")
     assert not answer.small_talk and answer.entry_id == "not-covered"
@@ -199,25 +199,49 @@ def test_another_services_name_declines_even_when_our_words_fit_well(engine, que
     assert engine.answer(question).outcome == "decline"
 
 
-def _belief_statements() -> list[tuple[str, str]]:
+# Two plain ways to state a belief, in each language a belief may be written in.
+_STATED = {
+    "en": ("someone told me {}, is that right?", "is it true that {}?"),
+    "fr": ("on m'a dit que {}, c'est vrai ?", "est-ce que c'est vrai que {} ?"),
+    "de": ("jemand hat mir gesagt {}, stimmt das?", "ist es wahr, dass {}?"),
+    "nl": ("iemand zei me dat {}, klopt dat?", "is het waar dat {}?"),
+    "es": ("me dijeron que {}, ¿es verdad?", "¿es cierto que {}?"),
+    "it": ("mi hanno detto che {}, è vero?", "è vero che {}?"),
+}
+
+
+def _belief_statements() -> list[tuple[str, str, str]]:
     kb = load_knowledge(Path(__file__).resolve().parents[2] / "knowledge").kb
     assert kb is not None
     return [
-        (question.format(when), premise.say)
+        (question.format(when), premise.say, premise.lang)
         for entry in kb.entries.values()
         for premise in entry.premises
         for when in premise.when
-        for question in ("someone told me {}, is that right?", "is it true that {}?")
+        for question in _STATED[premise.lang]
     ]
 
 
-@pytest.mark.parametrize(("question", "says"), _belief_statements())
-def test_every_known_wrong_belief_stated_plainly_gets_its_correction(engine, question, says):
+@pytest.mark.parametrize(("question", "says", "lang"), _belief_statements())
+def test_every_known_wrong_belief_stated_plainly_gets_its_correction(engine, question, says, lang):
+    """In its own language: the line is shown when the answer is in the belief's language."""
     answer = engine.answer(question)
     assert answer.outcome == "answer" and answer.premise == says.strip(), (
         answer.outcome,
         answer.entry_id,
+        answer.lang,
     )
+    assert answer.lang == lang
+
+
+def test_a_belief_in_another_language_answers_without_a_line_in_the_wrong_language(engine):
+    """An English belief met in a French question: its entry may answer, but the English
+    correcting line never sits on top of a French answer."""
+    answer = engine.answer("premium opt out, c'est vrai qu'il faut payer pour ça ?", lang="fr")
+    assert answer.lang == "fr"
+    assert answer.premise is None or answer.premise in {
+        p.say for p in engine.kb.entries["turn-off"].premises if p.lang == "fr"
+    }
 
 
 def test_a_wrong_beliefs_words_met_by_chance_do_not_override_a_sure_answer(engine) -> None:
@@ -267,7 +291,11 @@ def test_premises_and_includes_are_validated(tmp_path) -> None:
         "    when: [premium plan]\n"
         "    say: You don't need Premium.\n"
         "  - entry: broken\n"
-        "    when: [premium plan]\n",
+        "    when: [premium plan]\n"
+        "  - entry: broken\n"
+        "    lang: pt\n"
+        "    when: [premium plan]\n"
+        "    say: Não precisa.\n",
         encoding="utf-8",
     )
     result = load_knowledge(work)
@@ -275,6 +303,7 @@ def test_premises_and_includes_are_validated(tmp_path) -> None:
     assert any("broken.yaml:8" in m and "no-such-entry" in m for m in messages), messages
     assert any("broken.yaml:10" in m and "did you mean 'broken'" in m for m in messages), messages
     assert any("broken.yaml:13" in m and "'say'" in m for m in messages), messages
+    assert any("broken.yaml:16" in m and "unknown language 'pt'" in m for m in messages), messages
 
 
 @pytest.mark.parametrize(
