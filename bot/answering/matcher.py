@@ -103,6 +103,8 @@ STOPWORDS = frozenset(
         "some",
         "get",
         "got",
+        "gets",
+        "getting",
         "about",
         "as",
         "into",
