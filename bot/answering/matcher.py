@@ -197,6 +197,11 @@ _GREETINGS = frozenset(
 _EXPLAINING = frozenset({"does", "is", "are", "did", "was", "were", "will", "has", "have"})
 
 
+def _singulars(word: str) -> tuple[str, ...]:
+    """The word, and without a plural "s" when it has one ("cvs" -> "cv")."""
+    return (word, word[:-1]) if len(word) >= 3 and word.endswith("s") else (word,)
+
+
 def _how_it_works(words: list[str]) -> list[str]:
     if "how" not in words:
         return words
@@ -533,11 +538,13 @@ class Index:
             return False
         if detect(query.raw, words)[0] != "en":
             return False  # German capitalises every noun
+        own = set(query.slots.tokens)  # a place or a device was read from the others
         for match in _PROPER_NOUN.finditer(query.raw[:MAX_PROPER_SCAN]):
             word = clean(match.group(0))
-            if not word or word in common_words() or word in self._surface_set:
+            if not word or word not in own or word in common_words() or word in self._surface_set:
                 continue
-            if stem(self.correct(word)) in self._vocab_set:
+            # "CVs", "DMs": the plural of a word the knowledge knows.
+            if any(stem(self.correct(w)) in self._vocab_set for w in _singulars(word)):
                 continue
             return True
         return False

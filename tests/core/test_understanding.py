@@ -189,6 +189,20 @@ def test_close_call_with_a_catcher_goes_to_the_answer_when_about_the_setting(eng
 
 
 @pytest.mark.parametrize(
+    ("question", "names_another"),
+    [
+        ("Are Norwegians covered by the AI training?", False),  # read as a place (the EEA)
+        ("are the CVs we upload used to train the AI?", False),  # the plural of "CV"
+        ("can I opt out of Mastodon training?", True),
+    ],
+)
+def test_a_capitalised_word_names_another_service_only_when_nothing_else_reads_it(
+    engine, question, names_another
+) -> None:
+    assert engine.index.names_something_else(engine.index.analyse(question)) is names_another
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "do private chats get used for ai on tiktok",
