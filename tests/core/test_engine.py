@@ -221,3 +221,29 @@ def test_answers_do_not_depend_on_the_processs_hash_seed() -> None:
         assert run.returncode == 0, run.stderr[-2000:]
     assert runs[0].stdout.count("\n") > 1400
     assert all(run.stdout == runs[0].stdout for run in runs[1:])
+
+
+def test_a_close_call_never_claims_confidence() -> None:
+    """An answer that leads the next different entry by under CLOSE_CALL_LEAD points reports
+    at most CLOSE_CALL_CONFIDENCE; an entry it includes (the how-to includes the direct link)
+    is not a rival."""
+    from pathlib import Path
+
+    from bot.answering.engine import CLOSE_CALL_CONFIDENCE, _close_call
+    from bot.answering.matcher import Ranked
+
+    kb = load_knowledge(Path(__file__).resolve().parents[2] / "knowledge").kb
+    assert kb is not None and "direct-link" in kb.entries["turn-off"].includes
+    best = Ranked("turn-off", 80.0)
+    assert not _close_call(kb, [best, Ranked("direct-link", 79.0), Ranked("regions", 50.0)], best)
+    assert _close_call(kb, [best, Ranked("direct-link", 79.0), Ranked("regions", 70.0)], best)
+    assert not _close_call(kb, [best], best)
+    assert CLOSE_CALL_CONFIDENCE < 0.7
+    engine = Engine(kb)
+    clear = engine.answer("how do I opt out on my iphone")
+    assert clear.outcome == "answer" and clear.confidence >= 0.7
+    ranked = engine.index.rank(engine.index.analyse("does it stop microsoft"))
+    answer = engine.answer("does it stop microsoft")  # microsoft-ads 74, not-covered 60
+    top = next(r for r in ranked if r.entry_id == answer.entry_id)
+    assert _close_call(kb, ranked, top) and answer.outcome == "answer"
+    assert answer.confidence == CLOSE_CALL_CONFIDENCE < top.score / 100
