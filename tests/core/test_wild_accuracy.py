@@ -15,21 +15,32 @@ from rapidfuzz import fuzz, process
 from bot.answering import Engine
 from bot.answering.normalise import clean
 from bot.knowledge import load_knowledge
-from bot.tools.wild_evaluation import LANGUAGE_SLICES, OFFTOPIC, SMALLTALK, evaluate_wild, load_wild
+from bot.tools.wild_evaluation import (
+    LANGUAGE_SLICES,
+    OFFTOPIC,
+    SMALLTALK,
+    evaluate_wild,
+    load_wild,
+    verdict,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 WILD = ROOT / "tests" / "data" / "wild"
 
-# Floors that the held-out split must keep: a regression guard a few points under today's
-# figures. Issue 10's targets (English 90%, off-topic 95%, each language 80%, wrong 3%) are
+# Floors that the held-out split (all five sets) must keep: a regression guard a few points
+# under today's figures. Issue 10's targets (English 90%, off-topic 95%, each language 80%) are
 # not met yet; the README gives today's figures for every slice, before and after.
 FLOORS = {
-    "ALL English in scope": ("right", 0.68),  # today 72.3%
-    "ALL English off-topic": ("right", 0.72),  # today 78.6%
-    "ALL five languages": ("right", 0.74),  # both sets, real and written: today 78.0%
-    # Issue 13's measure, each language's written questions (both sets): today 90-96%.
-    **{f"ALL written {lang}": ("right", 0.80) for lang in LANGUAGE_SLICES},
+    "ALL English in scope": ("right", 0.72),  # today 76.1%
+    "ALL English off-topic": ("right", 0.77),  # today 82.4%
+    "ALL five languages": ("right", 0.77),  # real and written: today 81.9%
+    # Issue 13's measure, each language's written questions (three sets): today 90.0-94.3%.
+    **{f"ALL written {lang}": ("right", 0.85) for lang in LANGUAGE_SLICES},
 }
+# Issue 10: answers given with a confidence of 0.7 or more that are another entry's, per group
+# (today, held out: 2 of 184 English in scope, none of 79 off-topic / small talk or 254 in the
+# five languages).
+CONFIDENTLY_WRONG_MAX = 0.03
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +91,25 @@ def test_held_out_floors(engine: Engine) -> None:
     # Issue 13: the answer comes back in the question's language for >= 95% of them.
     five = report.slices["ALL five languages"]
     assert five.in_language / five.total >= 0.95, report.table()
+
+
+def test_confident_answers_are_rarely_wrong(engine: Engine) -> None:
+    held = load_wild(WILD, "holdout")
+    groups = {
+        "English in scope": [q for q in held if q.lang == "en" and q.in_scope],
+        "English off-topic and small talk": [q for q in held if q.lang == "en" and not q.in_scope],
+        "five languages": [q for q in held if q.lang in LANGUAGE_SLICES],
+    }
+    for name, questions in groups.items():
+        confident_wrong = [
+            q.text
+            for q in questions
+            if (answer := engine.answer(q.text)).outcome == "answer"
+            and answer.confidence >= 0.7
+            and verdict(q, answer) == "wrong"
+        ]
+        limit = CONFIDENTLY_WRONG_MAX * len(questions)
+        assert len(confident_wrong) <= limit, (name, confident_wrong)
 
 
 def test_channel_mode_answers_almost_no_off_topic_message(engine: Engine) -> None:
