@@ -1,6 +1,6 @@
-"""The dev set (tests/data/dev/dev.yaml), used for tuning decisions beside the wild set's tune
+"""The dev sets (tests/data/dev/*.yaml), used for tuning decisions beside the wild set's tune
 split: `python benchmarks/dev_accuracy.py [-v]`. Not a held-out measure. Scored by the wild
-set's own verdict() (right / which one / declined / wrong)."""
+set's own verdict() (right / which one / declined / wrong), one row pair per file."""
 
 from __future__ import annotations
 
@@ -23,8 +23,24 @@ def main(argv: list[str]) -> int:
         print("\n".join(str(p) for p in result.problems))
         return 1
     engine = Engine(result.kb)
-    data = yaml.safe_load((ROOT / "tests" / "data" / "dev" / "dev.yaml").read_text("utf-8"))
-    questions = [WildQuestion(q["q"], q["expect"], "dev", "dev") for q in data["questions"]]
+    for path in sorted((ROOT / "tests" / "data" / "dev").glob("*.yaml")):
+        _report(engine, path, "-v" in argv)
+    return 0
+
+
+def _report(engine: Engine, path: Path, verbose: bool) -> None:
+    data = yaml.safe_load(path.read_text("utf-8"))
+    questions = [
+        WildQuestion(
+            q["q"],
+            q["expect"],
+            slice="dev",
+            source=path.stem,
+            also_ok=tuple(q.get("also_ok") or ()),
+            lang=q.get("lang", "en"),
+        )
+        for q in data["questions"]
+    ]
     counts: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}
     misses = []
     for q in questions:
@@ -36,10 +52,9 @@ def main(argv: list[str]) -> int:
         c = counts[off_topic]
         total = sum(c.values())
         share = c["right"] / total if total else 0.0
-        print(f"dev {name}: {c['right']}/{total} ({share:.1%}); {dict(c)}")
-    if "-v" in argv:
+        print(f"{path.stem} {name}: {c['right']}/{total} ({share:.1%}); {dict(c)}")
+    if verbose:
         print("\n".join(misses))
-    return 0
 
 
 if __name__ == "__main__":
