@@ -130,7 +130,11 @@ ELIDED = frozenset({"c", "d", "j", "m", "n", "s", "t"})
 STOPWORDS = ENGLISH_STOPWORDS | ELIDED | foreign_function_words()
 
 # Words that make a question about LinkedIn's AI training or this setting: a close call
-# between an answer and an off-topic catcher goes to the answer when one is present.
+# between an answer and an off-topic catcher goes to the answer when one is present. "AI" alone
+# is not enough ("how do I use the AI writing assistant" is about another feature): it needs a
+# word about data beside it (AI_WORDS, DATA_WORDS), or one of the other words.
+AI_WORDS = ["ai", "ia", "ki", "genai", "generative"]
+DATA_WORDS = ["data", "donnees", "daten", "gegevens", "datos", "dati"]
 ABOUT_THE_SETTING = [
     "ai",
     "ia",
@@ -371,8 +375,9 @@ class Index:
         self._bag_counts()
         self._titles = {e.id: clean(e.title) for e in kb.entries.values() if e.kind == "answer"}
         self._index_off_topic(kb, cleaned)
-        self._about = frozenset(
-            term for lang in ("en", *_OWN_STEMMERS) for term in self._terms(ABOUT_THE_SETTING, lang)
+        self._about, self._ai, self._data = (
+            frozenset(term for lang in ("en", *_OWN_STEMMERS) for term in self._terms(words, lang))
+            for words in (ABOUT_THE_SETTING, AI_WORDS, DATA_WORDS)
         )
         self.premises = tuple(
             PremiseRule(frozenset(terms), entry.id, premise.say, premise.lang)
@@ -571,9 +576,12 @@ class Index:
         return self._entry_regions.get(entry_id)
 
     def about_the_setting(self, query: Query) -> bool:
-        """Names AI training or the setting, and nothing only an off-topic catcher knows."""
+        """Names AI training or the setting (or AI and data together), and nothing only an
+        off-topic catcher knows."""
         terms = set(query.content)
-        return bool(terms & self._about) and not terms & self._catcher_only
+        if terms & self._catcher_only:
+            return False
+        return bool(terms & self._about - self._ai) or bool(terms & self._ai and terms & self._data)
 
     def _premise_terms(self, when: str, lang: str) -> tuple[str, ...]:
         """A `when` item's terms, stemmed as a question in its language would be."""

@@ -153,6 +153,19 @@ def test_words_small_talk_shares_with_questions_do_not_make_small_talk(engine) -
     assert {"thanks", "hi", "bye", "danke"} <= engine.index._small_talk_marks
 
 
+@pytest.mark.parametrize(
+    ("question", "about"),
+    [
+        ("how do I use the AI writing assistant for my posts", False),  # AI alone: a feature
+        ("does linkedin use my data for AI", True),  # AI and data together
+        ("how do I opt out of the training", True),
+        ("KI-Training bei LinkedIn abschalten", True),
+    ],
+)
+def test_ai_alone_does_not_make_a_question_about_the_setting(engine, question, about) -> None:
+    assert engine.index.about_the_setting(engine.index.analyse(question)) is about
+
+
 def test_a_question_after_hello_is_still_a_question(engine) -> None:
     answer = engine.answer("hi, how do I opt out on android")
     assert (answer.entry_id, answer.platform, answer.small_talk) == ("turn-off", "android", False)
