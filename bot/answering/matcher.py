@@ -557,7 +557,11 @@ class Index:
     def on_topic(self, query: Query) -> bool:
         """Names LinkedIn, AI training or the setting (and nothing only an off-topic entry
         knows): what an unprompted channel answer requires."""
-        return self.about_the_setting(query) or "linkedin" in query.content
+        terms = set(query.content)
+        # "AI" alone counts here: unprompted answers have their own, stricter thresholds, and
+        # many plain questions name nothing else ("can I still use the AI writer if I opt out").
+        named = bool(terms & self._about) and not terms & self._catcher_only
+        return named or "linkedin" in terms
 
     def catcher_only_terms(self, query: Query) -> bool:
         """A specific word only an off-topic entry knows ("Glassdoor", "Mastodon", "Slack"):
