@@ -22,6 +22,8 @@ _ELISION = re.compile(
     r"\b(l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|dell|all|dall|nell|sull|quell|un|po)['’`´](?=\w)",
     re.IGNORECASE,
 )
+# "j'ai", "n'ai" (I have): the verb, never "AI". It becomes its infinitive, a grammar word.
+_FRENCH_HAVE = re.compile(r"\b([jn])['’`´]ai\b", re.IGNORECASE)
 _HAS_APOSTROPHE = re.compile(r"['’`´]")
 _NON_WORD = re.compile(r"[^\w]+|_+")
 _REPEATS = re.compile(r"(\w)\1{2,}")
@@ -39,6 +41,7 @@ def clean(text: str) -> str:
     if "." in text or ":" in text:
         text = _URL.sub(" ", text)
     if _HAS_APOSTROPHE.search(text):
+        text = _FRENCH_HAVE.sub(r"\1 avoir", text)
         text = _ELISION.sub(r"\1 ", text)
         text = _APOSTROPHE.sub("", text)
     text = text.casefold()

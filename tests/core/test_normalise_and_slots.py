@@ -92,3 +92,17 @@ def test_a_phrasings_exact_scan_is_reused_only_while_the_aliases_stay_the_same()
     changed = dc_replace(kb, regions={**kb.regions, "uk": uk})
     rescanned = SlotFinder(changed, frozenset()).find(text, text.split(), exact=True)
     assert rescanned is not first and rescanned.region != "uk"
+
+
+@pytest.mark.parametrize(
+    ("text", "cleaned"),
+    [
+        ("J'ai désactivé le réglage", "j avoir desactive le reglage"),
+        ("je n’ai rien trouvé", "je n avoir rien trouve"),
+        ("l'IA de LinkedIn", "l ia de linkedin"),
+        ("AI training", "ai training"),
+    ],
+)
+def test_french_have_is_never_read_as_ai(text, cleaned) -> None:
+    """ "j'ai" (I have) would leave "ai" once the elided pronoun is split off."""
+    assert clean(text) == cleaned
