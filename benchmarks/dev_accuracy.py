@@ -8,11 +8,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import yaml
-
 from bot.answering import Engine
 from bot.knowledge import load_knowledge
-from bot.tools.wild_evaluation import OFFTOPIC, WildQuestion, verdict
+from bot.tools.wild_evaluation import OFFTOPIC, WildQuestion, load_wild, verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,24 +21,13 @@ def main(argv: list[str]) -> int:
         print("\n".join(str(p) for p in result.problems))
         return 1
     engine = Engine(result.kb)
-    for path in sorted((ROOT / "tests" / "data" / "dev").glob("*.yaml")):
-        _report(engine, path, "-v" in argv)
+    questions = load_wild(ROOT / "tests" / "data" / "dev")  # the wild set's format and reader
+    for source in sorted({q.source for q in questions}):
+        _report(engine, source, [q for q in questions if q.source == source], "-v" in argv)
     return 0
 
 
-def _report(engine: Engine, path: Path, verbose: bool) -> None:
-    data = yaml.safe_load(path.read_text("utf-8"))
-    questions = [
-        WildQuestion(
-            q["q"],
-            q["expect"],
-            slice="dev",
-            source=path.stem,
-            also_ok=tuple(q.get("also_ok") or ()),
-            lang=q.get("lang", "en"),
-        )
-        for q in data["questions"]
-    ]
+def _report(engine: Engine, source: str, questions: list[WildQuestion], verbose: bool) -> None:
     counts: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}
     misses = []
     for q in questions:
@@ -52,7 +39,7 @@ def _report(engine: Engine, path: Path, verbose: bool) -> None:
         c = counts[off_topic]
         total = sum(c.values())
         share = c["right"] / total if total else 0.0
-        print(f"{path.stem} {name}: {c['right']}/{total} ({share:.1%}); {dict(c)}")
+        print(f"{source} {name}: {c['right']}/{total} ({share:.1%}); {dict(c)}")
     if verbose:
         print("\n".join(misses))
 
