@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.answering.languages import ANSWER_LANGUAGES
 from bot.knowledge import fields as F
 from bot.knowledge.loader import SECTIONS
 from bot.knowledge.locales import LANGUAGES as LOCALE_LANGUAGES
 from bot.knowledge.locales import UI_TEXTS
 from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS
-from bot.knowledge.translations import LANGUAGES as TRANSLATED
 
 SCHEMA_FILE = "knowledge.schema.json"
 SECTION_FIELDS = {
@@ -57,7 +57,7 @@ def _field(name: str, rule: F.Field) -> dict[str, Any]:
     if kind == "str" and name == "kind":
         return {"enum": ["answer", "decline", "smalltalk"], "default": "answer"}
     if kind == "str" and name == "lang":
-        return {"enum": ["en", *TRANSLATED], "default": "en"}
+        return {"enum": list(ANSWER_LANGUAGES), "default": "en"}
     if kind in ("text", "str"):
         return _text(rule.max_len)
     if kind == "strlist":

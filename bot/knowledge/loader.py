@@ -15,6 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from bot.answering.languages import ANSWER_LANGUAGES
 from bot.answering.normalise import clean_phrasing
 from bot.knowledge import copy_hosts
 from bot.knowledge import fields as F
@@ -35,8 +36,6 @@ from bot.knowledge.schema import (
 )
 from bot.knowledge.translations import LANGUAGES as TRANSLATED
 from bot.knowledge.translations import build_translations
-
-PREMISE_LANGUAGES = ("en", *TRANSLATED)
 
 SECTIONS = (
     "sources",
@@ -620,12 +619,12 @@ def _add_phrasings(
     rule = F.Field("strlist", True, F.MAX_EXAMPLE)
     for item in items:
         lang = Path(item.label).stem
-        if lang not in (*TRANSLATED, "en"):
+        if lang not in ANSWER_LANGUAGES:
             problems.append(
                 Problem(
                     item.label,
                     1,
-                    f"'{lang}' is not a language code ({', '.join(('en', *TRANSLATED))}): "
+                    f"'{lang}' is not a language code ({', '.join(ANSWER_LANGUAGES)}): "
                     "these phrasings are matched as English; name the file after its language",
                     severity="warning",
                 )
@@ -675,9 +674,9 @@ def _add_premises(
             problems.append(Problem(item.label, line, f"unknown entry '{ident}'{hint}"))
             continue
         lang = item.value.get("lang", "en")
-        if lang not in PREMISE_LANGUAGES:
+        if lang not in ANSWER_LANGUAGES:
             line = F.line_of(item.value, "lang")
-            known = ", ".join(PREMISE_LANGUAGES)
+            known = ", ".join(ANSWER_LANGUAGES)
             problems.append(
                 Problem(item.label, line, f"unknown language '{lang}' (one of {known})")
             )
