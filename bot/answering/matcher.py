@@ -266,7 +266,11 @@ def stemming_language(text: str, words: list[str]) -> str:
     """The language a text is stemmed as: its own when it is plainly German, Dutch or French
     (the same lead that picks the answer's language), else English. Questions and the
     knowledge's phrasings use this one rule, so a phrasing always meets itself."""
-    lang = choose_language(text, words)
+    return _stemmed_as(choose_language(text, words))
+
+
+def _stemmed_as(lang: str) -> str:
+    """The stemmer a text in `lang` gets: its own Snowball stemmer, or the English one."""
     return lang if lang in _OWN_STEMMERS else "en"
 
 
@@ -557,11 +561,9 @@ class Index:
     def on_topic(self, query: Query) -> bool:
         """Names LinkedIn, AI training or the setting (and nothing only an off-topic entry
         knows): what an unprompted channel answer requires."""
-        terms = set(query.content)
         # "AI" alone counts here: unprompted answers have their own, stricter thresholds, and
         # many plain questions name nothing else ("can I still use the AI writer if I opt out").
-        named = bool(terms & self._about) and not terms & self._catcher_only
-        return named or "linkedin" in terms
+        return self._names_the_setting(query, ai_alone=True) or "linkedin" in query.content
 
     def catcher_only_terms(self, query: Query) -> bool:
         """A specific word only an off-topic entry knows ("Glassdoor", "Mastodon", "Slack"):
@@ -582,17 +584,22 @@ class Index:
     def about_the_setting(self, query: Query) -> bool:
         """Names AI training or the setting (or AI and data together), and nothing only an
         off-topic catcher knows."""
+        return self._names_the_setting(query, ai_alone=False)
+
+    def _names_the_setting(self, query: Query, *, ai_alone: bool) -> bool:
+        """A word about AI training or the setting (a word about AI counts alone only when
+        `ai_alone`; otherwise it needs a word about data beside it), and nothing only an
+        off-topic catcher knows."""
         terms = set(query.content)
         if terms & self._catcher_only:
             return False
-        return bool(terms & self._about - self._ai) or bool(terms & self._ai and terms & self._data)
+        if terms & (self._about if ai_alone else self._about - self._ai):
+            return True
+        return bool(terms & self._ai and terms & self._data)
 
     def _premise_terms(self, when: str, lang: str) -> tuple[str, ...]:
         """A `when` item's terms, stemmed as a question in its language would be."""
-        return self._terms(
-            self.slots.find(when, clean(when).split()).tokens,
-            lang if lang in _OWN_STEMMERS else "en",
-        )
+        return self._terms(self.slots.find(when, clean(when).split()).tokens, _stemmed_as(lang))
 
     def premise(self, query: Query, lang: str = "en") -> PremiseRule | None:
         """The first wrong belief whose words all appear in the question, one written in the
