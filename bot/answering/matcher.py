@@ -506,20 +506,18 @@ class Index:
         of the small-talk phrasings than of the answer phrasings. "stop" ("stop giving me
         nonsense") and "what" are questions' words too, so "what doesn't it stop?" is a question;
         "thanks" and "hi" stay marks."""
-        shares: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        uses: dict[str, Counter[str]] = {"smalltalk": Counter(), "answer": Counter()}
+        phrasings = Counter({"smalltalk": 0, "answer": 0})
         for entry in kb.entries.values():
-            if entry.kind not in ("smalltalk", "answer"):
-                continue
-            side = 0 if entry.kind == "smalltalk" else 1
-            for example in entry.examples:
-                for word in set(cleaned[example].split()):
-                    shares[word][side] += 1
-        n_talk = sum(len(e.examples) for e in kb.entries.values() if e.kind == "smalltalk")
-        n_answer = sum(len(e.examples) for e in kb.entries.values() if e.kind == "answer")
+            if entry.kind in uses:
+                phrasings[entry.kind] += len(entry.examples)
+                for example in entry.examples:
+                    uses[entry.kind].update(set(cleaned[example].split()))
+        talk, answer = uses["smalltalk"], uses["answer"]
         return frozenset(
             w
             for w in self._small_talk_signal
-            if shares[w][0] * max(1, n_answer) > shares[w][1] * max(1, n_talk)
+            if talk[w] * max(1, phrasings["answer"]) > answer[w] * max(1, phrasings["smalltalk"])
         )
 
     def small_talk(self, words: list[str]) -> str | None:
