@@ -383,6 +383,7 @@ class Index:
             frozenset(term for lang in ("en", *_OWN_STEMMERS) for term in self._terms(words, lang))
             for words in (ABOUT_THE_SETTING, AI_WORDS, DATA_WORDS)
         )
+        self._about_beyond_ai = self._about - self._ai
         self.premises = tuple(
             PremiseRule(frozenset(terms), entry.id, premise.say, premise.lang)
             for entry in kb.entries.values()
@@ -591,7 +592,7 @@ class Index:
         terms = set(query.content)
         if terms & self._catcher_only:
             return False
-        if terms & (self._about if ai_alone else self._about - self._ai):
+        if terms & (self._about if ai_alone else self._about_beyond_ai):
             return True
         return bool(terms & self._ai and terms & self._data)
 
