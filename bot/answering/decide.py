@@ -22,6 +22,7 @@ class Decision:
     best: Ranked | None = None
     second: Ranked | None = None
     sure: bool = False  # an answer entry leads the next by the margin, or has no rival
+    offer_second: bool = False  # the answer stands in for "which one?": offer the other too
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,14 +139,32 @@ def _between_answers(case: _Case, best: Ranked, *, answers_only: bool = False) -
         return Decision("answer", "close to an off-topic entry but about the setting", best)
     if (by_place := _by_region(case, best, second)) is not None:
         return by_place
-    includes = case.kb.entries[best.entry_id].includes
-    if second.entry_id in includes:
-        return Decision("answer", f"{best.entry_id} includes {second.entry_id}", best, second)
-    if best.entry_id in case.kb.entries[second.entry_id].includes:
-        return Decision("answer", f"{second.entry_id} includes {best.entry_id}", second, best)
+    if (one_answers := _one_answers_both(case, best, second)) is not None:
+        return one_answers
     if case.strict:
         return Decision("decline", "two topics too close to call", best, second)
     return Decision("clarify", "two topics too close to call", best, second)
+
+
+def _one_answers_both(case: _Case, best: Ranked, second: Ranked) -> Decision | None:
+    """Two close answers where one serves both: the entry that includes the other's whole
+    answer (the how-to includes the direct link) or, unless unprompted, the overview. A vague
+    question ("what is LinkedIn AI training?") gets the big picture and a button to the other
+    entry, which beats a "which one?" between two narrower readings."""
+    entries = case.kb.entries
+    for one, other in ((best, second), (second, best)):
+        if other.entry_id in entries[one.entry_id].includes:
+            why = f"{one.entry_id} includes {other.entry_id}"
+            return Decision("answer", why, one, other, offer_second=True)
+    if case.strict:
+        return None
+    overviews = [r for r in (best, second) if entries[r.entry_id].overview]
+    if len(overviews) == 1:
+        one = overviews[0]
+        other = second if one is best else best
+        why = f"{one.entry_id} is the overview"
+        return Decision("answer", why, one, other, offer_second=True)
+    return None
 
 
 def _by_region(case: _Case, best: Ranked, second: Ranked) -> Decision | None:

@@ -230,7 +230,7 @@ class Engine:
         if premise is not None and answer.lang == premise.lang:
             answer = replace(answer, premise=premise.say)  # only in the answer's own language
         second = decision.second
-        if second and second.entry_id in best_entry.includes:
+        if second and (decision.offer_second or second.entry_id in best_entry.includes):
             extra = Suggestion(second.entry_id, words.short_title(kb.entries[second.entry_id]))
             if extra not in answer.suggestions:
                 answer = replace(answer, suggestions=(*answer.suggestions, extra))

@@ -105,6 +105,12 @@ def includes_are_other_entries(e: EntryDraft) -> Iterator[Finding]:
     return _other_entries(e, "includes", "included")
 
 
+def overview_is_an_answer(e: EntryDraft) -> Iterator[Finding]:
+    """Only an answer can stand in for "which one?"; an off-topic entry never answers."""
+    if e.value.get("overview") and e.kind != "answer":
+        yield Finding("overview", "only an answer entry can be the overview")
+
+
 def _known_keys(e: EntryDraft, key: str, allowed: tuple[str, ...], what: str) -> Iterator[Finding]:
     notes = e.value.get(key, YMap())
     for name in notes:
@@ -170,6 +176,7 @@ ENTRY_RULES: tuple[Rule, ...] = (
     sources_are_known,
     related_are_other_entries,
     includes_are_other_entries,
+    overview_is_an_answer,
     region_notes_are_for_known_regions,
     steps_are_for_known_platforms,
     steps_cover_desktop_and_mobile,

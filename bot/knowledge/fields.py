@@ -82,6 +82,9 @@ ENTRY_FIELDS = {
     "uncertain": Field("text", False, MAX_NOTE),
     # Entries whose whole answer this one contains: never ask "which one?" between them.
     "includes": Field("idlist"),
+    # The big-picture entry: a vague question it nearly ties for is answered by it (with the
+    # other entry offered as a button) instead of asking "which one?".
+    "overview": Field("bool"),
     "shared_region_notes": Field("bool"),
 }
 # Wrong beliefs (knowledge/premises.yaml): when all words of a `when` item are in a question,

@@ -551,6 +551,7 @@ def _make_entry(item: _Item) -> Entry:
         uncertain=(v.get("uncertain") or "").strip() or None,
         includes=tuple(v.get("includes", YList())),
         shared_region_notes=bool(v.get("shared_region_notes", False)),
+        overview=bool(v.get("overview", False)),
         short_title=(v.get("short_title") or "").strip() or None,
         file=item.label,
         line=v.line,

@@ -71,6 +71,8 @@ class Entry:
     related: tuple[str, ...] = ()
     uncertain: str | None = None
     includes: tuple[str, ...] = ()
+    # Answers a vague question it nearly ties for, instead of "which one?" (see decide.py).
+    overview: bool = False
     # Show the shared region notes although the entry has no steps ("does it apply to me?").
     shared_region_notes: bool = False
     premises: tuple[Premise, ...] = ()

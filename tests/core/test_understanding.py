@@ -192,6 +192,36 @@ def test_an_entry_that_includes_another_is_answered_instead_of_asking(engine) ->
     assert decide(engine.kb, engine.index, query, ranked, engine.thresholds).kind == "clarify"
 
 
+def test_the_overview_answers_a_close_call_and_offers_the_other(engine) -> None:
+    overviews = [e.id for e in engine.kb.entries.values() if e.overview]
+    assert overviews == ["what-it-does"]
+    query = engine.index.analyse("what is linkedin doing with my data")
+    for ranked in (
+        [Ranked("data-used", 80.0), Ranked("what-it-does", 79.0)],
+        [Ranked("what-it-does", 80.0), Ranked("data-used", 79.0)],
+    ):
+        decision = decide(engine.kb, engine.index, query, ranked, engine.thresholds)
+        assert (decision.kind, decision.best.entry_id) == ("answer", "what-it-does")
+        assert decision.second.entry_id == "data-used" and decision.offer_second
+        # Unprompted channel answers never settle a close call, overview or not.
+        strict = decide(engine.kb, engine.index, query, ranked, engine.thresholds, strict=True)
+        assert strict.kind == "decline"
+    # A clear winner is not "offered" the runner-up, and two narrow entries still ask.
+    clear = [Ranked("what-it-does", 90.0), Ranked("data-used", 60.0)]
+    assert not decide(engine.kb, engine.index, query, clear, engine.thresholds).offer_second
+    ranked = [Ranked("data-used", 80.0), Ranked("who-trains", 79.0)]
+    assert decide(engine.kb, engine.index, query, ranked, engine.thresholds).kind == "clarify"
+
+
+def test_the_overview_answer_carries_a_button_to_the_other_entry(engine, monkeypatch) -> None:
+    close = [Ranked("default-on", 80.0), Ranked("what-it-does", 78.0), Ranked("regions", 40.0)]
+    monkeypatch.setattr(engine.index, "rank", lambda query, *a, **k: close)
+    answer = engine.answer("why is linkedin doing this")
+    assert (answer.outcome, answer.entry_id) == ("answer", "what-it-does")
+    assert "default-on" in [s.id for s in answer.suggestions]
+    assert answer.confidence <= 0.6  # a close call never claims confidence
+
+
 def test_close_call_with_a_catcher_goes_to_the_answer_when_about_the_setting(engine) -> None:
     # Another company's opt-out in Europe is a catcher phrasing; ours wins on our words.
     answer = engine.answer("how do I opt out of the AI training in Europe")
@@ -331,6 +361,24 @@ def test_premises_and_includes_are_validated(tmp_path) -> None:
     assert any("broken.yaml:10" in m and "did you mean 'broken'" in m for m in messages), messages
     assert any("broken.yaml:13" in m and "'say'" in m for m in messages), messages
     assert any("broken.yaml:16" in m and "unknown language 'pt'" in m for m in messages), messages
+
+
+def test_only_an_answer_entry_can_be_the_overview(tmp_path) -> None:
+    work = tmp_path / "kb"
+    shutil.copytree(SHIPPED, work)
+    (work / "entries" / "broken.yaml").write_text(
+        "entries:\n"
+        "  - id: broken\n"
+        "    kind: decline\n"
+        "    title: Broken\n"
+        "    examples: [one thing, another thing, third thing]\n"
+        "    answer: text\n"
+        '    checked: "2026-12-01"\n'
+        "    overview: true\n",
+        encoding="utf-8",
+    )
+    messages = [str(p) for p in load_knowledge(work).errors]
+    assert any("broken.yaml:8" in m and "overview" in m for m in messages), messages
 
 
 @pytest.mark.parametrize(
