@@ -19,6 +19,8 @@ from pathlib import Path
 from bot.answering.normalise import MAX_INPUT_CHARS
 from bot.knowledge.translations import LANGUAGES as TRANSLATED
 
+# The languages questions are read in (and phrasing files may be written in): Portuguese is
+# understood, answered in English, as there is no Portuguese text yet.
 LANGUAGES: tuple[str, ...] = ("en", "fr", "de", "nl", "es", "it", "pt")
 ANSWER_LANGUAGES: tuple[str, ...] = ("en", *TRANSLATED)
 _WORDLISTS = Path(__file__).with_name("wordlists")

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from bot.answering.languages import ANSWER_LANGUAGES
+from bot.answering.languages import LANGUAGES as READ_LANGUAGES
 from bot.answering.normalise import clean_phrasing
 from bot.knowledge import copy_hosts
 from bot.knowledge import fields as F
@@ -34,7 +35,6 @@ from bot.knowledge.schema import (
     Region,
     Source,
 )
-from bot.knowledge.translations import LANGUAGES as TRANSLATED
 from bot.knowledge.translations import build_translations
 
 SECTIONS = (
@@ -620,17 +620,17 @@ def _add_phrasings(
     rule = F.Field("strlist", True, F.MAX_EXAMPLE)
     for item in items:
         lang = Path(item.label).stem
-        if lang not in ANSWER_LANGUAGES:
+        if lang not in READ_LANGUAGES:
             problems.append(
                 Problem(
                     item.label,
                     1,
-                    f"'{lang}' is not a language code ({', '.join(ANSWER_LANGUAGES)}): "
+                    f"'{lang}' is not a language code ({', '.join(READ_LANGUAGES)}): "
                     "these phrasings are matched as English; name the file after its language",
                     severity="warning",
                 )
             )
-        lang = lang if lang in TRANSLATED else "en"
+        lang = lang if lang in READ_LANGUAGES else "en"
         for ident, texts in item.value.items():
             line = F.line_of(item.value, ident)
             if ident not in entries_items:

@@ -205,3 +205,45 @@ def test_a_phrasings_file_not_named_after_a_language_is_a_warning(kb_copy: Path)
     assert any("extra.yaml" in w and "not a language code" in w for w in warnings), warnings
     entry = result.kb.entries["turn-off"]
     assert entry.example_lang(entry.examples.index("wie mache ich das weg bitte")) == "en"
+
+
+@pytest.mark.parametrize(
+    ("question", "entry", "platform"),
+    [
+        ("como faço para desligar o treino de IA do LinkedIn no telemóvel?", "turn-off", "mobile"),
+        ("desativar a IA do linkedin pelo computador", "turn-off", "desktop"),
+        ("o LinkedIn usa minhas mensagens privadas para treinar a IA?", "private-messages", None),
+        ("quais dados meus o linkedin usa pra treinar a ia?", "data-used", None),
+    ],
+)
+def test_portuguese_is_understood_and_answered_in_english(
+    shipped_engine: Engine, question: str, entry: str, platform: str | None
+) -> None:
+    """Portuguese has phrasings (knowledge/phrasings/pt.yaml) but no answer text yet."""
+    answer = shipped_engine.answer(question)
+    assert (answer.outcome, answer.entry_id, answer.platform) == ("answer", entry, platform)
+    assert answer.lang == "en"
+
+
+def test_portuguese_phrasings_are_read_as_portuguese(shipped_engine: Engine) -> None:
+    """Kept as 'pt' (not 'en'), so their everyday words never pass for brand names that only
+    the off-topic entries know (those are read from the English phrasings)."""
+    kb = shipped_engine.kb
+    langs = {e.example_lang(k) for e in kb.entries.values() for k in range(len(e.examples))}
+    assert "pt" in langs
+    english = {
+        word
+        for e in kb.entries.values()
+        for k, text in enumerate(e.examples)
+        if e.example_lang(k) == "en"
+        for word in clean(text).split()
+    }
+    portuguese_only = {
+        word
+        for e in kb.entries.values()
+        for k, text in enumerate(e.examples)
+        if e.example_lang(k) == "pt"
+        for word in clean(text).split()
+    } - english
+    assert portuguese_only  # "senha", "definições"...
+    assert not {n for n in shipped_engine.index._catcher_names if n in portuguese_only}
