@@ -70,12 +70,24 @@ def decide(
     `strict` (unprompted channel answers) never guesses."""
     if not ranked:
         return Decision("decline", "no word of the question is in the knowledge")
+    ranked = _for_the_named_place(index, query, ranked)
+    if not ranked:
+        return Decision("decline", "only entries about other places fit")
     case = _Case(kb, index, query, ranked, thresholds, strict)
     for rule in (_off_topic_evidence, _catcher_first):
         decision = rule(case)
         if decision is not None:
             return decision
     return _between_answers(case, case.ranked[0])
+
+
+def _for_the_named_place(index: Index, query: Query, ranked: list[Ranked]) -> list[Ranked]:
+    """An entry about certain places only (Canada and Hong Kong) never answers someone who
+    names another place: "I live in Amsterdam, since when?" must not get Canada's rules."""
+    region = query.slots.region
+    if region is None:
+        return ranked
+    return [r for r in ranked if (own := index.regions_of(r.entry_id)) is None or region in own]
 
 
 def _off_topic_evidence(case: _Case) -> Decision | None:

@@ -509,6 +509,23 @@ def test_the_place_named_decides_between_general_and_regional_entries(engine, qu
     assert (answer.outcome, answer.entry_id) == ("answer", entry)
 
 
+def test_an_entry_about_other_places_never_answers_a_named_place(engine) -> None:
+    """Someone who names Amsterdam must not get Canada's and Hong Kong's rules, however well
+    the rest of the question fits that entry's words."""
+    query = engine.index.analyse("since when, I live in amsterdam")
+    assert query.slots.region == "eu"
+    ranked = [Ranked("canada-hongkong", 70.0), Ranked("timeline", 60.0)]
+    decision = decide(engine.kb, engine.index, query, ranked, engine.thresholds)
+    assert (decision.kind, decision.best.entry_id) == ("answer", "timeline")
+    only = decide(engine.kb, engine.index, query, ranked[:1], engine.thresholds)
+    assert only.kind == "decline"
+    # The places it is about, or no place at all, keep it.
+    for question in ("since when, I live in toronto", "since when was it paused"):
+        query = engine.index.analyse(question)
+        decision = decide(engine.kb, engine.index, query, ranked, engine.thresholds)
+        assert decision.best.entry_id == "canada-hongkong"
+
+
 @pytest.mark.parametrize(
     ("question", "entry"),
     [("how are my posts used", "data-used"), ("how do I opt out", "turn-off")],
