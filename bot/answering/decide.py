@@ -13,6 +13,10 @@ from bot.answering.matcher import Index, Query, Ranked, Thresholds
 from bot.knowledge.schema import KnowledgeBase
 
 DecisionKind = Literal["answer", "clarify", "catch", "decline"]
+# How far an entry about the place the question names may trail a general entry and still
+# answer (tune: 5 to 15 points gain the same Hong Kong question; 25 lets the CNIL entry take an
+# Irish DPC question, as both are "eu").
+PLACE_LEAD = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +146,8 @@ def _between_answers(case: _Case, best: Ranked, *, answers_only: bool = False) -
     t = case.t
     if best.score < (t.strict_answer if case.strict else t.answer):
         return Decision("decline", f"best score {best.score:.1f} under the threshold", best)
+    if (own_place := _entry_for_the_place(case, best)) is not None:
+        return own_place
     second = case.after(best, answers_only=answers_only)
     if second is None or best.score - second.score >= case.margin:
         return Decision("answer", "clear winner", best, second, sure=True)
@@ -177,6 +183,19 @@ def _one_answers_both(case: _Case, best: Ranked, second: Ranked) -> Decision | N
         why = f"{one.entry_id} is the overview"
         return Decision("answer", why, one, other, offer_second=True)
     return None
+
+
+def _entry_for_the_place(case: _Case, best: Ranked) -> Decision | None:
+    """The question names a place that an entry is about ("I work in Hong Kong, how does it
+    work there?"): that entry answers when it trails a general leader by under PLACE_LEAD."""
+    region = case.query.slots.region
+    regions = case.index.regions_of
+    if region is None or case.strict or regions(best.entry_id) is not None:
+        return None
+    own = next((r for r in case.ranked if region in (regions(r.entry_id) or ())), None)
+    if own is None or own.score < case.t.answer or best.score - own.score >= PLACE_LEAD:
+        return None
+    return Decision("answer", f"{own.entry_id} is about {region}", own, best)
 
 
 def _by_region(case: _Case, best: Ranked, second: Ranked) -> Decision | None:

@@ -509,6 +509,22 @@ def test_the_place_named_decides_between_general_and_regional_entries(engine, qu
     assert (answer.outcome, answer.entry_id) == ("answer", entry)
 
 
+def test_the_entry_about_the_named_place_answers_when_near_the_top(engine) -> None:
+    from bot.answering.decide import PLACE_LEAD
+
+    query = engine.index.analyse("i work in hong kong, what are the rules there")
+    assert query.slots.region == "hk"
+    near = [Ranked("regions", 60.0), Ranked("canada-hongkong", 60.0 - PLACE_LEAD + 1)]
+    decision = decide(engine.kb, engine.index, query, near, engine.thresholds)
+    assert (decision.kind, decision.best.entry_id) == ("answer", "canada-hongkong")
+    far = [Ranked("regions", 60.0), Ranked("canada-hongkong", 60.0 - PLACE_LEAD - 1)]
+    decision = decide(engine.kb, engine.index, query, far, engine.thresholds)
+    assert (decision.kind, decision.best.entry_id) == ("answer", "regions")
+    # Unprompted channel answers never settle it by place.
+    strict = decide(engine.kb, engine.index, query, near, engine.thresholds, strict=True)
+    assert strict.kind != "answer" or strict.best.entry_id == "regions"
+
+
 def test_an_entry_about_other_places_never_answers_a_named_place(engine) -> None:
     """Someone who names Amsterdam must not get Canada's and Hong Kong's rules, however well
     the rest of the question fits that entry's words."""
