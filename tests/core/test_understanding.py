@@ -597,3 +597,26 @@ def test_the_entry_that_uses_the_questions_words_more_often_gains(kb_copy, monke
 
     without, with_bayes = lead(0.0), lead(0.2)
     assert with_bayes - without > 5  # up to NB_WEIGHT * 100 = 20 points
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("do you keep a record of my questions?", "en"),
+        ("est-ce que tu enregistres mes questions ?", "fr"),
+        ("Speicherst du meine Fragen?", "de"),
+    ],
+)
+def test_questions_about_the_bot_get_what_it_stores(engine, question, lang) -> None:
+    """A privacy bot says plainly what it keeps, in the asker's language, as a catcher: no
+    title, no gap recorded as a missing LinkedIn topic."""
+    answer = engine.answer(question)
+    assert (answer.outcome, answer.catcher, answer.lang) == ("decline", "offtopic-this-bot", lang)
+    assert "30" in answer.body and "Discord" in answer.body and answer.title == ""
+
+
+def test_the_bots_own_privacy_line_matches_the_stores_default_retention(engine) -> None:
+    from bot.store.base import DEFAULT_RETENTION_DAYS
+
+    entry = engine.kb.entries["offtopic-this-bot"]
+    assert f"{DEFAULT_RETENTION_DAYS} days" in entry.answer
