@@ -278,6 +278,16 @@ def choose_language(
     return default if default in ANSWER_LANGUAGES else "en"
 
 
+def phrasing_language(raw: str, words: list[str]) -> str:
+    """The phrasings file a taught phrasing joins: the language an answer would be in, or a
+    language read but not answered in (Portuguese) when the text is plainly in it."""
+    chosen = choose_language(raw, words)
+    if chosen != "en":
+        return chosen
+    lang, margin = detect(raw, words)
+    return lang if lang not in ANSWER_LANGUAGES and margin >= LANGUAGE_MARGIN else "en"
+
+
 def small_talk_language(
     raw: str, words: list[str], chosen: str, forced: str | None, default: str | None = None
 ) -> str:

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.answering import Engine
-from bot.answering.languages import choose_language
+from bot.answering.languages import phrasing_language
 from bot.answering.normalise import clean, has_markup_or_link
 from bot.knowledge.fields import MAX_EXAMPLE, did_you_mean
 from bot.knowledge.loader import DEFAULT_STALE_DAYS, LoadResult, example_key
@@ -271,9 +271,9 @@ def _validate_edit(root: Path, label: str, text: str, stale_days: int, today: da
 
 def _target(root: Path, entry_file: str, phrasing: str) -> tuple[str, Path]:
     """Where a taught phrasing goes: a question plainly written in French, German, Dutch,
-    Spanish or Italian joins that language's phrasings file (matched and stemmed as that
-    language); anything else joins the entry's own examples."""
-    lang = choose_language(phrasing, clean(phrasing).split())  # the rule answers use
+    Spanish, Italian or Portuguese joins that language's phrasings file (matched and stemmed
+    as that language); anything else joins the entry's own examples."""
+    lang = phrasing_language(phrasing, clean(phrasing).split())  # the rule answers use
     own = root / "phrasings" / f"{lang}.yaml"
     if lang != "en" and own.is_file():
         return f"{root.name}/phrasings/{lang}.yaml", own

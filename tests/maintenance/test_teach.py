@@ -306,6 +306,20 @@ def test_a_question_in_another_language_joins_that_languages_phrasings(kb_dir: P
     assert entry.example_lang(len(entry.examples) - 1) == "de"
 
 
+def test_taught_portuguese_joins_the_portuguese_phrasings(kb_dir: Path) -> None:
+    """Portuguese is read but answered in English: a taught Portuguese question still goes to
+    pt.yaml, kept as Portuguese (not among the entry's English examples)."""
+    path = kb_dir / "phrasings" / "pt.yaml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text('phrasings:\n  turn-off:\n    - "como desativo isso"\n', encoding="utf-8")
+    question = "o linkedin usa as minhas mensagens privadas para treinar a ia"
+    result = add_example(kb_dir, "private-messages", question, who="Mod", now=NOW)
+    assert result.file == "knowledge/phrasings/pt.yaml"
+    entry = load_knowledge(kb_dir).kb.entries["private-messages"]
+    assert entry.examples[-1] == question
+    assert entry.example_lang(len(entry.examples) - 1) == "pt"
+
+
 def test_a_language_file_without_the_entry_gets_its_list(kb_dir: Path) -> None:
     path = _german_file(kb_dir, 'phrasings:\n  turn-off:\n    - "wie schalte ich das aus"\n')
     question = "werden meine privaten nachrichten für die ki gelesen"
