@@ -17,6 +17,12 @@ DecisionKind = Literal["answer", "clarify", "catch", "decline"]
 # answer (tune: 5 to 15 points gain the same Hong Kong question; 25 lets the CNIL entry take an
 # Irish DPC question, as both are "eu").
 PLACE_LEAD = 10.0
+# A question naming a place that no topic fits surely goes to the entry with that place's note
+# when it is this close to the top and scores this much (tune: floors 35-38 and nears 3-6 gain
+# 2-3 questions and a dev one, and lose none; at 30 a German Hong Kong question, whose own
+# entry is far behind, gets the general regions entry instead).
+PLACE_NEAR = 3.0
+PLACE_FLOOR = 35.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,11 +150,13 @@ def _catcher_first(case: _Case) -> Decision | None:
 def _between_answers(case: _Case, best: Ranked, *, answers_only: bool = False) -> Decision:
     """An answer entry leads: answer, ask which of two, or decline when unsure."""
     t = case.t
-    if best.score < (t.strict_answer if case.strict else t.answer):
-        return Decision("decline", f"best score {best.score:.1f} under the threshold", best)
     if (own_place := _entry_for_the_place(case, best)) is not None:
         return own_place
     second = case.after(best, answers_only=answers_only)
+    if (place := _place_entry(case, best, second)) is not None:
+        return place
+    if best.score < (t.strict_answer if case.strict else t.answer):
+        return Decision("decline", f"best score {best.score:.1f} under the threshold", best)
     if second is None or best.score - second.score >= case.margin:
         return Decision("answer", "clear winner", best, second, sure=True)
     if case.kind(second) != "answer":
@@ -196,6 +204,29 @@ def _entry_for_the_place(case: _Case, best: Ranked) -> Decision | None:
     if own is None or own.score < case.t.answer or best.score - own.score >= PLACE_LEAD:
         return None
     return Decision("answer", f"{own.entry_id} is about {region}", own, best)
+
+
+def _place_entry(case: _Case, best: Ranked, second: Ranked | None) -> Decision | None:
+    """A question that names a place and fits no topic surely ("Norway isn't in the EU, so not
+    us?", "en Colombia esto ya estaba activado?") gets the entry with every region's note
+    (`regions`, which sets shared_region_notes) when that entry is within PLACE_NEAR of the
+    top and scores at least PLACE_FLOOR: it tells them what applies where they are."""
+    region = case.query.slots.region
+    if region is None or case.strict or region in (case.index.regions_of(best.entry_id) or ()):
+        return None
+    unsure = best.score < case.t.answer or (
+        second is not None and best.score - second.score < case.margin
+    )
+    entries, regions = case.kb.entries, case.index.regions_of
+    place = next(
+        (r for r in case.ranked[:2] if region in (regions(r.entry_id) or ())),  # its own entry
+        next((r for r in case.ranked[:2] if entries[r.entry_id].shared_region_notes), None),
+    )
+    if not unsure or place is None or place.score < PLACE_FLOOR:
+        return None
+    if best.score - place.score >= PLACE_NEAR:
+        return None
+    return Decision("answer", f"names a place; {place.entry_id} has its note", place, best)
 
 
 def _by_region(case: _Case, best: Ranked, second: Ranked) -> Decision | None:

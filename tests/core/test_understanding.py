@@ -525,6 +525,26 @@ def test_the_entry_about_the_named_place_answers_when_near_the_top(engine) -> No
     assert strict.kind != "answer" or strict.best.entry_id == "regions"
 
 
+def test_a_named_place_that_no_topic_fits_surely_gets_that_places_note(engine) -> None:
+    from bot.answering.decide import PLACE_FLOOR, PLACE_NEAR
+
+    query = engine.index.analyse("we are in norway, not the eu, so not us right")
+    assert query.slots.region is not None
+    low = PLACE_FLOOR + 1
+    ranked = [Ranked("default-on", low + PLACE_NEAR - 1), Ranked("regions", low)]
+    decision = decide(engine.kb, engine.index, query, ranked, engine.thresholds)
+    assert (decision.kind, decision.best.entry_id) == ("answer", "regions")
+    # Too far behind, too low, no place named, or unprompted: the usual rules decide.
+    far = [Ranked("default-on", low + PLACE_NEAR + 1), Ranked("regions", low)]
+    too_low = [Ranked("default-on", PLACE_FLOOR), Ranked("regions", PLACE_FLOOR - 1)]
+    for other in (far, too_low):
+        assert decide(engine.kb, engine.index, query, other, engine.thresholds).kind == "decline"
+    nowhere = engine.index.analyse("so not us right")
+    assert decide(engine.kb, engine.index, nowhere, ranked, engine.thresholds).kind == "decline"
+    strict = decide(engine.kb, engine.index, query, ranked, engine.thresholds, strict=True)
+    assert strict.kind == "decline"
+
+
 def test_an_entry_about_other_places_never_answers_a_named_place(engine) -> None:
     """Someone who names Amsterdam must not get Canada's and Hong Kong's rules, however well
     the rest of the question fits that entry's words."""
