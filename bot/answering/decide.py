@@ -157,6 +157,8 @@ def _between_answers(case: _Case, best: Ranked, *, answers_only: bool = False) -
         return place
     if best.score < (t.strict_answer if case.strict else t.answer):
         return Decision("decline", f"best score {best.score:.1f} under the threshold", best)
+    if (near_catcher := _near_a_catcher(case, best)) is not None:
+        return near_catcher
     if second is None or best.score - second.score >= case.margin:
         return Decision("answer", "clear winner", best, second, sure=True)
     if case.kind(second) != "answer":
@@ -170,6 +172,19 @@ def _between_answers(case: _Case, best: Ranked, *, answers_only: bool = False) -
     if case.strict:
         return Decision("decline", "two topics too close to call", best, second)
     return Decision("clarify", "two topics too close to call", best, second)
+
+
+def _near_a_catcher(case: _Case, best: Ranked) -> Decision | None:
+    """An answer only a little ahead of an off-topic entry, for a question that names neither
+    AI training nor the setting ("how do I use LinkedIn's AI to rewrite my summary?", "how do I
+    turn off read receipts?"): the shared words ("how", "LinkedIn", "AI") decided, not the
+    topic, so decline (the suggestions still offer the nearest topics)."""
+    catcher = case.first("decline")
+    if case.strict or catcher is None or best.score - catcher.score >= case.t.catcher_near:
+        return None
+    if case.index.about_the_setting(case.query):
+        return None
+    return Decision("decline", "near an off-topic entry, not about the setting", best, catcher)
 
 
 def _one_answers_both(case: _Case, best: Ranked, second: Ranked) -> Decision | None:

@@ -326,6 +326,11 @@ class Thresholds:
     strict_answer: float = 55.0
     strict_margin: float = 15.0  # was 8; the naive Bayes share widens the leader's lead
     catcher_margin: float = 6.0  # how far an answer may trail an off-topic entry on shared words
+    # How far an answer must lead an off-topic entry when the question names neither AI training
+    # nor the setting (tune: 5 declines 1 more off-topic message and loses 1 heading, "What's
+    # Next?"; dev sets: 4 more declined (3 messages), none in scope lost; 8 loses a second
+    # in-scope one).
+    catcher_near: float = 5.0
     # How far an off-topic entry may trail when it alone knows a word: 15 before the naive Bayes
     # share, which widens the lead of the answer entries; at 35, 183 of 600 answer phrasings with
     # "on glassdoor/slack/reddit/grok/tiktok" added decline (38 at 15), no tune or dev change.

@@ -222,6 +222,26 @@ def test_the_overview_answer_carries_a_button_to_the_other_entry(engine, monkeyp
     assert answer.confidence <= 0.6  # a close call never claims confidence
 
 
+def test_an_answer_just_ahead_of_a_catcher_declines_unless_about_the_setting(engine) -> None:
+    near = engine.thresholds.catcher_near
+    assert near > engine.thresholds.margin
+    ranked = [
+        Ranked("turn-off", 60.0),
+        Ranked("offtopic-linkedin-settings", 60.0 - near + 1),
+        Ranked("ai-features", 40.0),
+    ]
+    using = engine.index.analyse("how do i use the linkedin writing assistant for a post")
+    decision = decide(engine.kb, engine.index, using, ranked, engine.thresholds)
+    assert decision.kind == "decline"
+    # About AI training or the setting: the answer stands; and so does a clear lead.
+    opting = engine.index.analyse("how do i opt out of linkedin ai training")
+    decision = decide(engine.kb, engine.index, opting, ranked, engine.thresholds)
+    assert (decision.kind, decision.best.entry_id) == ("answer", "turn-off")
+    ahead = [ranked[0], Ranked("offtopic-linkedin-settings", 60.0 - near - 1), ranked[2]]
+    decision = decide(engine.kb, engine.index, using, ahead, engine.thresholds)
+    assert (decision.kind, decision.best.entry_id) == ("answer", "turn-off")
+
+
 def test_close_call_with_a_catcher_goes_to_the_answer_when_about_the_setting(engine) -> None:
     # Another company's opt-out in Europe is a catcher phrasing; ours wins on our words.
     answer = engine.answer("how do I opt out of the AI training in Europe")
