@@ -291,6 +291,7 @@ SEPARABLE_PARTICLES: dict[str, frozenset[str]] = {
     "nl": frozenset({"uit", "af", "aan", "op", "in", "mee", "toe", "weg", "terug", "los"}),
 }
 SEPARABLE_REACH = 8
+TO = "te"
 # A word in more phrasings than this adds only its lightest phrasings as candidates.
 COMMON_POSTINGS = 80
 # Each entry's phrasings also read as one bag of words (multinomial naive Bayes, add-NB_ALPHA
@@ -677,6 +678,13 @@ class Index:
             return ()
         found = []
         for j, particle in enumerate(tokens):
+            after = tuple(tokens[j + 1 : j + 3])
+            if particle in particles and len(after) == 2 and after[0] == TO:
+                # Dutch "om het uit te zetten": particle, "te", verb.
+                joined = stem(particle + after[1], lang)
+                if joined in self._vocab_set:
+                    found.append(joined)
+                    continue
             if particle not in particles:
                 continue
             for i in range(j - 1, max(-1, j - SEPARABLE_REACH - 1), -1):

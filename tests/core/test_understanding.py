@@ -486,10 +486,13 @@ def test_a_phrasing_is_stemmed_as_the_language_of_its_file(engine) -> None:
     [
         ("hoe schakel ik het uit", "uitschakel"),
         ("wie schalte ich das KI-Training aus", "ausschalt"),
+        ("is het mogelijk om het uit te zetten", "uitzet"),
+        ("moet ik betalen om me af te melden", "afmel"),
     ],
 )
 def test_a_split_verb_is_also_read_joined(engine, question, joined) -> None:
-    """German and Dutch send a verb's particle to the end; the joined verb is a term too."""
+    """German and Dutch send a verb's particle to the end, and Dutch puts "te" between them
+    ("uit te zetten"); the joined verb is a term too."""
     assert joined in engine.index.analyse(question).content
     assert "uitschakel" not in engine.index.analyse("hoe schakel ik het").content
 
