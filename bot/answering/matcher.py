@@ -535,6 +535,8 @@ class Index:
             return None
         if not all(w in self._small_talk_words or w in _SMALL_TALK_GRAMMAR for w in words):
             return None
+        if (exact := self._small_talk.get(" ".join(words))) is not None:
+            return exact  # "are you there?", "bist du da?": grammar words only, but a phrasing
         if not any(w in self._small_talk_marks for w in words):
             return None
         # Among the phrasings that share a small-talk word with the message: "thanks everyone"

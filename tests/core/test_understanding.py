@@ -133,6 +133,10 @@ def test_language_detection(text, lang) -> None:
         ("danke dir", "smalltalk-thanks"),
         ("bye", "smalltalk-bye"),
         ("you're useless", "smalltalk-rude"),
+        # Grammar words only, but a small-talk phrasing as it stands: a member checking the
+        # bot is there is greeted, not told "I don't know that one".
+        ("Are you there??", "smalltalk-hello"),
+        ("bist du da?", "smalltalk-hello"),
     ],
 )
 def test_small_talk_gets_one_friendly_line_and_no_gap(engine, question, entry) -> None:
