@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.answering.languages import CONDITIONAL_WORDS, HOW_WORDS
 from bot.answering.matcher import Index, Query, Ranked, Thresholds
 from bot.knowledge.schema import KnowledgeBase
 
@@ -23,6 +24,9 @@ PLACE_LEAD = 10.0
 # entry is far behind, gets the general regions entry instead).
 PLACE_NEAR = 3.0
 PLACE_FLOOR = 35.0
+# How far the best entry that is not a how-to may trail the how-to for "if I turn it off,
+# does it...?" (tune +1, dev sets +2 at 10 to 25 points, nothing lost).
+CONSEQUENCE_LEAD = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +154,8 @@ def _catcher_first(case: _Case) -> Decision | None:
 def _between_answers(case: _Case, best: Ranked, *, answers_only: bool = False) -> Decision:
     """An answer entry leads: answer, ask which of two, or decline when unsure."""
     t = case.t
+    if (consequence := _a_consequence(case, best)) is not None:
+        return consequence
     if (own_place := _entry_for_the_place(case, best)) is not None:
         return own_place
     second = case.after(best, answers_only=answers_only)
@@ -206,6 +212,31 @@ def _one_answers_both(case: _Case, best: Ranked, second: Ranked) -> Decision | N
         why = f"{one.entry_id} is the overview"
         return Decision("answer", why, one, other, offer_second=True)
     return None
+
+
+def _a_consequence(case: _Case, best: Ranked) -> Decision | None:
+    """ "If I turn it off, does it also stop the feed ranking?" (in any of the languages) asks
+    what switching off does, not how: the how-to's words win the ranking, so the best entry
+    that is not a how-to answers when it trails by under CONSEQUENCE_LEAD points. A question
+    that also asks how or where ("if I'm on the app, where is it?") keeps the how-to."""
+    entries = case.kb.entries
+    howto = entries[best.entry_id]
+    words = set(case.query.words)
+    if case.strict or not howto.is_howto or not words & CONDITIONAL_WORDS or words & HOW_WORDS:
+        return None
+    other = next(
+        (
+            r
+            for r in case.ranked
+            if case.kind(r) == "answer"
+            and not entries[r.entry_id].is_howto
+            and r.entry_id not in howto.includes
+        ),
+        None,
+    )
+    if other is None or other.score < case.t.answer or best.score - other.score >= CONSEQUENCE_LEAD:
+        return None
+    return Decision("answer", "asks what switching off does, not how", other, best)
 
 
 def _entry_for_the_place(case: _Case, best: Ranked) -> Decision | None:

@@ -246,6 +246,28 @@ def test_an_answer_just_ahead_of_a_catcher_declines_unless_about_the_setting(eng
     assert (decision.kind, decision.best.entry_id) == ("answer", "turn-off")
 
 
+def test_if_i_turn_it_off_asks_what_that_does_not_how(engine) -> None:
+    from bot.answering.decide import CONSEQUENCE_LEAD
+
+    assert engine.kb.entries["turn-off"].is_howto
+    near = [Ranked("turn-off", 70.0), Ranked("not-covered", 70.0 - CONSEQUENCE_LEAD + 1)]
+    far = [Ranked("turn-off", 70.0), Ranked("not-covered", 70.0 - CONSEQUENCE_LEAD - 1)]
+    for question in (
+        "if i switch it off does linkedin still rank my feed with ai",
+        "si je le désactive, linkedin arrête l'ia pour les recommandations ?",
+        "wenn ich es ausschalte, hört die KI im Feed dann auch auf?",
+    ):
+        query = engine.index.analyse(question)
+        decision = decide(engine.kb, engine.index, query, near, engine.thresholds)
+        assert (decision.kind, decision.best.entry_id) == ("answer", "not-covered"), question
+        decision = decide(engine.kb, engine.index, query, far, engine.thresholds)
+        assert decision.best.entry_id == "turn-off"
+    # Asking how or where keeps the how-to.
+    how = engine.index.analyse("if i am on the app, how do i switch it off")
+    decision = decide(engine.kb, engine.index, how, near, engine.thresholds)
+    assert (decision.kind, decision.best.entry_id) == ("answer", "turn-off")
+
+
 def test_close_call_with_a_catcher_goes_to_the_answer_when_about_the_setting(engine) -> None:
     # Another company's opt-out in Europe is a catcher phrasing; ours wins on our words.
     answer = engine.answer("how do I opt out of the AI training in Europe")
