@@ -291,7 +291,7 @@ SEPARABLE_PARTICLES: dict[str, frozenset[str]] = {
     "nl": frozenset({"uit", "af", "aan", "op", "in", "mee", "toe", "weg", "terug", "los"}),
 }
 SEPARABLE_REACH = 8
-TO = "te"
+DUTCH_INFINITIVE_TE = "te"  # "uit te zetten": particle, "te", verb
 # A word in more phrasings than this adds only its lightest phrasings as candidates.
 COMMON_POSTINGS = 80
 # Each entry's phrasings also read as one bag of words (multinomial naive Bayes, add-NB_ALPHA
@@ -681,8 +681,7 @@ class Index:
         found = []
         for j, particle in enumerate(tokens):
             after = tuple(tokens[j + 1 : j + 3])
-            if particle in particles and len(after) == 2 and after[0] == TO:
-                # Dutch "om het uit te zetten": particle, "te", verb.
+            if particle in particles and len(after) == 2 and after[0] == DUTCH_INFINITIVE_TE:
                 joined = stem(particle + after[1], lang)
                 if joined in self._vocab_set:
                     found.append(joined)
