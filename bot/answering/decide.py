@@ -195,7 +195,8 @@ def _near_a_catcher(case: _Case, best: Ranked) -> Decision | None:
 
 def _one_answers_both(case: _Case, best: Ranked, second: Ranked) -> Decision | None:
     """Two close answers where one serves both: the entry that includes the other's whole
-    answer (the how-to includes the direct link) or, unless unprompted, the overview. A vague
+    answer (the how-to includes the direct link) or, unless unprompted, the overview, or the
+    one that is not the how-to when the question does not ask how. A vague
     question ("what is LinkedIn AI training?") gets the big picture and a button to the other
     entry, which beats a "which one?" between two narrower readings."""
     entries = case.kb.entries
@@ -211,6 +212,13 @@ def _one_answers_both(case: _Case, best: Ranked, second: Ranked) -> Decision | N
         other = second if one is best else best
         why = f"{one.entry_id} is the overview"
         return Decision("answer", why, one, other, offer_second=True)
+    # The how-to is near the top of most questions (its words are everyone's words); one that
+    # asks neither how, where nor for a link ("Welche Daten nutzt LinkedIn für das KI-Training?")
+    # gets the other entry, with the how-to as a button (tune +1, nothing lost).
+    howtos = [r for r in (best, second) if entries[r.entry_id].is_howto]
+    if len(howtos) == 1 and not set(case.query.words) & HOW_WORDS:
+        other = second if howtos[0] is best else best
+        return Decision("answer", "not asked how", other, howtos[0], offer_second=True)
     return None
 
 

@@ -108,8 +108,10 @@ QUESTION_WORDS: dict[str, frozenset[str]] = {
 }
 # "If" in each language: "if I turn it off, does it also stop...?" asks what switching off does.
 CONDITIONAL_WORDS = frozenset({"if", "si", "se", "wenn", "falls", "als"})
-# "How" and "where" in each language: what a question for steps asks with.
-HOW_WORDS = frozenset(_w("how where comment ou wie wo hoe waar como donde come dove onde"))
+# "How", "where" and "link" in each language: what a question for steps asks with.
+HOW_WORDS = frozenset(
+    _w("how where link comment ou lien wie wo hoe waar como donde come dove onde")
+)
 # "ai" is Italian and French grammar but also "AI": never a function word here.
 _NEVER_FUNCTION = frozenset({"ai", "ia", "ki", "data", "app", "a"})
 

@@ -217,6 +217,17 @@ def test_the_overview_answers_a_close_call_and_offers_the_other(engine) -> None:
     assert decide(engine.kb, engine.index, query, ranked, engine.thresholds).kind == "clarify"
 
 
+def test_a_close_call_with_the_how_to_goes_to_the_other_entry_unless_asked_how(engine) -> None:
+    ranked = [Ranked("turn-off", 70.0), Ranked("data-used", 69.0), Ranked("regions", 40.0)]
+    which = engine.index.analyse("welche daten nutzt linkedin fur das ki training")
+    decision = decide(engine.kb, engine.index, which, ranked, engine.thresholds)
+    assert (decision.kind, decision.best.entry_id) == ("answer", "data-used")
+    assert decision.second.entry_id == "turn-off" and decision.offer_second
+    for asking_how in ("how does linkedin use my data for ai", "link to the ai data setting"):
+        query = engine.index.analyse(asking_how)
+        assert decide(engine.kb, engine.index, query, ranked, engine.thresholds).kind == "clarify"
+
+
 def test_the_overview_answer_carries_a_button_to_the_other_entry(engine, monkeypatch) -> None:
     close = [Ranked("default-on", 80.0), Ranked("what-it-does", 78.0), Ranked("regions", 40.0)]
     monkeypatch.setattr(engine.index, "rank", lambda query, *a, **k: close)
