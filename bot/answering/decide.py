@@ -70,6 +70,15 @@ class _Case:
     def margin(self) -> float:
         return self.t.strict_margin if self.strict else self.t.margin
 
+    def about_named_place(self, r: Ranked) -> bool:
+        """The question names a place this entry is about (only region-specific entries are)."""
+        region = self.query.slots.region
+        return region is not None and region in (self.index.regions_of(r.entry_id) or ())
+
+    def asks_how(self) -> bool:
+        """The question asks how, where or for a link: what the how-to answers."""
+        return bool(set(self.query.words) & HOW_WORDS)
+
 
 def decide(
     kb: KnowledgeBase,
@@ -216,7 +225,7 @@ def _one_answers_both(case: _Case, best: Ranked, second: Ranked) -> Decision | N
     # asks neither how, where nor for a link ("Welche Daten nutzt LinkedIn für das KI-Training?")
     # gets the other entry, with the how-to as a button (tune +1, nothing lost).
     howtos = [r for r in (best, second) if entries[r.entry_id].is_howto]
-    if len(howtos) == 1 and not set(case.query.words) & HOW_WORDS:
+    if len(howtos) == 1 and not case.asks_how():
         other = second if howtos[0] is best else best
         return Decision("answer", "not asked how", other, howtos[0], offer_second=True)
     return None
@@ -229,8 +238,8 @@ def _a_consequence(case: _Case, best: Ranked) -> Decision | None:
     that also asks how or where ("if I'm on the app, where is it?") keeps the how-to."""
     entries = case.kb.entries
     howto = entries[best.entry_id]
-    words = set(case.query.words)
-    if case.strict or not howto.is_howto or not words & CONDITIONAL_WORDS or words & HOW_WORDS:
+    if_word = set(case.query.words) & CONDITIONAL_WORDS
+    if case.strict or not howto.is_howto or not if_word or case.asks_how():
         return None
     other = next(
         (
@@ -250,14 +259,12 @@ def _a_consequence(case: _Case, best: Ranked) -> Decision | None:
 def _entry_for_the_place(case: _Case, best: Ranked) -> Decision | None:
     """The question names a place that an entry is about ("I work in Hong Kong, how does it
     work there?"): that entry answers when it trails a general leader by under PLACE_LEAD."""
-    region = case.query.slots.region
-    regions = case.index.regions_of
-    if region is None or case.strict or regions(best.entry_id) is not None:
+    if case.strict or case.index.regions_of(best.entry_id) is not None:
         return None
-    own = next((r for r in case.ranked if region in (regions(r.entry_id) or ())), None)
+    own = next((r for r in case.ranked if case.about_named_place(r)), None)
     if own is None or own.score < case.t.answer or best.score - own.score >= PLACE_LEAD:
         return None
-    return Decision("answer", f"{own.entry_id} is about {region}", own, best)
+    return Decision("answer", f"{own.entry_id} is about {case.query.slots.region}", own, best)
 
 
 def _place_entry(case: _Case, best: Ranked, second: Ranked | None) -> Decision | None:
@@ -265,15 +272,14 @@ def _place_entry(case: _Case, best: Ranked, second: Ranked | None) -> Decision |
     us?", "en Colombia esto ya estaba activado?") gets the entry with every region's note
     (`regions`, which sets shared_region_notes) when that entry is within PLACE_NEAR of the
     top and scores at least PLACE_FLOOR: it tells them what applies where they are."""
-    region = case.query.slots.region
-    if region is None or case.strict or region in (case.index.regions_of(best.entry_id) or ()):
+    if case.query.slots.region is None or case.strict or case.about_named_place(best):
         return None
     unsure = best.score < case.t.answer or (
         second is not None and best.score - second.score < case.margin
     )
-    entries, regions = case.kb.entries, case.index.regions_of
+    entries = case.kb.entries
     place = next(
-        (r for r in case.ranked[:2] if region in (regions(r.entry_id) or ())),  # its own entry
+        (r for r in case.ranked[:2] if case.about_named_place(r)),  # its own entry
         next((r for r in case.ranked[:2] if entries[r.entry_id].shared_region_notes), None),
     )
     if not unsure or place is None or place.score < PLACE_FLOOR:

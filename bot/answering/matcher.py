@@ -680,14 +680,14 @@ class Index:
             return ()
         found = []
         for j, particle in enumerate(tokens):
+            if particle not in particles:
+                continue
             after = tuple(tokens[j + 1 : j + 3])
-            if particle in particles and len(after) == 2 and after[0] == DUTCH_INFINITIVE_TE:
+            if len(after) == 2 and after[0] == DUTCH_INFINITIVE_TE:
                 joined = stem(particle + after[1], lang)
                 if joined in self._vocab_set:
                     found.append(joined)
                     continue
-            if particle not in particles:
-                continue
             for i in range(j - 1, max(-1, j - SEPARABLE_REACH - 1), -1):
                 joined = stem(particle + tokens[i], lang)
                 if joined in self._vocab_set:
