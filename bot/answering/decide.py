@@ -290,21 +290,16 @@ def _place_entry(case: _Case, best: Ranked, second: Ranked | None) -> Decision |
 
 
 def _by_region(case: _Case, best: Ranked, second: Ranked) -> Decision | None:
-    """Two close answers, one about certain regions only (Canada and Hong Kong): the place the
-    question names decides ("canada?" is that entry; "uk?" is the other)."""
-    region = case.query.slots.region
-    if region is None or case.strict:
+    """Two close answers, one about the place the question names ("canada?": the Canada and
+    Hong Kong entry), the other general: the place decides. (An entry about other places never
+    gets here: _for_the_named_place took it out of the ranking, so "uk?" is the general one.)"""
+    if case.strict:
         return None  # unprompted answers never settle a close call
     regions = case.index.regions_of
     for one, other in ((best, second), (second, best)):
-        own = regions(one.entry_id)
-        if own is None or regions(other.entry_id) is not None:
+        if not case.about_named_place(one) or regions(other.entry_id) is not None:
             continue
-        if region in own:
-            chosen, unchosen, why = one, other, f"{one.entry_id} is about {region}"
-        else:
-            chosen, unchosen, why = other, one, f"{one.entry_id} is about other regions"
-        if chosen.score < case.t.answer:
+        if one.score < case.t.answer:
             return None
-        return Decision("answer", why, chosen, unchosen)
+        return Decision("answer", f"{one.entry_id} is about {case.query.slots.region}", one, other)
     return None
