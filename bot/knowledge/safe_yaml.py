@@ -241,6 +241,8 @@ class _Builder:
                 result.append(self.build(item, depth + 1))
                 result.item_lines.append(item.start_mark.line + 1)
             return result
+        if node.tag == _STR_TAG and isinstance(node, yaml.ScalarNode):
+            return node.value  # most values are text: skip the constructor's bookkeeping
         try:
             return self._scalars.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
