@@ -277,14 +277,19 @@ def _place_entry(case: _Case, best: Ranked, second: Ranked | None) -> Decision |
     unsure = best.score < case.t.answer or (
         second is not None and best.score - second.score < case.margin
     )
-    entries = case.kb.entries
-    place = next(
-        (r for r in case.ranked[:2] if case.about_named_place(r)),  # its own entry
-        next((r for r in case.ranked[:2] if entries[r.entry_id].shared_region_notes), None),
-    )
-    if not unsure or place is None or place.score < PLACE_FLOOR:
+    if not unsure:
         return None
-    if best.score - place.score >= PLACE_NEAR:
+    entries = case.kb.entries
+    # Only a close, good enough fit counts: a far-behind entry about the place ("cnil" for
+    # the Netherlands) must not hide the entry with every region's note.
+    near = [
+        r for r in case.ranked[:2] if r.score >= PLACE_FLOOR and best.score - r.score < PLACE_NEAR
+    ]
+    place = next(
+        (r for r in near if case.about_named_place(r)),  # its own entry
+        next((r for r in near if entries[r.entry_id].shared_region_notes), None),
+    )
+    if place is None:
         return None
     return Decision("answer", f"names a place; {place.entry_id} has its note", place, best)
 

@@ -605,6 +605,18 @@ def test_a_named_place_that_no_topic_fits_surely_gets_that_places_note(engine) -
     assert strict.kind == "decline"
 
 
+def test_a_far_behind_entry_about_the_place_does_not_hide_the_regions_note(engine) -> None:
+    """France's CNIL entry is about an EU place, but when it trails far behind, the entry with
+    every region's note still answers a Dutch member's "does this apply here?"."""
+    from bot.answering.decide import PLACE_FLOOR
+
+    query = engine.index.analyse("geldt dit ook voor nederland of niet")
+    assert query.slots.region == "eu" and "eu" in engine.index.regions_of("cnil")
+    ranked = [Ranked("regions", PLACE_FLOOR + 2), Ranked("cnil", PLACE_FLOOR - 15)]
+    decision = decide(engine.kb, engine.index, query, ranked, engine.thresholds)
+    assert (decision.kind, decision.best.entry_id) == ("answer", "regions")
+
+
 def test_an_entry_about_other_places_never_answers_a_named_place(engine) -> None:
     """Someone who names Amsterdam must not get Canada's and Hong Kong's rules, however well
     the rest of the question fits that entry's words."""
