@@ -755,8 +755,12 @@ class Index:
                 # few are enough to fill the candidates.
                 postings = self._lightest[token]
             candidates.update(postings)
-        if not candidates:
+        if not known:
             return []
+        # The most telling word ("cnil") may be in many phrasings of one entry: its phrasings
+        # are candidates even when a rarer but weaker word ("son") filled the list first.
+        telling = max(known, key=lambda t: (self._idf[t], t))
+        candidates.update(self._lightest.get(telling, self._postings[telling]))
         weight = self._idf.__getitem__
         wanted = frozenset(known)
         tokens_of = self._example_tokens
