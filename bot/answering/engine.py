@@ -45,7 +45,10 @@ def _met_by_chance(
     if not decision.sure or best is None or best.entry_id == premise.entry_id:
         return False
     own = next((r.score for r in ranked if r.entry_id == premise.entry_id), 0.0)
-    return own < t.answer and best.score - own >= BY_CHANCE_LEAD
+    # "Sure" here means sure enough to answer unprompted: a bare pass over the threshold on
+    # the words beside the belief's ("è vero che pagare disattivarlo?") is not.
+    sure = best.score >= t.strict_answer
+    return sure and own < t.answer and best.score - own >= BY_CHANCE_LEAD
 
 
 def _close_call(kb: KnowledgeBase, ranked: list[Ranked], best: Ranked) -> bool:
