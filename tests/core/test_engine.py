@@ -242,8 +242,14 @@ def test_a_close_call_never_claims_confidence() -> None:
     engine = Engine(kb)
     clear = engine.answer("how do I opt out on my iphone")
     assert clear.outcome == "answer" and clear.confidence >= 0.7
-    ranked = engine.index.rank(engine.index.analyse("does it stop microsoft"))
-    answer = engine.answer("does it stop microsoft")  # microsoft-ads 74, not-covered 60
-    top = next(r for r in ranked if r.entry_id == answer.entry_id)
-    assert _close_call(kb, ranked, top) and answer.outcome == "answer"
-    assert answer.confidence == CLOSE_CALL_CONFIDENCE < top.score / 100
+    # Real close calls (their exact scores move with the knowledge): each one answered is
+    # capped; at least one of them must be a close call for this to test anything.
+    capped = 0
+    for question in ("microsoft too?", "does opting out stop microsoft getting my data"):
+        ranked = engine.index.rank(engine.index.analyse(question))
+        answer = engine.answer(question)
+        top = next(r for r in ranked if r.entry_id == answer.entry_id)
+        if _close_call(kb, ranked, top) and answer.outcome == "answer":
+            assert answer.confidence == CLOSE_CALL_CONFIDENCE < top.score / 100
+            capped += 1
+    assert capped
