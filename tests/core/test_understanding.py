@@ -712,3 +712,25 @@ def test_the_bots_own_privacy_line_matches_the_stores_default_retention(engine) 
 
     entry = engine.kb.entries["offtopic-this-bot"]
     assert f"{DEFAULT_RETENTION_DAYS} days" in entry.answer
+
+
+def test_the_most_telling_word_always_brings_its_phrasings(engine) -> None:
+    """Candidates are read rarest word first and stop once enough are found. A word in many
+    phrasings of one entry ("cnil": few entries, many phrasings) must still bring its own,
+    even when a weaker word with fewer phrasings filled the list first."""
+    from bot.answering.matcher import COMMON_POSTINGS, MAX_CANDIDATES
+
+    index = engine.index
+    telling = "cnil"
+    assert len(index._postings[telling]) > COMMON_POSTINGS
+    weaker = next(
+        t
+        for t, ids in sorted(index._postings.items())
+        if MAX_CANDIDATES <= len(ids) < len(index._postings[telling])
+        and index._idf[t] < index._idf[telling]
+        and not any(telling in index._example_tokens[i] for i in ids)
+    )
+    tokens = frozenset({telling, weaker})
+    weight = sum(index._idf[t] for t in tokens)
+    found = {index._example_entry[i] for _, i in index._top_lexical(tokens, weight)}
+    assert "cnil" in found, (weaker, found)
