@@ -20,6 +20,11 @@ DEFAULT_CLARIFY = "Your question could mean either of these. Which did you mean?
 DEFAULT_DECLINE_TITLE = "I don't know that one"
 DEFAULT_CLARIFY_TITLE = "Two topics fit your question"
 IN_ENGLISH = "This topic is not translated into {language} yet, so here it is in English."
+# Languages read but not yet answered in: one line, in that language, saying the answer is in
+# English, so a member is not left wondering whether they were understood.
+NOT_ANSWERED_IN = {
+    "pt": "Ainda não respondo em português, por isso a resposta vem em inglês.",
+}
 NATIVE_NAMES = {
     "fr": "français",
     "de": "Deutsch",

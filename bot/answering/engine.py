@@ -11,9 +11,16 @@ import logging
 from dataclasses import dataclass, replace
 
 from bot.answering.answer import Answer, Suggestion
-from bot.answering.compose import Words, clarify, compose_entry, decline, with_controls
+from bot.answering.compose import (
+    NOT_ANSWERED_IN,
+    Words,
+    clarify,
+    compose_entry,
+    decline,
+    with_controls,
+)
 from bot.answering.decide import Decision, decide
-from bot.answering.languages import choose_language, small_talk_language
+from bot.answering.languages import choose_language, small_talk_language, unanswered_language
 from bot.answering.matcher import Index, PremiseRule, Ranked, Thresholds, clamp_limit
 from bot.answering.normalise import clean, has_letters
 from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS, KnowledgeBase
@@ -115,6 +122,10 @@ class Engine:
         answer = self._answer(
             snap, question, platform, region, strict, default_region, lang, default_lang
         )
+        if answer.lang == "en" and answer.notice is None and not answer.small_talk:
+            other = unanswered_language(question, clean(question).split(), lang)
+            if other in NOT_ANSWERED_IN:
+                answer = replace(answer, notice=NOT_ANSWERED_IN[other])
         return with_controls(snap.kb, answer, ui_lang)
 
     def _answer(

@@ -294,6 +294,16 @@ def phrasing_language(raw: str, words: list[str]) -> str:
     return lang if lang not in ANSWER_LANGUAGES and margin >= LANGUAGE_MARGIN else "en"
 
 
+def unanswered_language(raw: str, words: list[str], forced: str | None = None) -> str | None:
+    """A language the member plainly uses (forced, or the question's own) that is read but
+    has no answer texts (Portuguese); None otherwise."""
+    if forced is not None:
+        base = forced.split("-")[0].lower()
+        return base if base in LANGUAGES and base not in ANSWER_LANGUAGES else None
+    lang = phrasing_language(raw, words)
+    return lang if lang not in ANSWER_LANGUAGES else None
+
+
 def small_talk_language(
     raw: str, words: list[str], chosen: str, forced: str | None, default: str | None = None
 ) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.answering import Engine
+from bot.answering.compose import NOT_ANSWERED_IN
 from bot.answering.languages import choose_language, from_locale
 from bot.answering.normalise import clean
 from bot.knowledge import load_knowledge
@@ -223,6 +224,19 @@ def test_portuguese_is_understood_and_answered_in_english(
     answer = shipped_engine.answer(question)
     assert (answer.outcome, answer.entry_id, answer.platform) == ("answer", entry, platform)
     assert answer.lang == "en"
+    assert answer.notice == NOT_ANSWERED_IN["pt"]  # says, in Portuguese, why it is English
+
+
+def test_the_not_answered_in_line_is_only_for_languages_without_answers(shipped_engine) -> None:
+    """English and the five answer languages never get it; neither does small talk (one short
+    line); a Portuguese Discord locale gets it even for a question too short to tell."""
+    for question in ("how do I opt out on my phone?", "comment désactiver l'IA de LinkedIn ?"):
+        assert shipped_engine.answer(question).notice is None
+    assert not shipped_engine.answer("obrigado!").notice
+    assert shipped_engine.answer("opt out?", lang="pt-BR").notice == NOT_ANSWERED_IN["pt"]
+    assert shipped_engine.answer("opt out?", lang="en-US").notice is None
+    declined = shipped_engine.answer("qual é a previsão do tempo para amanhã em lisboa?")
+    assert declined.outcome == "decline" and declined.notice == NOT_ANSWERED_IN["pt"]
 
 
 def test_portuguese_phrasings_are_read_as_portuguese(shipped_engine: Engine) -> None:
