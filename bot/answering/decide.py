@@ -170,7 +170,7 @@ def _between_answers(case: _Case, best: Ranked, *, answers_only: bool = False) -
     second = case.after(best, answers_only=answers_only)
     if (place := _place_entry(case, best, second)) is not None:
         return place
-    if best.score < (t.strict_answer if case.strict else t.answer):
+    if best.score < (t.strict_answer if case.strict else t.answer_for(len(case.query.content))):
         return Decision("decline", f"best score {best.score:.1f} under the threshold", best)
     if (near_catcher := _near_a_catcher(case, best)) is not None:
         return near_catcher

@@ -337,6 +337,17 @@ class Thresholds:
     # "on glassdoor/slack/reddit/grok/tiktok" added decline (38 at 15), no tune or dev change.
     foreign_margin: float = 35.0
     max_words: int = 60
+    # A long message (context, then the question) spreads its weight over words no phrasing
+    # has, so its best score sits lower for the same fit: from `long_words` content words on,
+    # `long_answer` is enough. On the tune split and six dev sets, declined questions of 16+
+    # content words whose leader scored 35-43 were 22 in scope with the right leader, 2 with
+    # another and 0 off-topic (at 14 words: +8 more right, but an off-topic one answered).
+    long_words: int = 16
+    long_answer: float = 35.0
+
+    def answer_for(self, content_words: int) -> float:
+        """The answer threshold for a question of this many content words (not unprompted)."""
+        return self.long_answer if content_words >= self.long_words else self.answer
 
 
 @dataclass(frozen=True, slots=True)

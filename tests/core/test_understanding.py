@@ -734,3 +734,23 @@ def test_the_most_telling_word_always_brings_its_phrasings(engine) -> None:
     weight = sum(index._idf[t] for t in tokens)
     found = {index._example_entry[i] for _, i in index._top_lexical(tokens, weight)}
     assert "cnil" in found, (weaker, found)
+
+
+def test_a_long_message_needs_a_lower_score_than_a_short_one(engine) -> None:
+    """Context words no phrasing has dilute a long message's score: a leader between
+    long_answer and answer answers a long message, and declines a short one or an unprompted
+    one (channel mode keeps its own, higher bar)."""
+    t = engine.thresholds
+    assert t.long_answer < t.answer
+    score = (t.long_answer + t.answer) / 2
+    long = engine.index.analyse(
+        "so my manager forwarded an article this morning and half the team is worried now, "
+        "we all use the app daily for hiring and posting job ads, is our old content already "
+        "inside their models or only new posts from now on"
+    )
+    short = engine.index.analyse("is old content already inside their models")
+    assert len(long.content) >= t.long_words > len(short.content)
+    ranked = [Ranked("already-trained", score), Ranked("late-opt-out", score - 20)]
+    assert decide(engine.kb, engine.index, long, ranked, t).kind == "answer"
+    assert decide(engine.kb, engine.index, short, ranked, t).kind == "decline"
+    assert decide(engine.kb, engine.index, long, ranked, t, strict=True).kind == "decline"
