@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.answering import Engine
 from bot.knowledge import load_knowledge
-from bot.tools.wild_evaluation import OFFTOPIC, WildQuestion, load_wild, verdict
+from bot.tools.wild_evaluation import OFFTOPIC, SMALLTALK, WildQuestion, load_wild, verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,10 +32,10 @@ def _report(engine: Engine, source: str, questions: list[WildQuestion], verbose:
     misses = []
     for q in questions:
         result_kind = verdict(q, engine.answer(q.text))
-        counts[q.expect == OFFTOPIC][result_kind] += 1
+        counts[q.expect in (OFFTOPIC, SMALLTALK)][result_kind] += 1
         if result_kind != "right":
             misses.append(f"  {q.expect}: {q.text[:90]!r} -> {result_kind}")
-    for off_topic, name in ((True, "off-topic declined"), (False, "in scope right")):
+    for off_topic, name in ((True, "off-topic or small talk right"), (False, "in scope right")):
         c = counts[off_topic]
         total = sum(c.values())
         share = c["right"] / total if total else 0.0
