@@ -157,6 +157,12 @@ def _catcher_first(case: _Case) -> Decision | None:
         return _between_answers(case, top_answer, answers_only=True)
     if best.score >= t.decline_entry:
         return Decision("catch", f"{case.kind(best)} entry matched", best, case.after(best))
+    second = case.after(best)
+    clear = second is None or best.score - second.score >= t.margin
+    if case.kind(best) == "smalltalk" and clear and case.index.marks_small_talk(case.query.words):
+        # "Hat geklappt, Schalter steht auf Aus. Danke dir!": a longer thanks or hello, clearly
+        # led by small talk and holding its word, gets the friendly line, not "I don't know".
+        return Decision("catch", "small talk leads clearly, with its word", best, second)
     return Decision("decline", "an off-topic entry was nearest, but not sure", best)
 
 

@@ -557,6 +557,10 @@ class Index:
         best = process.extractOne(" ".join(words), texts, scorer=fuzz.WRatio)
         return self._small_talk[best[0]] if best else None
 
+    def marks_small_talk(self, words: tuple[str, ...] | list[str]) -> bool:
+        """The message holds a word that marks small talk ("danke", "hallo", "bedankt")."""
+        return any(w in self._small_talk_marks for w in words)
+
     def names_something_else(self, query: Query) -> bool:
         """A capitalised word nobody here knows ("Mastodon", "Grok") in a question that does
         not name LinkedIn: most likely about another service, so never answered as ours."""

@@ -754,3 +754,22 @@ def test_a_long_message_needs_a_lower_score_than_a_short_one(engine) -> None:
     assert decide(engine.kb, engine.index, long, ranked, t).kind == "answer"
     assert decide(engine.kb, engine.index, short, ranked, t).kind == "decline"
     assert decide(engine.kb, engine.index, long, ranked, t, strict=True).kind == "decline"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Perfekt, hat funktioniert, der Schalter ist jetzt aus. Danke dir vielmals!",
+        "super, het is gelukt op mijn telefoon, heel erg bedankt voor je hulp",
+    ],
+)
+def test_a_longer_thanks_gets_the_small_talk_line(engine, message) -> None:
+    """Too long to be all small-talk words, but clearly led by small talk and holding its word:
+    the friendly line, never "I don't know that one" (a question after the thanks is still a
+    question: see the next test)."""
+    answer = engine.answer(message)
+    assert answer.small_talk and answer.outcome == "decline"
+
+
+def test_a_thanks_before_a_question_still_gets_the_answer(engine) -> None:
+    assert engine.answer("danke! und wie mache ich das am handy?").entry_id == "turn-off"
