@@ -773,3 +773,15 @@ def test_a_longer_thanks_gets_the_small_talk_line(engine, message) -> None:
 
 def test_a_thanks_before_a_question_still_gets_the_answer(engine) -> None:
     assert engine.answer("danke! und wie mache ich das am handy?").entry_id == "turn-off"
+
+
+def test_other_companies_names_are_words_only_the_off_topic_entries_know(engine) -> None:
+    """Accents are stripped, so an answer phrasing with Italian "a metà" once taught the
+    knowledge that "meta" is about this setting, and "impedire a Meta di usare i miei post"
+    got the how-to. Other companies' names must stay words only the off-topic entries know."""
+    from bot.answering.matcher import stem
+
+    names = "meta facebook instagram whatsapp google gemini grammarly indeed xing glassdoor"
+    assert not [n for n in names.split() if stem(n) not in engine.index._catcher_only]
+    answer = engine.answer("come faccio a impedire a meta di usare le mie foto per la sua ia?")
+    assert answer.outcome == "decline"
