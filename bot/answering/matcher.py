@@ -274,6 +274,17 @@ def _stemmed_as(lang: str) -> str:
     return lang if lang in _OWN_STEMMERS else "en"
 
 
+_UMLAUT_DIGRAPHS = re.compile(r"(ae|oe|ue)")
+
+
+def _umlauts_written_out(token: str) -> str:
+    """German "ä/ö/ü" typed as "ae/oe/ue", in the form clean() gives the umlaut ("fuer" ->
+    "fur", as "für" is cleaned): tried only for words the knowledge does not know."""
+    if "e" not in token:
+        return token
+    return _UMLAUT_DIGRAPHS.sub(lambda m: m.group(1)[0], token)
+
+
 LEX_WEIGHT = 0.6
 FUZZ_WEIGHT = 0.4
 BETA2 = 0.5  # >1 favours recall of the question's words over precision of the example's
@@ -636,6 +647,9 @@ class Index:
             return token
         if token in common_words():
             return token  # a real word ("kinds") is never bent into another ("kids")
+        plain = _umlauts_written_out(token)
+        if plain != token and (plain in self._surface_set or plain in STOPWORDS):
+            return plain  # "fuer", "loeschen": "für", "löschen" typed without umlauts
         budget = typo_budget(token)
         if budget == 0 and len(token) != SHORT_TYPO_LENGTH:
             return token

@@ -785,3 +785,12 @@ def test_other_companies_names_are_words_only_the_off_topic_entries_know(engine)
     assert not [n for n in names.split() if stem(n) not in engine.index._catcher_only]
     answer = engine.answer("come faccio a impedire a meta di usare le mie foto per la sua ia?")
     assert answer.outcome == "decline"
+
+
+def test_umlauts_typed_as_two_letters_read_as_the_umlaut(engine) -> None:
+    """ "fuer" is "für" (a grammar word), not Spanish "fuera"; "loeschen" is "löschen"."""
+    index = engine.index
+    typed = "Kann ich meine alten Beitraege fuer das KI-Training loeschen lassen, wie geht das?"
+    umlauts = "Kann ich meine alten Beiträge für das KI-Training löschen lassen, wie geht das?"
+    assert index.analyse(typed).content == index.analyse(umlauts).content
+    assert index.correct("fuer") == "fur" and index.correct("queue") == "queue"
