@@ -20,7 +20,12 @@ from bot.answering.compose import (
     with_controls,
 )
 from bot.answering.decide import Decision, decide
-from bot.answering.languages import choose_language, small_talk_language, unanswered_language
+from bot.answering.languages import (
+    choose_language,
+    mostly_unread_script,
+    small_talk_language,
+    unanswered_language,
+)
 from bot.answering.matcher import Index, PremiseRule, Ranked, Thresholds, clamp_limit
 from bot.answering.normalise import clean, has_letters
 from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS, KnowledgeBase
@@ -205,10 +210,12 @@ class Engine:
         confidence = round(min(1.0, best.score / 100), 3) if best else 0.0
         suggestions = self._suggest(snap, ranked, question, lang)
         if decision.kind == "decline" or best is None:
+            unread = mostly_unread_script(question)
             return decline(
                 kb,
                 question,
                 suggestions,
+                message=Words(kb, lang).message("unread_script") or None if unread else None,
                 confidence=confidence,
                 platform=platform,
                 region=region,

@@ -325,3 +325,15 @@ def from_locale(locale: str | None) -> str | None:
         return None
     base = str(locale).split("-")[0].lower()
     return base if base in ANSWER_LANGUAGES else "en"
+
+
+LATIN_END = 0x250  # Basic Latin to Latin Extended-B: every language the bot reads
+
+
+def mostly_unread_script(raw: str) -> bool:
+    """Written mostly in a script none of the bot's languages use (Japanese, Cyrillic,
+    Arabic...): "LinkedIn" and "AI" in Latin letters do not make it readable."""
+    letters = [ch for ch in raw[:MAX_INPUT_CHARS] if ch.isalpha()]
+    if len(letters) < 4:
+        return False
+    return sum(ord(ch) < LATIN_END for ch in letters) < len(letters) / 2

@@ -102,6 +102,7 @@ MESSAGE_KEYS = {
     "decline": True,
     "clarify": False,
     "too_long": False,
+    "unread_script": False,
     "menu_labels_may_differ": False,
 }
 

@@ -256,3 +256,24 @@ def test_portuguese_phrasings_are_read_as_portuguese(shipped_engine: Engine) -> 
     portuguese_only = words_of("pt") - words_of("en")
     assert portuguese_only  # "senha", "definições"... (none if no phrasing were kept as "pt")
     assert not {n for n in shipped_engine.index._catcher_names if n in portuguese_only}
+
+
+def test_a_message_in_a_script_the_bot_cannot_read_is_told_which_languages_it_reads(
+    shipped_engine: Engine,
+) -> None:
+    """Japanese or Cyrillic text declines with the languages the bot reads, not with "I don't
+    know that one" (which says the topic is unknown); Latin-script text never gets it."""
+    from bot.answering.languages import mostly_unread_script
+
+    unread = shipped_engine.kb.messages["unread_script"].strip()
+    for text in (
+        "LinkedInの生成AIトレーニングを止めるには?",
+        "Как отключить обучение ИИ в LinkedIn?",
+    ):
+        assert mostly_unread_script(text)
+        answer = shipped_engine.answer(text)
+        assert answer.outcome == "decline" and answer.body == unread
+    for text in ("Jak wyrazić sprzeciw wobec trenowania AI LinkedIn?", "qual è il tempo domani"):
+        assert not mostly_unread_script(text)
+        assert shipped_engine.answer(text).body != unread
+    assert not mostly_unread_script("AI?")  # too few letters to tell
