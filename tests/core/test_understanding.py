@@ -794,3 +794,19 @@ def test_umlauts_typed_as_two_letters_read_as_the_umlaut(engine) -> None:
     umlauts = "Kann ich meine alten Beiträge für das KI-Training löschen lassen, wie geht das?"
     assert index.analyse(typed).content == index.analyse(umlauts).content
     assert index.correct("fuer") == "fur" and index.correct("queue") == "queue"
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("che cosa ha comunicato il Garante su LinkedIn e l'IA?", "legal-basis"),
+        ("wat vindt de Autoriteit Persoonsgegevens van die AI-training?", "legal-basis"),
+        ("qu'est-ce que la CNIL a publié sur LinkedIn ?", "cnil"),
+    ],
+)
+def test_each_regulator_leads_to_the_entry_that_says_what_it_said(engine, question, entry):
+    """The CNIL entry is about France only; what the Dutch, Italian or Belgian regulators said
+    is in legal-basis (the CNIL entry once held their phrasings, and answered them with
+    France's)."""
+    answer = engine.answer(question)
+    assert (answer.outcome, answer.entry_id) == ("answer", entry)
