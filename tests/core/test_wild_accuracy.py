@@ -32,9 +32,9 @@ WILD = ROOT / "tests" / "data" / "wild"
 # not met yet; the README gives today's figures for every slice, before and after.
 FLOORS = {
     "ALL English in scope": ("right", 0.76),  # today 80.4%
-    "ALL English off-topic": ("right", 0.77),  # today 81.1%
-    "ALL five languages": ("right", 0.80),  # real and written: today 84.3%
-    # Issue 13's measure, each language's written questions (three sets): today 92.9-97.1%.
+    "ALL English off-topic": ("right", 0.82),  # today 86.5%
+    "ALL five languages": ("right", 0.80),  # real and written: today 84.6%
+    # Issue 13's measure, each language's written questions (three sets): today 92.9-97.5%.
     **{f"ALL written {lang}": ("right", 0.88) for lang in LANGUAGE_SLICES},
 }
 # Issue 10: answers given with a confidence of 0.7 or more that are another entry's, per group
