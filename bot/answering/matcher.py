@@ -297,6 +297,9 @@ CORRECTION_MEMO = 20_000  # misspelt words remembered per snapshot before starti
 REGION_SPECIFIC_MIN = 20
 REGION_SPECIFIC_SHARE = 0.95
 # Particles a German or Dutch verb sends to the end of the clause, and how far back its verb is.
+COMPOUND_LANGUAGES = frozenset({"de", "nl"})
+COMPOUND_MIN = 9  # shorter unknown words are typos more often than compounds
+COMPOUND_PART = 3  # the shortest part a compound is split into ("job", "ki")
 SEPARABLE_PARTICLES: dict[str, frozenset[str]] = {
     "de": frozenset({"aus", "ab", "an", "auf", "ein", "zu", "mit", "weg", "zuruck", "los"}),
     "nl": frozenset({"uit", "af", "aan", "op", "in", "mee", "toe", "weg", "terug", "los"}),
@@ -700,6 +703,32 @@ class Index:
                 terms.append(stem(fixed, lang))
         return tuple(terms)
 
+    def _compounds_split(self, tokens: tuple[str, ...], lang: str) -> tuple[str, ...]:
+        """A German or Dutch compound the knowledge does not know ("datenschutzeinstellungen",
+        "trainingseinstellung") read as its two known parts, the linking "s" dropped."""
+        if lang not in COMPOUND_LANGUAGES:
+            return tokens
+        out: list[str] = []
+        for token in tokens:
+            parts = None
+            if len(token) >= COMPOUND_MIN and token.isalpha() and token not in self._surface_set:
+                parts = self._two_known_parts(token)
+            out.extend(parts or (token,))
+        return tuple(out)
+
+    def _two_known_parts(self, token: str) -> tuple[str, str] | None:
+        """The split with the longest known head (the last part decides what a compound is)."""
+        known = self._surface_set
+        for cut in range(COMPOUND_PART, len(token) - COMPOUND_PART + 1):
+            head, modifier = token[cut:], token[:cut]
+            if head not in known:
+                continue
+            if modifier in known:
+                return modifier, head
+            if modifier.endswith("s") and modifier[:-1] in known:
+                return modifier[:-1], head
+        return None
+
     def _separable_verbs(self, tokens: tuple[str, ...] | list[str], lang: str) -> tuple[str, ...]:
         """German and Dutch split a verb and send its particle to the end ("schakel het uit",
         "schalte das aus"): the joined verb ("uitschakel", "ausschalt") as a term too, when
@@ -729,7 +758,8 @@ class Index:
         words = clean(question).split() if words is None else words
         slots = self.slots.find(question, _question_words(words))
         lang = stemming_language(question, words)
-        content = self._terms(slots.tokens, lang) + self._separable_verbs(slots.tokens, lang)
+        tokens = self._compounds_split(slots.tokens, lang)
+        content = self._terms(tokens, lang) + self._separable_verbs(slots.tokens, lang)
         unknown = sum(1 for term in content if term not in self._vocab_set)
         return Query(question, slots, content, unknown, tuple(words))
 

@@ -810,3 +810,14 @@ def test_each_regulator_leads_to_the_entry_that_says_what_it_said(engine, questi
     France's)."""
     answer = engine.answer(question)
     assert (answer.outcome, answer.entry_id) == ("answer", entry)
+
+
+def test_an_unknown_german_or_dutch_compound_is_read_as_its_known_parts(engine) -> None:
+    index = engine.index
+    assert index._two_known_parts("datenschutzeinstellungen") == ("datenschutz", "einstellungen")
+    assert index._two_known_parts("trainingseinstellung") == ("training", "einstellung")  # "-s-"
+    german = index.analyse("Wo finde ich die Datenschutzeinstellungen für das KI-Training?")
+    split = index.analyse("Wo finde ich die Datenschutz Einstellungen für das KI-Training?")
+    assert german.content == split.content
+    english = index.analyse("where are the privacysettingsthing options")
+    assert "privacysettingsth" in " ".join(english.content)  # English is never split
