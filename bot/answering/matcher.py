@@ -262,6 +262,14 @@ def _phrasing_stemming_language(phrasing: str) -> str:
     return stemming_language(phrasing, clean_phrasing(phrasing).split())
 
 
+@lru_cache(maxsize=PHRASING_MEMO)
+def _phrasing_terms(tokens: tuple[str, ...], lang: str) -> tuple[str, ...]:
+    """Index._terms() of a phrasing's own words, remembered across reloads: every such word is
+    in the vocabulary (or a place or platform placeholder, an everyday word), so spelling
+    correction leaves it alone and its terms depend on the words and the language only."""
+    return tuple(stem(token, lang) for token in tokens if token not in STOPWORDS)
+
+
 def stemming_language(text: str, words: list[str]) -> str:
     """The language a text is stemmed as: its own when it is plainly German, Dutch or French
     (the same lead that picks the answer's language), else English. Questions and the
@@ -439,7 +447,7 @@ class Index:
                 lang = entry.example_lang(k)
                 if lang != "en":  # a file's language, confirmed by the text itself
                     lang = _phrasing_stemming_language(example)
-                tokens = self._terms(slots.tokens, lang)
+                tokens = _phrasing_terms(slots.tokens, lang)
                 if not tokens:
                     continue
                 self._example_entry.append(entry.id)

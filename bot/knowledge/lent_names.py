@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from pathlib import Path
 
 from bot.answering.languages import common_words
@@ -24,6 +25,7 @@ MIN_CATCHER_USES = 2
 MIN_NAME_LENGTH = 4
 
 
+@lru_cache(maxsize=256)
 def _english(label: str) -> bool:
     """The loader's rule: entry files hold English phrasings, and a phrasings file not named
     after one of the translated languages is read as English too."""
