@@ -25,6 +25,7 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PYTHON_TAG = "tag:yaml.org,2002:python/"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _STR_TAG = "tag:yaml.org,2002:str"
+_NO_ALIASES = "anchors and aliases (& and *) are not supported; write the value out"
 
 
 class YMap(dict):
@@ -218,9 +219,7 @@ class _Builder:
     def build(self, node: yaml.Node, depth: int) -> Any:
         line = node.start_mark.line + 1
         if id(node) in self._seen:
-            raise _Abort(
-                line, "anchors and aliases (& and *) are not supported; write the value out"
-            )
+            raise _Abort(line, _NO_ALIASES)
         self._seen.add(id(node))
         self._count += 1
         if self._count > MAX_NODES:
@@ -236,10 +235,21 @@ class _Builder:
             result.line = line
             result.item_lines = []
             for item in node.value:
-                if (colon := _colon_in_item(item)) is not None:
-                    raise _Abort(item.start_mark.line + 1, colon)
-                result.append(self.build(item, depth + 1))
-                result.item_lines.append(item.start_mark.line + 1)
+                item_line = item.start_mark.line + 1
+                if type(item) is yaml.ScalarNode and item.tag == _STR_TAG and depth < MAX_DEPTH:
+                    # A text item (most of the knowledge: phrasings): build()'s checks inline.
+                    if id(item) in self._seen:
+                        raise _Abort(item_line, _NO_ALIASES)
+                    self._seen.add(id(item))
+                    self._count += 1
+                    if self._count > MAX_NODES:
+                        raise _Abort(item_line, f"file has more than {MAX_NODES:,} values")
+                    result.append(item.value)
+                elif (colon := _colon_in_item(item)) is not None:
+                    raise _Abort(item_line, colon)
+                else:
+                    result.append(self.build(item, depth + 1))
+                result.item_lines.append(item_line)
             return result
         if node.tag == _STR_TAG and isinstance(node, yaml.ScalarNode):
             return node.value  # most values are text: skip the constructor's bookkeeping
