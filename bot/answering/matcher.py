@@ -262,6 +262,20 @@ def _phrasing_stemming_language(phrasing: str) -> str:
     return stemming_language(phrasing, clean_phrasing(phrasing).split())
 
 
+def _close_together(wanted: frozenset[str], content: tuple[str, ...]) -> bool:
+    """The belief's words all fall within PREMISE_SPAN content words of each other: a belief
+    is stated in one clause, and a long message holds "turn off" and "delete" by chance."""
+    if len(content) <= PREMISE_SPAN:
+        return True
+    last: dict[str, int] = {}
+    for i, term in enumerate(content):
+        if term in wanted:
+            last[term] = i
+            if len(last) == len(wanted) and i - min(last.values()) < PREMISE_SPAN:
+                return True
+    return False
+
+
 @lru_cache(maxsize=PHRASING_MEMO)
 def _phrasing_terms(tokens: tuple[str, ...], lang: str) -> tuple[str, ...]:
     """Index._terms() of a phrasing's own words, remembered across reloads: every such word is
@@ -305,6 +319,7 @@ CORRECTION_MEMO = 20_000  # misspelt words remembered per snapshot before starti
 REGION_SPECIFIC_MIN = 20
 REGION_SPECIFIC_SHARE = 0.95
 # Particles a German or Dutch verb sends to the end of the clause, and how far back its verb is.
+PREMISE_SPAN = 10  # content words a wrong belief's words must fall within
 COMPOUND_LANGUAGES = frozenset({"de", "nl"})
 COMPOUND_MIN = 9  # shorter unknown words are typos more often than compounds
 COMPOUND_PART = 3  # the shortest part a compound is split into ("job", "ki")
@@ -649,7 +664,9 @@ class Index:
         """The first wrong belief whose words all appear in the question, one written in the
         question's language first (its correcting line can then be shown)."""
         terms = set(query.content)
-        fits = [p for p in self.premises if p.terms <= terms]
+        fits = [
+            p for p in self.premises if p.terms <= terms and _close_together(p.terms, query.content)
+        ]
         return next((p for p in fits if p.lang == lang), fits[0] if fits else None)
 
     def correct(self, token: str) -> str:

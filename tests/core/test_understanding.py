@@ -821,3 +821,16 @@ def test_an_unknown_german_or_dutch_compound_is_read_as_its_known_parts(engine) 
     assert german.content == split.content
     english = index.analyse("where are the privacysettingsthing options")
     assert "privacysettingsth" in " ".join(english.content)  # English is never split
+
+
+def test_a_wrong_beliefs_words_far_apart_in_a_long_message_are_no_belief(engine) -> None:
+    """A belief is stated in one clause; a long rant that says "turn off" at the start and
+    "delete" at the end states none, and its entry must not answer a message nothing fits."""
+    from bot.answering.matcher import PREMISE_SPAN
+
+    near = engine.index.analyse("so turning it off deletes my data from their models, right?")
+    assert engine.index.premise(near) is not None
+    filler = " ".join(["networking", "feed", "recruiters", "weekend", "coffee", "colleagues"] * 2)
+    far = engine.index.analyse(f"I turned my notifications off last year, {filler}, deleted it")
+    assert len(far.content) > PREMISE_SPAN
+    assert engine.index.premise(far) is None
