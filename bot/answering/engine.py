@@ -26,7 +26,14 @@ from bot.answering.languages import (
     small_talk_language,
     unanswered_language,
 )
-from bot.answering.matcher import Index, PremiseRule, Ranked, Thresholds, clamp_limit
+from bot.answering.matcher import (
+    PREMISE_SPAN,
+    Index,
+    PremiseRule,
+    Ranked,
+    Thresholds,
+    clamp_limit,
+)
 from bot.answering.normalise import clean, has_letters
 from bot.knowledge.schema import PLATFORM_IDS, REGION_IDS, KnowledgeBase
 
@@ -61,6 +68,17 @@ def _met_by_chance(
     # the words beside the belief's ("è vero che pagare disattivarlo?") is not.
     sure = best.score >= t.strict_answer
     return sure and own < t.answer and best.score - own >= BY_CHANCE_LEAD
+
+
+def _off_topic_decided(kb: KnowledgeBase, decision: Decision, content_words: int) -> bool:
+    """An off-topic entry matched or was nearest in a longer message ("Does Xing train on
+    profiles too, and is there an opt out? Or should I just delete it"): a wrong belief's
+    words there are about the other thing, so they never turn it into an answer. In a short
+    one ("kostet das abschalten was? man braucht premium") the belief is the question."""
+    best = decision.best
+    if best is None or kb.entries[best.entry_id].kind == "answer":
+        return False
+    return decision.kind in ("catch", "decline") and content_words > PREMISE_SPAN
 
 
 def _close_call(kb: KnowledgeBase, ranked: list[Ranked], best: Ranked) -> bool:
@@ -175,7 +193,10 @@ class Engine:
         ranked = index.rank(query)
         decision = decide(kb, index, query, ranked, t, strict=strict)
         premise = None if strict else index.premise(query, lang)
-        if premise is not None and _met_by_chance(premise, decision, ranked, t):
+        if premise is not None and (
+            _met_by_chance(premise, decision, ranked, t)
+            or _off_topic_decided(kb, decision, len(query.content))
+        ):
             premise = None
         elif premise is not None and not (
             decision.kind == "answer"

@@ -834,3 +834,15 @@ def test_a_wrong_beliefs_words_far_apart_in_a_long_message_are_no_belief(engine)
     far = engine.index.analyse(f"I turned my notifications off last year, {filler}, deleted it")
     assert len(far.content) > PREMISE_SPAN
     assert engine.index.premise(far) is None
+
+
+def test_a_wrong_beliefs_words_in_a_longer_off_topic_message_do_not_answer_it(engine) -> None:
+    """An off-topic entry nearest a longer message decides: its "opt out … delete" is about
+    the other service. A short belief stays a belief even when an off-topic entry is near."""
+    answer = engine.answer(
+        "I still have an old Xing profile from years ago. Does Xing train AI on profiles like "
+        "LinkedIn does, and can I opt out there? Or should I just delete the Xing account"
+    )
+    assert answer.outcome == "decline"
+    short = engine.answer("kostet das abschalten was? n kumpel meint man braucht premium dafür")
+    assert short.entry_id == "turn-off" and short.premise
