@@ -32,6 +32,9 @@ pytestmark = needs_postgres
 SHARDS = 2
 MENTIONS, COMMANDS = 30, 10  # per server, sent to both servers at once
 REGIONS = {0: ("uk", "United Kingdom"), 1: ("ch", "Switzerland")}
+# How long to wait for one reply: a bound on waiting, not a speed target (two bot processes,
+# PostgreSQL and the fake share two cores; one CI run on a busy machine needed more than 15 s).
+LIVENESS = 45.0
 STATS = re.compile(r"\*\*Answer stats\*\* in all servers, [^:]+: (\d+) questions")
 
 
@@ -123,14 +126,14 @@ async def ask(fake: FakeDiscord, server: Server, text: str, *, channel: str | No
                 return body
         return None
 
-    return await fake.wait_for(reply, timeout=15.0)
+    return await fake.wait_for(reply, timeout=LIVENESS)
 
 
 async def command(fake: FakeDiscord, server: Server, name: str, options=None, *, user=None):
     inter = await fake.send_slash_command(
         name, options or {}, user=user or server.member, channel_id=server.general
     )
-    return await fake.wait_for_interaction_response(inter, 15.0)
+    return await fake.wait_for_interaction_response(inter, LIVENESS)
 
 
 def region_field(body: dict) -> str:
@@ -144,7 +147,7 @@ async def stats_total(fake: FakeDiscord, server: Server) -> int:
         "kb stats", {"scope": "all"}, user=fake.application_owner, channel_id=server.general
     )
     posted = await fake.wait_for(
-        lambda: [r for r in fake.webhook_requests(inter) if r.method == "POST"], timeout=15.0
+        lambda: [r for r in fake.webhook_requests(inter) if r.method == "POST"], timeout=LIVENESS
     )
     text = posted[0].json["content"]
     found = STATS.search(text)
