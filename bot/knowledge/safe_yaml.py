@@ -216,14 +216,18 @@ class _Builder:
         self._count = 0
         self._scalars = yaml.constructor.SafeConstructor()
 
-    def build(self, node: yaml.Node, depth: int) -> Any:
-        line = node.start_mark.line + 1
+    def _visit(self, node: yaml.Node, line: int) -> None:
+        """Each node once (a second visit is an alias) and no more than MAX_NODES of them."""
         if id(node) in self._seen:
             raise _Abort(line, _NO_ALIASES)
         self._seen.add(id(node))
         self._count += 1
         if self._count > MAX_NODES:
             raise _Abort(line, f"file has more than {MAX_NODES:,} values")
+
+    def build(self, node: yaml.Node, depth: int) -> Any:
+        line = node.start_mark.line + 1
+        self._visit(node, line)
         if depth > MAX_DEPTH:
             raise _Abort(line, f"nested more than {MAX_DEPTH} levels deep")
         if node.tag.startswith(_PYTHON_TAG) or node.tag.startswith("!"):
@@ -237,13 +241,9 @@ class _Builder:
             for item in node.value:
                 item_line = item.start_mark.line + 1
                 if type(item) is yaml.ScalarNode and item.tag == _STR_TAG and depth < MAX_DEPTH:
-                    # A text item (most of the knowledge: phrasings): build()'s checks inline.
-                    if id(item) in self._seen:
-                        raise _Abort(item_line, _NO_ALIASES)
-                    self._seen.add(id(item))
-                    self._count += 1
-                    if self._count > MAX_NODES:
-                        raise _Abort(item_line, f"file has more than {MAX_NODES:,} values")
+                    # A text item (most of the knowledge: phrasings): only the checks that
+                    # can fail for it, without a call of build() per phrasing.
+                    self._visit(item, item_line)
                     result.append(item.value)
                 elif (colon := _colon_in_item(item)) is not None:
                     raise _Abort(item_line, colon)
