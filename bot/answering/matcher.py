@@ -585,7 +585,7 @@ class Index:
             return None
         if (exact := self._small_talk.get(" ".join(words))) is not None:
             return exact  # "are you there?", "bist du da?": grammar words only, but a phrasing
-        if not any(w in self._small_talk_marks for w in words):
+        if not self.marks_small_talk(words):
             return None
         # Among the phrasings that share a small-talk word with the message: "thanks everyone"
         # is a thanks, however close "yo" may look to a fuzzy scorer.
