@@ -142,11 +142,12 @@ class Engine:
         answer's controls (default: the answer's own); they are read from the same snapshot.
         """
         snap = self._snapshot
+        words = clean(question).split()
         answer = self._answer(
-            snap, question, platform, region, strict, default_region, lang, default_lang
+            snap, question, words, platform, region, strict, default_region, lang, default_lang
         )
         if answer.lang == "en" and answer.notice is None and not answer.small_talk:
-            other = unanswered_language(question, clean(question).split(), lang)
+            other = unanswered_language(question, words, lang)
             if other in NOT_ANSWERED_IN:
                 answer = replace(answer, notice=NOT_ANSWERED_IN[other])
         return with_controls(snap.kb, answer, ui_lang)
@@ -155,6 +156,7 @@ class Engine:
         self,
         snap: _Snapshot,
         question: str,
+        words: list[str],
         platform: str | None,
         region: str | None,
         strict: bool,
@@ -162,10 +164,10 @@ class Engine:
         lang: str | None,
         default_lang: str | None,
     ) -> Answer:
+        """`words`: the question's clean() words, cleaned once by answer()."""
         kb, index, t = snap.kb, snap.index, self.thresholds
         platform = platform if platform in PLATFORM_IDS else None
         region = _valid_region(region)
-        words = clean(question).split()
         forced, lang = lang, choose_language(question, words, lang, default_lang)
         if not has_letters(question):
             fallback = self._fallback(snap, "", lang)
