@@ -23,12 +23,14 @@ import snowballstemmer
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from bot.answering.concepts import build_folds
 from bot.answering.languages import (
     FUNCTION_WORDS,
     choose_language,
     common_words,
     detect,
     foreign_function_words,
+    frequency_rank,
 )
 from bot.answering.normalise import PHRASING_MEMO, clean, clean_phrasing
 from bot.answering.slots import PLATFORM_TOKEN, REGION_TOKEN, SlotFinder, Slots, typo_budget
@@ -251,6 +253,12 @@ def stem(word: str, lang: str = "en") -> str:
 
 @lru_cache(maxsize=50_000)
 def _stem(word: str, lang: str) -> str:
+    if (folded := _FOLDS[_stemmed_as(lang)].get(word)) is not None:
+        return folded
+    return _snowball(word, lang)
+
+
+def _snowball(word: str, lang: str) -> str:
     with _STEM_LOCK:  # the index is built in a worker thread while questions are answered
         return _OWN_STEMMERS.get(lang, _STEMMER).stemWord(word)
 
@@ -306,6 +314,13 @@ def _umlauts_written_out(token: str) -> str:
         return token
     return _UMLAUT_DIGRAPHS.sub(lambda m: m.group(1)[0], token)
 
+
+# Per stemming language, words folded into one English term per meaning (concepts.py).
+_FOLDS = build_folds(
+    _snowball,
+    ("en", *_OWN_STEMMERS),
+    frozenset(w for w, r in frequency_rank("en").items() if r < 10_000),
+)
 
 LEX_WEIGHT = 0.6
 FUZZ_WEIGHT = 0.4

@@ -846,3 +846,38 @@ def test_a_wrong_beliefs_words_in_a_longer_off_topic_message_do_not_answer_it(en
     assert answer.outcome == "decline"
     short = engine.answer("kostet das abschalten was? n kumpel meint man braucht premium dafür")
     assert short.entry_id == "turn-off" and short.premise
+
+
+def test_words_of_one_meaning_in_five_languages_are_one_term(engine) -> None:
+    """A Dutch "schakelaar" meets the phrasings that say "toggle", "Schalter" or "levetta"."""
+    index = engine.index
+    toggle = {
+        index.analyse(q).content[-1]
+        for q in (
+            "where is the toggle",
+            "wo ist der Schalter",
+            "où est l'interrupteur",
+            "waar is de schakelaar",
+            "dónde está el interruptor",
+            "dov'è la levetta",
+        )
+    }
+    assert len(toggle) == 1
+    german = index.analyse("Beschwerde bei der Datenschutzbehörde").content
+    assert german == index.analyse("complain to the regulator").content
+
+
+def test_an_everyday_english_word_is_never_folded_into_a_foreign_meaning(engine) -> None:
+    """German "alter" is old, but "alter the setting" means no age: the English stemmer (which
+    also reads Spanish and Italian) folds no everyday English word."""
+    from bot.answering.concepts import build_folds, read_concepts
+    from bot.answering.languages import frequency_rank
+    from bot.answering.matcher import _snowball
+
+    english = frozenset(w for w, rank in frequency_rank("en").items() if rank < 10_000)
+    folds = build_folds(_snowball, ("en",), english)["en"]
+    listed = {w for words in read_concepts().values() for w in words}
+    assert listed & english, "the list must hold words that are also English for this to test"
+    assert not listed & english & set(folds)
+    assert "alter" in engine.index.analyse("can I alter the setting later").content
+    assert "old" in engine.index.analyse("gilt das auch für alte Beiträge").content
