@@ -25,6 +25,10 @@ def read_concepts(path: Path = _CONCEPTS) -> dict[str, list[str]]:
         line = line.strip()
         if not line or line.startswith("#"):
             continue
+        if line.startswith("="):  # names: each is its own concept, read as in English
+            for name in clean(line[1:]).split():
+                concepts.setdefault(name, [name])
+            continue
         head, _, words = line.partition(":")
         cleaned = (clean(word).split() for word in words.split())
         concepts[clean(head)] = [parts[0] for parts in cleaned if len(parts) == 1]
@@ -47,7 +51,7 @@ def build_folds(
         for head, words in read_concepts().items():
             target = stem(head, "en")
             for word in words:
-                if lang == "en" and word in english_words:
+                if lang == "en" and (word in english_words or word == head):
                     continue
                 fold.setdefault(word, target)
         folds[lang] = fold

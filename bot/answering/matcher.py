@@ -167,6 +167,9 @@ _STEMMER = snowballstemmer.stemmer("english")
 SMALL_TALK_MAX_WORDS = 8
 # A capitalised word inside a sentence (not its first word): a name of something.
 _PROPER_NOUN = re.compile(r"(?<=[\w,;:] )[A-Z][A-Za-z]{2,}")
+# A word only the off-topic catchers know counts as a name also when it opens the message
+# ("Meta et l'IA…"): an opening capital proves nothing, but such a word is no word of ours.
+_CAPITALISED = re.compile(r"(?:(?<=[\w,;:] )|^)[A-Z][A-Za-z]{2,}")
 MAX_PROPER_SCAN = 300
 _ALL_FUNCTION_WORDS = frozenset().union(*FUNCTION_WORDS.values())
 # Who a greeting or a thanks is addressed to, in the six languages ("thanks everyone",
@@ -646,7 +649,7 @@ class Index:
         if terms & self._catcher_names:
             return True
         names = {
-            stem(clean(m.group(0))) for m in _PROPER_NOUN.finditer(query.raw[:MAX_PROPER_SCAN])
+            stem(clean(m.group(0))) for m in _CAPITALISED.finditer(query.raw[:MAX_PROPER_SCAN])
         }
         return bool(terms & names)
 

@@ -881,3 +881,24 @@ def test_an_everyday_english_word_is_never_folded_into_a_foreign_meaning(engine)
     assert not listed & english & set(folds)
     assert "alter" in engine.index.analyse("can I alter the setting later").content
     assert "old" in engine.index.analyse("gilt das auch für alte Beiträge").content
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("Pourquoi Meta veut-il mes données ?", "meta"),
+        ("Est-ce que OpenAI reçoit mes données ?", "openai"),
+        ("Deelt LinkedIn mijn gegevens met Microsoft?", "microsoft"),
+        ("Warum nutzt Twitter meine Beiträge für KI?", "twitter"),
+    ],
+)
+def test_a_name_reads_the_same_in_every_language(engine, question, name) -> None:
+    """The French stemmer makes "Meta" "met", the Dutch one "Microsoft" "microsof": a name is
+    read as English reads it, so it meets the phrasings that name it in any language."""
+    assert name in engine.index.analyse(question).content
+
+
+def test_a_word_only_the_catchers_know_opening_the_message_is_a_name(engine) -> None:
+    """ "Meta et mes données…": the opening capital is no proof, but "meta" is no word of ours."""
+    answer = engine.answer("Meta et mes données : qu'est-ce qui est vraiment utilisé ?")
+    assert answer.outcome == "decline"
