@@ -177,7 +177,9 @@ def _between_answers(case: _Case, best: Ranked, *, answers_only: bool = False) -
     if (place := _place_entry(case, best, second)) is not None:
         return place
     if best.score < (t.strict_answer if case.strict else t.answer_for(len(case.query.content))):
-        return Decision("decline", f"best score {best.score:.1f} under the threshold", best)
+        if not _alone_in_its_language(case, best):
+            return Decision("decline", f"best score {best.score:.1f} under the threshold", best)
+        return Decision("answer", "far ahead of every other entry", best, case.after(best))
     if (near_catcher := _near_a_catcher(case, best)) is not None:
         return near_catcher
     if second is None or best.score - second.score >= case.margin:
@@ -193,6 +195,16 @@ def _between_answers(case: _Case, best: Ranked, *, answers_only: bool = False) -
     if case.strict:
         return Decision("decline", "two topics too close to call", best, second)
     return Decision("clarify", "two topics too close to call", best, second)
+
+
+def _alone_in_its_language(case: _Case, best: Ranked) -> bool:
+    """A French, German, Dutch, Spanish or Italian question under the threshold whose leader
+    no other entry comes near: its words were few in that language's phrasings, not unclear."""
+    t, query = case.t, case.query
+    if case.strict or query.lang == "en" or len(query.content) < t.lone_words:
+        return False
+    other = case.after(best)
+    return best.score >= t.lone_floor and (other is None or best.score - other.score >= t.lone_lead)
 
 
 def _near_a_catcher(case: _Case, best: Ranked) -> Decision | None:

@@ -399,6 +399,13 @@ class Thresholds:
     # another and 0 off-topic (at 14 words: +8 more right, but an off-topic one answered).
     long_words: int = 16
     long_answer: float = 35.0
+    # A question in one of the five languages scores lower for the same fit (each has a sixth
+    # of the phrasings, and everyday words no phrasing has): one of `lone_words`+ content words
+    # whose leader is an answer entry scoring `lone_floor`+ and `lone_lead` points clear of
+    # every other entry (off-topic ones too) is answered.
+    lone_words: int = 8
+    lone_floor: float = 30.0
+    lone_lead: float = 20.0
 
     def answer_for(self, content_words: int) -> float:
         """The answer threshold for a question of this many content words (not unprompted)."""
@@ -412,6 +419,7 @@ class Query:
     content: tuple[str, ...]
     unknown: int
     words: tuple[str, ...] = ()  # clean(raw).split(), kept so nothing cleans it again
+    lang: str = "en"  # the language it is written in, when the evidence is clear
 
 
 @dataclass(frozen=True, slots=True)
@@ -800,11 +808,12 @@ class Index:
         """The question's slots and content terms (`words`: its clean() words, if known)."""
         words = clean(question).split() if words is None else words
         slots = self.slots.find(question, _question_words(words))
-        lang = stemming_language(question, words)
+        written = choose_language(question, words)
+        lang = _stemmed_as(written)
         tokens = self._compounds_split(slots.tokens, lang)
         content = self._terms(tokens, lang) + self._separable_verbs(slots.tokens, lang)
         unknown = sum(1 for term in content if term not in self._vocab_set)
-        return Query(question, slots, content, unknown, tuple(words))
+        return Query(question, slots, content, unknown, tuple(words), written)
 
     def rank(self, query: Query) -> list[Ranked]:
         """Entries by their best phrasing's score, how much of the question their whole

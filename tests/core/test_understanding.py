@@ -902,3 +902,31 @@ def test_a_word_only_the_catchers_know_opening_the_message_is_a_name(engine) -> 
     """ "Meta et mes données…": the opening capital is no proof, but "meta" is no word of ours."""
     answer = engine.answer("Meta et mes données : qu'est-ce qui est vraiment utilisé ?")
     assert answer.outcome == "decline"
+
+
+def test_a_leader_alone_in_a_longer_foreign_question_answers_under_the_threshold(engine) -> None:
+    """Each of the five languages has a sixth of the phrasings, so its questions score lower
+    for the same fit: a leader no other entry comes near answers; in English it declines."""
+    t = engine.thresholds
+    low = t.lone_floor + 1
+    assert low < t.answer
+    alone = [Ranked("company-pages", low), Ranked("offtopic-account", low - t.lone_lead - 1)]
+    near = [alone[0], Ranked("offtopic-account", low - t.lone_lead + 1)]
+    german = engine.index.analyse(
+        "Ich bin Admin der Firmenseite unserer kleinen Agentur mit zwölf Leuten, kann ich das "
+        "Training für alle Mitarbeiter auf einmal abschalten"
+    )
+    english = engine.index.analyse(
+        "I am the admin of the page of our small agency, can I switch that off for everyone"
+    )
+    short = engine.index.analyse("Firmenseite für alle abschalten?")
+    assert german.lang == "de" and len(german.content) >= t.lone_words > len(short.content)
+
+    def kind(query, ranked, strict=False):
+        return decide(engine.kb, engine.index, query, ranked, t, strict=strict).kind
+
+    assert kind(german, alone) == "answer"
+    assert kind(german, near) == "decline"
+    assert kind(english, alone) == "decline"
+    assert kind(short, alone) == "decline"
+    assert kind(german, alone, strict=True) == "decline"
