@@ -97,11 +97,30 @@ def decide(
     if not ranked:
         return Decision("decline", "only entries about other places fit")
     case = _Case(kb, index, query, ranked, thresholds, strict)
+    decision = _first_rule(case)
+    if decision.kind == "decline" and (hello := _a_greeting(case)) is not None:
+        return hello
+    return decision
+
+
+def _first_rule(case: _Case) -> Decision:
     for rule in (_off_topic_evidence, _catcher_first):
         decision = rule(case)
         if decision is not None:
             return decision
     return _between_answers(case, case.ranked[0])
+
+
+def _a_greeting(case: _Case) -> Decision | None:
+    """A message that opens with a greeting, fits no topic and names neither LinkedIn nor AI
+    ("Hola a todos! Me acabo de unir, soy de Valencia…") is a hello: it gets the friendly line
+    (which says what the bot answers), not "I don't know that one"."""
+    if case.strict or case.index.on_topic(case.query):
+        return None
+    talk = case.index.greeting(case.query.words)
+    if talk is None:
+        return None
+    return Decision("catch", "opens with a greeting and fits no topic", Ranked(talk, 0.0))
 
 
 def _for_the_named_place(index: Index, query: Query, ranked: list[Ranked]) -> list[Ranked]:

@@ -559,6 +559,11 @@ class Index:
         # Words that make a message small talk rather than grammar ("thanks", not "it").
         self._small_talk_signal = self._small_talk_words - _ALL_FUNCTION_WORDS
         self._small_talk_marks = self._small_talk_marks_of(kb, cleaned)
+        # The small-talk entry most of whose phrasings open with a word ("ciao" opens a hello).
+        openers: dict[str, Counter[str]] = defaultdict(Counter)
+        for text, entry_id in self._small_talk.items():
+            openers[text.split()[0]][entry_id] += 1
+        self._opened_by = {w: c.most_common(1)[0][0] for w, c in openers.items()}
         self._small_talk_by_word: dict[str, list[str]] = defaultdict(list)
         for text in self._small_talk:
             for word in set(text.split()) & self._small_talk_signal:
@@ -619,6 +624,13 @@ class Index:
         texts = sorted(sharing) or self._small_talk_texts
         best = process.extractOne(" ".join(words), texts, scorer=fuzz.WRatio)
         return self._small_talk[best[0]] if best else None
+
+    def greeting(self, words: tuple[str, ...] | list[str]) -> str | None:
+        """The small-talk entry for a message that opens with a greeting ("Moin zusammen, bin
+        neu hier…", "Hola a todos! Me acabo de unir…"), if any."""
+        if not words or words[0] not in _GREETINGS:
+            return None
+        return self._opened_by.get(words[0])
 
     def marks_small_talk(self, words: tuple[str, ...] | list[str]) -> bool:
         """The message holds a word that marks small talk ("danke", "hallo", "bedankt")."""

@@ -930,3 +930,24 @@ def test_a_leader_alone_in_a_longer_foreign_question_answers_under_the_threshold
     assert kind(english, alone) == "decline"
     assert kind(short, alone) == "decline"
     assert kind(german, alone, strict=True) == "decline"
+
+
+@pytest.mark.parametrize(
+    ("message", "lang"),
+    [
+        ("Moin Leute, bin seit heute auf dem Server, ein Kumpel hat mir den Link geschickt", "de"),
+        ("Ciao ragazzi, appena arrivata qui grazie a un'amica, un saluto da Bologna", "it"),
+        ("hey everyone, just joined from the design meetup, nice to meet you all", "en"),
+    ],
+)
+def test_a_longer_message_opening_with_a_greeting_is_a_hello(engine, message, lang) -> None:
+    """It fits no topic and names neither LinkedIn nor AI: the friendly line (which says what
+    the bot answers) in the member's language, not "I don't know that one", and no gap."""
+    answer = engine.answer(message)
+    assert answer.small_talk and answer.catcher == "smalltalk-hello" and answer.lang == lang
+    assert records_for(1, answer, free_text=True)[1] == []
+    # A greeting before a question about the setting is still the question; unprompted, the
+    # bot stays quiet.
+    question = engine.answer("Moin Leute, wie schalte ich das KI-Training bei LinkedIn aus?")
+    assert (question.outcome, question.entry_id) == ("answer", "turn-off")
+    assert not engine.answer(message, strict=True).small_talk
