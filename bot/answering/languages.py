@@ -106,8 +106,11 @@ QUESTION_WORDS: dict[str, frozenset[str]] = {
     "it": frozenset({"come", "perche", "quando", "dove", "quale", "quali", "cosa", "chi"}),
     "pt": frozenset({"como", "porque", "quando", "onde", "qual", "quem"}),
 }
-# "If" in each language: "if I turn it off, does it also stop...?" asks what switching off does.
-CONDITIONAL_WORDS = frozenset({"if", "si", "se", "wenn", "falls", "als"})
+# "If" in each language: "if I turn it off, does it also stop...?" asks what switching off does;
+# so does switching off as the subject ("does turning it off stop...?", "disattivando...").
+CONDITIONAL_WORDS = frozenset({"if", "si", "se", "wenn", "falls", "als"}) | frozenset(
+    _w("turning switching disabling opting toggling desactivant disattivando desactivando")
+)
 # "How", "where" and "link" in each language: what a question for steps asks with.
 HOW_WORDS = frozenset(
     _w("how where link comment ou lien wie wo hoe waar como donde come dove onde")

@@ -267,6 +267,8 @@ def test_if_i_turn_it_off_asks_what_that_does_not_how(engine) -> None:
         "if i switch it off does linkedin still rank my feed with ai",
         "si je le désactive, linkedin arrête l'ia pour les recommandations ?",
         "wenn ich es ausschalte, hört die KI im Feed dann auch auf?",
+        "does turning it off stop linkedin ranking my feed with ai",  # switching off as subject
+        "disattivando l'opzione, smettono anche di usare l'IA per il feed?",
     ):
         query = engine.index.analyse(question)
         decision = decide(engine.kb, engine.index, query, near, engine.thresholds)
@@ -274,9 +276,13 @@ def test_if_i_turn_it_off_asks_what_that_does_not_how(engine) -> None:
         decision = decide(engine.kb, engine.index, query, far, engine.thresholds)
         assert decision.best.entry_id == "turn-off"
     # Asking how or where keeps the how-to.
-    how = engine.index.analyse("if i am on the app, how do i switch it off")
-    decision = decide(engine.kb, engine.index, how, near, engine.thresholds)
-    assert (decision.kind, decision.best.entry_id) == ("answer", "turn-off")
+    for asks_how in (
+        "if i am on the app, how do i switch it off",
+        "how do i go about turning it off on the app",
+    ):
+        how = engine.index.analyse(asks_how)
+        decision = decide(engine.kb, engine.index, how, near, engine.thresholds)
+        assert (decision.kind, decision.best.entry_id) == ("answer", "turn-off")
 
 
 def test_close_call_with_a_catcher_goes_to_the_answer_when_about_the_setting(engine) -> None:
