@@ -112,7 +112,8 @@ def _region_note(
     words: Words, entry: Entry, text: EntryText | None, region: str | None
 ) -> str | None:
     """The entry's own note for the region; the shared notes only for how-tos (and entries
-    that ask for them, like "does it apply where I live?").
+    that ask for them, like "does it apply where I live?", which ask for the place when none
+    was named).
 
     The regions' notes and the region overview describe the AI-training setting, so an
     entry that brings its own region notes (a different setting, such as Microsoft ad
@@ -124,7 +125,13 @@ def _region_note(
         return (text.regions.get(region) if text else None) or entry.regions.get(region)
     if not (entry.is_howto or entry.shared_region_notes):
         return None
-    return words.region(region)[1] if region else words.message("region_overview")
+    if region:
+        return words.region(region)[1]
+    if not entry.is_howto:
+        # "Does it apply where I live?" lists every region already: ask for theirs instead of
+        # repeating the overview.
+        return words.message("region_ask") or None
+    return words.message("region_overview")
 
 
 def widest_region(kb: KnowledgeBase, entry: Entry, lang: str = "en") -> str | None:

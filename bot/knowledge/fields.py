@@ -103,6 +103,7 @@ MESSAGE_KEYS = {
     "clarify": False,
     "too_long": False,
     "unread_script": False,
+    "region_ask": False,
     "menu_labels_may_differ": False,
 }
 

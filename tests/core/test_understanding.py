@@ -957,3 +957,24 @@ def test_a_longer_message_opening_with_a_greeting_is_a_hello(engine, message, la
     question = engine.answer("Moin Leute, wie schalte ich das KI-Training bei LinkedIn aus?")
     assert (question.outcome, question.entry_id) == ("answer", "turn-off")
     assert not engine.answer(message, strict=True).small_talk
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "fr", "nl", "es", "it"])
+def test_does_it_apply_asks_for_the_place_only_when_none_was_named(engine, lang) -> None:
+    """Named: that place's note, and no "tell me your country". Not named: the list (the body)
+    and the ask, not the overview a second time."""
+    from bot.answering.compose import compose_entry
+
+    entry = engine.kb.entries["regions"]
+    named = compose_entry(engine.kb, entry, question="q", region="eu", lang=lang)
+    unnamed = compose_entry(engine.kb, entry, question="q", lang=lang)
+    ask = engine.kb.messages.get("region_ask") if lang == "en" else None
+    assert named.region_name and named.region_note and named.region_note != unnamed.region_note
+    assert unnamed.region_name is None and unnamed.region_note
+    assert len(unnamed.region_note) < 120  # the ask, not the overview
+    assert unnamed.region_note not in named.body and unnamed.region_note not in named.region_note
+    if ask:
+        assert unnamed.region_note == ask
+    answer = engine.answer("Does this apply in Austria?")
+    assert (answer.entry_id, answer.region) == ("regions", "eu")
+    assert "Tell me your country" not in answer.body + (answer.region_note or "")
