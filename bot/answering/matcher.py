@@ -287,12 +287,31 @@ def _close_together(wanted: frozenset[str], content: tuple[str, ...]) -> bool:
     return False
 
 
+_WHICH = frozenset(
+    {"what", "which", "welche", "welcher", "welches", "quelle", "quelles", "quel", "quels"}
+    | {"welke", "wat", "quali", "quale", "cuales", "cual"}
+)
+_DATA = frozenset({"data", "daten", "donnees", "gegevens", "datos", "dati", "info", "information"})
+WHICH_DATA = "whichdata"
+WHICH_REACH = 3  # "quelles sont les données", "what kind of data", "quali sono i dati"
+
+
+def _asks_which_data(tokens: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """ "Welche Daten", "quelles données", "quali dati": one term for asking which data, in
+    any language ("Daten" alone is every entry's word; "betroffen" beside it is not the topic)."""
+    for i, word in enumerate(tokens):
+        if word in _WHICH and any(t in _DATA for t in tokens[i + 1 : i + 1 + WHICH_REACH]):
+            return (WHICH_DATA,)
+    return ()
+
+
 @lru_cache(maxsize=PHRASING_MEMO)
 def _phrasing_terms(tokens: tuple[str, ...], lang: str) -> tuple[str, ...]:
     """Index._terms() of a phrasing's own words, remembered across reloads: every such word is
     in the vocabulary (or a place or platform placeholder, an everyday word), so spelling
     correction leaves it alone and its terms depend on the words and the language only."""
-    return tuple(stem(token, lang) for token in tokens if token not in STOPWORDS)
+    terms = tuple(stem(token, lang) for token in tokens if token not in STOPWORDS)
+    return terms + _asks_which_data(tokens)
 
 
 def stemming_language(text: str, words: list[str]) -> str:
@@ -824,6 +843,7 @@ class Index:
         lang = _stemmed_as(written)
         tokens = self._compounds_split(slots.tokens, lang)
         content = self._terms(tokens, lang) + self._separable_verbs(slots.tokens, lang)
+        content += _asks_which_data(slots.tokens)
         unknown = sum(1 for term in content if term not in self._vocab_set)
         return Query(question, slots, content, unknown, tuple(words), written)
 

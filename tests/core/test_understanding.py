@@ -978,3 +978,22 @@ def test_does_it_apply_asks_for_the_place_only_when_none_was_named(engine, lang)
     answer = engine.answer("Does this apply in Austria?")
     assert (answer.entry_id, answer.region) == ("regions", "eu")
     assert "Tell me your country" not in answer.body + (answer.region_note or "")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Welche Daten wären denn betroffen?",
+        "Quali sono i dati coinvolti?",
+        "Welke gegevens vallen eronder?",
+    ],
+)
+def test_asking_which_data_is_one_term_in_every_language(engine, question) -> None:
+    """ "Daten" alone is every entry's word, so "welche … betroffen" went to the regions entry
+    ("welches Land ist betroffen?"): asking which data is a term of its own."""
+    from bot.answering.matcher import WHICH_DATA
+
+    assert WHICH_DATA in engine.index.analyse(question).content
+    answer = engine.answer(question)
+    assert (answer.outcome, answer.entry_id) == ("answer", "data-used")
+    assert WHICH_DATA not in engine.index.analyse("Welches Land ist betroffen?").content
