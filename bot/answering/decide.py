@@ -218,12 +218,15 @@ def _between_answers(case: _Case, best: Ranked, *, answers_only: bool = False) -
 
 def _alone_in_its_language(case: _Case, best: Ranked) -> bool:
     """A French, German, Dutch, Spanish or Italian question under the threshold whose leader
-    no other entry comes near: its words were few in that language's phrasings, not unclear."""
+    no other entry comes near: its words were few in that language's phrasings, not unclear.
+    An English one only when it is long (its context diluted the score) and the lead wider."""
     t, query = case.t, case.query
-    if case.strict or query.lang == "en" or len(query.content) < t.lone_words:
+    english = query.lang == "en"
+    if case.strict or len(query.content) < (t.long_words if english else t.lone_words):
         return False
+    lead = t.lone_lead_english if english else t.lone_lead
     other = case.after(best)
-    return best.score >= t.lone_floor and (other is None or best.score - other.score >= t.lone_lead)
+    return best.score >= t.lone_floor and (other is None or best.score - other.score >= lead)
 
 
 def _near_a_catcher(case: _Case, best: Ranked) -> Decision | None:

@@ -425,6 +425,9 @@ class Thresholds:
     lone_words: int = 8
     lone_floor: float = 30.0
     lone_lead: float = 20.0
+    # The same for an English message of `long_words`+ content words, with a wider lead: long
+    # English off-topic messages led by 20-24 points on the dev sets, in-scope ones by 25-32.
+    lone_lead_english: float = 25.0
 
     def answer_for(self, content_words: int) -> float:
         """The answer threshold for a question of this many content words (not unprompted)."""

@@ -936,6 +936,16 @@ def test_a_leader_alone_in_a_longer_foreign_question_answers_under_the_threshold
     assert kind(english, alone) == "decline"
     assert kind(short, alone) == "decline"
     assert kind(german, alone, strict=True) == "decline"
+    # English only when long (its context diluted the score), and only with a wider lead.
+    long = engine.index.analyse(
+        "I run the company page for our small design agency with twelve people and a few "
+        "freelancers, and our clients keep asking us about it, so can I switch the training "
+        "off for everyone at once from the admin view?"
+    )
+    assert long.lang == "en" and len(long.content) >= t.long_words
+    wide = [alone[0], Ranked("offtopic-account", low - t.lone_lead_english - 1)]
+    assert kind(long, wide) == "answer"
+    assert kind(long, alone) == "decline"  # 20 points are not enough in English
 
 
 @pytest.mark.parametrize(
