@@ -31,9 +31,9 @@ WILD = ROOT / "tests" / "data" / "wild"
 # under today's figures. Issue 10's targets (English 90%, off-topic 95%, each language 80%) are
 # not met yet; the README gives today's figures for every slice, before and after.
 FLOORS = {
-    "ALL English in scope": ("right", 0.76),  # today 80.4%
-    "ALL English off-topic": ("right", 0.82),  # today 86.5%
-    "ALL five languages": ("right", 0.80),  # real and written: today 84.6%
+    "ALL English in scope": ("right", 0.78),  # today 82.1%
+    "ALL English off-topic": ("right", 0.82),  # today 85.1%
+    "ALL five languages": ("right", 0.82),  # real and written: today 85.8%
     # Issue 13's measure, each language's written questions (three sets): today 92.9-97.5%.
     **{f"ALL written {lang}": ("right", 0.88) for lang in LANGUAGE_SLICES},
 }
