@@ -1,10 +1,11 @@
-"""Concept folding: about 250 content words of the five languages read as one English word.
+"""Concept folding: about 300 content words of the five languages read as one English word.
 
 Each language's phrasings cover each topic, but with that language's words only: a Dutch
 question saying "schakelaar" met the Dutch phrasings that said "schakelaar", not those that
 said "knop", nor the English ones that said "toggle". Folding the words of one meaning into one
 term lets a question meet every phrasing that says the same thing, in any language. The list
-(wordlists/concepts.txt) names meanings, never questions."""
+(wordlists/concepts.txt) names meanings, never questions; it also lists the forms of a few
+verbs in one language as one term, where a stemmer splits them or none reads them."""
 
 from __future__ import annotations
 

@@ -1007,3 +1007,19 @@ def test_asking_which_data_is_one_term_in_every_language(engine, question) -> No
     answer = engine.answer(question)
     assert (answer.outcome, answer.entry_id) == ("answer", "data-used")
     assert WHICH_DATA not in engine.index.analyse("Welches Land ist betroffen?").content
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("comment je desactive ca", "comment desactiver ca"),  # the French stemmer: "desact"
+        ("ho disattivato tutto", "come disattivare tutto"),  # Italian: no stemmer here
+        ("lo he desactivado", "como desactivar"),
+    ],
+)
+def test_forms_of_one_verb_are_one_term(engine, one, other) -> None:
+    """Read without its accents, French "désactive" stems to "desact" but "désactiver" to
+    "desactiv"; Spanish and Italian have no stemmer here: the forms are listed as one."""
+    first = set(engine.index.analyse(one).content)
+    second = set(engine.index.analyse(other).content)
+    assert first & second - {"comment", "ca", "tutto", "como", "lo", "ho"}
