@@ -201,6 +201,17 @@ _GREETINGS = frozenset(
 )
 
 
+# "How are you?" in each language, as clean() leaves it: a greeting, not a question. Told
+# apart by the whole phrase, as its words ("geht", "gaat", "va") are the how-to's words too.
+_HOW_ARE_YOU = frozenset(
+    {"how are you", "how are you doing", "hows it going", "how is it going", "how r u"}
+    | {"wie gehts", "wie gehts dir", "wie geht es dir", "wie geht es ihnen", "wie gehts euch"}
+    | {"ca va", "comment ca va", "comment vas tu", "comment allez vous", "tu vas bien"}
+    | {"hoe gaat het", "hoe gaat het met je", "hoe gaat het ermee", "hoe is het"}
+    | {"como estas", "que tal", "como va", "que tal estas", "como andas"}
+    | {"come stai", "come va", "come sta", "tutto bene"}
+)
+
 # "how does LinkedIn use my data" asks for an explanation, "how do I opt out" for steps: "how"
 # before these words is not the how-to's word.
 _EXPLAINING = frozenset({"does", "is", "are", "did", "was", "were", "will", "has", "have"})
@@ -235,7 +246,11 @@ def _specific_regions(counts: Counter[str]) -> frozenset[str] | None:
 
 def _question_words(words: list[str]) -> list[str]:
     """The words that say what is asked: no opening greeting, no explanatory "how"."""
-    words = _how_it_works(words)
+    return _after_greeting(_how_it_works(words))
+
+
+def _after_greeting(words: list[str]) -> list[str]:
+    """The words after an opening greeting and whom it greets ("hi all,", "hallo Leute")."""
     if not words or words[0] not in _GREETINGS:
         return words
     k = 1
@@ -586,6 +601,8 @@ class Index:
         for text, entry_id in self._small_talk.items():
             openers[text.split()[0]][entry_id] += 1
         self._opened_by = {w: c.most_common(1)[0][0] for w, c in openers.items()}
+        hellos = Counter(self._opened_by[w] for w in _GREETINGS if w in self._opened_by)
+        self._hello = min(hellos, key=lambda e: (-hellos[e], e)) if hellos else None
         self._small_talk_by_word: dict[str, list[str]] = defaultdict(list)
         for text in self._small_talk:
             for word in set(text.split()) & self._small_talk_signal:
@@ -634,6 +651,8 @@ class Index:
         `words` are the message's clean() words."""
         if not 1 <= len(words) <= SMALL_TALK_MAX_WORDS or not self._small_talk:
             return None
+        if " ".join(_after_greeting(list(words))) in _HOW_ARE_YOU:
+            return self._hello
         if not all(w in self._small_talk_words or w in _SMALL_TALK_GRAMMAR for w in words):
             return None
         if (exact := self._small_talk.get(" ".join(words))) is not None:

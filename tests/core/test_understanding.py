@@ -1023,3 +1023,23 @@ def test_forms_of_one_verb_are_one_term(engine, one, other) -> None:
     first = set(engine.index.analyse(one).content)
     second = set(engine.index.analyse(other).content)
     assert first & second - {"comment", "ca", "tutto", "como", "lo", "ho"}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Hi, how are you?",
+        "wie geht es dir?",
+        "hoi, hoe gaat het?",
+        "salut, comment vas-tu ?",
+        "hola, ¿cómo estás?",
+        "ciao, come stai?",
+    ],
+)
+def test_how_are_you_is_a_hello(engine, message) -> None:
+    """ "Wie geht es dir?" got the how-to ("wie" is how): the whole phrase is a greeting. Its
+    words alone are not: "wie geht das?" and "hoe gaat dat op android?" are no small talk."""
+    answer = engine.answer(message)
+    assert answer.small_talk and answer.catcher == "smalltalk-hello"
+    for question in ("wie geht das?", "hoe gaat dat op android?"):
+        assert not engine.answer(question).small_talk
