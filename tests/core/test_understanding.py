@@ -1043,3 +1043,26 @@ def test_how_are_you_is_a_hello(engine, message) -> None:
     assert answer.small_talk and answer.catcher == "smalltalk-hello"
     for question in ("wie geht das?", "hoe gaat dat op android?"):
         assert not engine.answer(question).small_talk
+
+
+@pytest.mark.parametrize(
+    ("message", "lang"),
+    [
+        ("help", "en"),
+        ("what can you do?", "en"),
+        ("hilfe", "de"),
+        ("aide", "fr"),
+        ("wat kun je?", "nl"),
+        ("¿qué puedes hacer?", "es"),
+        ("aiuto", "it"),
+    ],
+)
+def test_help_gets_what_the_bot_answers(engine, message, lang) -> None:
+    """ "help" got the reply for rude messages, "aide" an answer about deleting posts, "qué
+    puedes hacer" one about data already used: a member asking what the bot does gets one
+    line saying it, in their language, and no gap is recorded."""
+    answer = engine.answer(message)
+    assert answer.small_talk and answer.catcher == "smalltalk-help" and answer.lang == lang
+    assert records_for(1, answer, free_text=True)[1] == []
+    asks = engine.answer("can you help me turn this off on android?")
+    assert (asks.outcome, asks.entry_id) == ("answer", "turn-off")
