@@ -46,11 +46,11 @@ def build_folds(
 
     Under the English stemmer (which also stems Spanish, Italian and unplaced words) an
     everyday English word is never folded: Dutch "wet" is a law, English "wet" is not."""
+    targets = {head: (stem(head, "en"), words) for head, words in read_concepts().items()}
     folds: dict[str, dict[str, str]] = {}
     for lang in languages:
         fold: dict[str, str] = {}
-        for head, words in read_concepts().items():
-            target = stem(head, "en")
+        for head, (target, words) in targets.items():
             for word in words:
                 if lang == "en" and (word in english_words or word == head):
                     continue
